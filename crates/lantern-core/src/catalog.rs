@@ -1,0 +1,115 @@
+//! The forms a device carries: every XLSForm in a folder, each with its summary or,
+//! for a broken workbook, the error that says what is wrong with it.
+//!
+//! This is the one place in form handling that reads files; `xlsform` only sees bytes.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::xlsform::{FormSummary, Workbook, WorkbookFormat, summarize};
+
+/// One workbook found in a folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogEntry {
+    /// The file name, without the folder.
+    pub file: String,
+    /// The summary if the workbook could be read as an XLSForm.
+    #[serde(flatten)]
+    pub status: EntryStatus,
+}
+
+/// A readable form, or why a workbook is not one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum EntryStatus {
+    Ok { summary: FormSummary },
+    Broken { code: String, message: String },
+}
+
+/// Lists the XLSForms (`.xlsx`, `.xls`) in `dir`, sorted by file name. Unreadable
+/// workbooks are listed with their error; only an unreadable folder is an error.
+pub fn scan(dir: &Path) -> std::io::Result<Vec<CatalogEntry>> {
+    let mut entries = Vec::new();
+    for item in std::fs::read_dir(dir)? {
+        let item = item?;
+        let file = item.file_name().to_string_lossy().into_owned();
+        let Some(format) = WorkbookFormat::from_file_name(&file) else {
+            continue;
+        };
+        // Markdown is a fixture format for tests, not something users carry.
+        if format == WorkbookFormat::Markdown || file.starts_with("~$") || file.starts_with('.') {
+            continue;
+        }
+        let status = match std::fs::read(item.path()) {
+            Ok(bytes) => read_entry(&bytes, format, stem(&file)),
+            Err(e) => EntryStatus::Broken {
+                code: "catalog.read".to_string(),
+                message: format!("the file could not be read: {e}"),
+            },
+        };
+        entries.push(CatalogEntry { file, status });
+    }
+    entries.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(entries)
+}
+
+fn read_entry(bytes: &[u8], format: WorkbookFormat, stem: &str) -> EntryStatus {
+    let book = match Workbook::from_bytes(bytes, format) {
+        Ok(book) => book,
+        Err(e) => {
+            return EntryStatus::Broken {
+                code: e.code().to_string(),
+                message: e.to_string(),
+            };
+        }
+    };
+    match summarize(&book, stem) {
+        Ok(summary) => EntryStatus::Ok { summary },
+        Err(e) => EntryStatus::Broken {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        },
+    }
+}
+
+fn stem(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(stem, _)| stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_good_and_broken_workbooks_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b_broken.xlsx"), b"this is not a zip").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"ignored").unwrap();
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../forms/site_visit_check.xlsx"
+            ),
+            dir.path().join("a_site.xlsx"),
+        )
+        .unwrap();
+        let entries = scan(dir.path()).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].file, "a_site.xlsx");
+        let EntryStatus::Ok { summary } = &entries[0].status else {
+            panic!("expected a readable form, got {:?}", entries[0].status);
+        };
+        assert_eq!(summary.form_id, "site_visit_check");
+        assert!(summary.languages.len() >= 2, "{summary:?}");
+        assert!(matches!(
+            &entries[1].status,
+            EntryStatus::Broken { code, .. } if code == "workbook.unreadable"
+        ));
+    }
+
+    #[test]
+    fn missing_folder_is_an_error() {
+        assert!(scan(Path::new("/nonexistent/lantern/forms")).is_err());
+    }
+}

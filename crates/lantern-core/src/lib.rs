@@ -1,0 +1,11 @@
+//! Lantern's domain logic, shared by the app shell, the CLI and the server.
+//!
+//! Nothing here depends on a UI, IPC or HTTP-server crate. Modules follow the seams
+//! of the problem: `xlsform` turns workbook bytes into data, `catalog` finds the forms
+//! a device carries. See `ARCHITECTURE.md` for the map and its invariants.
+
+pub mod catalog;
+pub mod xlsform;
+
+/// The version of Lantern, shown in the app and printed by the CLI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

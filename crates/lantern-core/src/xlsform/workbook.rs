@@ -1,0 +1,260 @@
+//! The low stage of import: a workbook's bytes become sheets of trimmed text cells.
+//!
+//! Three encodings are read: `.xlsx` and `.xls` through calamine, and pyxform's
+//! markdown-table form (used for readable test fixtures). Cell values are rendered the
+//! way pyxform sees them: whole numbers without a trailing `.0`, booleans as
+//! `TRUE`/`FALSE`, dates as ISO 8601.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+
+/// How the bytes of a workbook are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkbookFormat {
+    Xlsx,
+    Xls,
+    Markdown,
+}
+
+impl WorkbookFormat {
+    /// Guesses the format from a file name's extension (case-insensitive).
+    pub fn from_file_name(name: &str) -> Option<WorkbookFormat> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".xlsx") {
+            Some(WorkbookFormat::Xlsx)
+        } else if lower.ends_with(".xls") {
+            Some(WorkbookFormat::Xls)
+        } else if lower.ends_with(".md") {
+            Some(WorkbookFormat::Markdown)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why a workbook could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkbookError {
+    #[error("the file is not a readable spreadsheet ({0}); save it again as .xlsx")]
+    Unreadable(String),
+    #[error("sheet `{0}` could not be read ({1})")]
+    Sheet(String, String),
+    #[error("the markdown form has a table row before any sheet name (line {0})")]
+    MarkdownNoSheet(usize),
+}
+
+impl WorkbookError {
+    /// A stable code for the UI and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WorkbookError::Unreadable(_) => "workbook.unreadable",
+            WorkbookError::Sheet(..) => "workbook.sheet",
+            WorkbookError::MarkdownNoSheet(_) => "workbook.markdown",
+        }
+    }
+}
+
+/// One sheet: its name as written and its rows of cells (trailing empty cells kept as
+/// empty strings so that column indexes line up with the header row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// All sheets of a workbook, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
+}
+
+impl Workbook {
+    /// Reads a workbook from bytes in the given format.
+    pub fn from_bytes(bytes: &[u8], format: WorkbookFormat) -> Result<Workbook, WorkbookError> {
+        match format {
+            WorkbookFormat::Xlsx | WorkbookFormat::Xls => read_spreadsheet(bytes),
+            WorkbookFormat::Markdown => {
+                let text = String::from_utf8_lossy(bytes);
+                parse_markdown(&text)
+            }
+        }
+    }
+
+    /// The sheet with this name, compared case-insensitively as pyxform does.
+    pub fn sheet(&self, name: &str) -> Option<&Sheet> {
+        self.sheets
+            .iter()
+            .find(|s| s.name.trim().eq_ignore_ascii_case(name))
+    }
+}
+
+fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
+    let cursor = Cursor::new(bytes.to_vec());
+    let mut book =
+        open_workbook_auto_from_rs(cursor).map_err(|e| WorkbookError::Unreadable(e.to_string()))?;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| WorkbookError::Sheet(name.clone(), e.to_string()))?;
+        // A range starts at its first used cell; pad so that row and column numbers
+        // match the spreadsheet's own (row 1 is index 0), which diagnostics report.
+        let (first_row, first_col) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<String>> = vec![Vec::new(); first_row as usize];
+        for row in range.rows() {
+            let mut cells = vec![String::new(); first_col as usize];
+            cells.extend(row.iter().map(cell_text));
+            while cells.last().is_some_and(|c| c.is_empty()) {
+                cells.pop();
+            }
+            rows.push(cells);
+        }
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(Workbook { sheets })
+}
+
+/// Renders a cell as pyxform would read it.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => format_float(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),
+            Some(d) => d.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            None => format_float(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn format_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Parses pyxform's markdown form: a line `| survey |` names a sheet; the following
+/// table lines, whose first cell is empty, are that sheet's rows.
+fn parse_markdown(text: &str) -> Result<Workbook, WorkbookError> {
+    let mut sheets: Vec<Sheet> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if !line.starts_with('|') {
+            continue;
+        }
+        let inner = line.trim_start_matches('|');
+        let inner = inner.strip_suffix('|').unwrap_or(inner);
+        let cells: Vec<String> = split_markdown_cells(inner);
+        if cells
+            .iter()
+            .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
+        {
+            continue; // A separator line such as `|---|---|`.
+        }
+        let first = cells.first().map(String::as_str).unwrap_or("");
+        if !first.is_empty() {
+            sheets.push(Sheet {
+                name: first.to_string(),
+                rows: Vec::new(),
+            });
+            continue;
+        }
+        let Some(sheet) = sheets.last_mut() else {
+            return Err(WorkbookError::MarkdownNoSheet(index + 1));
+        };
+        let mut row: Vec<String> = cells.into_iter().skip(1).collect();
+        while row.last().is_some_and(|c| c.is_empty()) {
+            row.pop();
+        }
+        sheet.rows.push(row);
+    }
+    Ok(Workbook { sheets })
+}
+
+/// Splits a markdown table row on `|`, honouring `\|` as a literal bar.
+fn split_markdown_cells(inner: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut current = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' if chars.peek() == Some(&'|') => {
+                current.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut current).trim().to_string()),
+            _ => current.push(ch),
+        }
+    }
+    cells.push(current.trim().to_string());
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_sheets_and_rows() {
+        let md = "
+            | survey |         |       |          |
+            |        | type    | name  | label    |
+            |        | text    | q1    | Name \\| alias |
+            | settings |       |       |          |
+            |        | form_id |       |          |
+            |        | demo    |       |          |
+        ";
+        let book = Workbook::from_bytes(md.as_bytes(), WorkbookFormat::Markdown).unwrap();
+        assert_eq!(book.sheets.len(), 2);
+        let survey = book.sheet("SURVEY").unwrap();
+        assert_eq!(survey.rows[0], vec!["type", "name", "label"]);
+        assert_eq!(survey.rows[1], vec!["text", "q1", "Name | alias"]);
+        assert_eq!(book.sheet("settings").unwrap().rows[1], vec!["demo"]);
+    }
+
+    #[test]
+    fn markdown_row_before_sheet_is_an_error() {
+        let err = Workbook::from_bytes(b"|  | type |\n", WorkbookFormat::Markdown).unwrap_err();
+        assert_eq!(err, WorkbookError::MarkdownNoSheet(1));
+    }
+
+    #[test]
+    fn garbage_bytes_are_unreadable_not_a_panic() {
+        let err = Workbook::from_bytes(b"not a spreadsheet", WorkbookFormat::Xlsx).unwrap_err();
+        assert_eq!(err.code(), "workbook.unreadable");
+        let err =
+            Workbook::from_bytes(&[0xD0, 0xCF, 0x11, 0xE0, 1, 2], WorkbookFormat::Xls).unwrap_err();
+        assert_eq!(err.code(), "workbook.unreadable");
+    }
+
+    #[test]
+    fn floats_render_like_pyxform() {
+        assert_eq!(format_float(2024.0), "2024");
+        assert_eq!(format_float(1.5), "1.5");
+    }
+
+    #[test]
+    fn format_from_file_name() {
+        assert_eq!(
+            WorkbookFormat::from_file_name("A.XLSX"),
+            Some(WorkbookFormat::Xlsx)
+        );
+        assert_eq!(
+            WorkbookFormat::from_file_name("a.xls"),
+            Some(WorkbookFormat::Xls)
+        );
+        assert_eq!(
+            WorkbookFormat::from_file_name("a.md"),
+            Some(WorkbookFormat::Markdown)
+        );
+        assert_eq!(WorkbookFormat::from_file_name("a.csv"), None);
+    }
+}
