@@ -1,7 +1,9 @@
 //! The low stage of import: a workbook's bytes become sheets of trimmed text cells.
 //!
-//! Three encodings are read: `.xlsx` and `.xls` through calamine, and pyxform's
-//! markdown-table form (used for readable test fixtures). Cell values are rendered the
+//! Four encodings are read: `.xlsx` and `.xls` through calamine, pyxform's
+//! markdown-table form (used for readable test fixtures) and pyxform's CSV form (the
+//! sheet name in the first column of a row, the sheet's rows below it with an empty
+//! first cell). Cell values are rendered the
 //! way pyxform sees them: whole numbers without a trailing `.0`, booleans as
 //! `TRUE`/`FALSE`, dates as ISO 8601.
 
@@ -15,6 +17,7 @@ pub enum WorkbookFormat {
     Xlsx,
     Xls,
     Markdown,
+    Csv,
 }
 
 impl WorkbookFormat {
@@ -31,6 +34,17 @@ impl WorkbookFormat {
             None
         }
     }
+
+    /// Like [`WorkbookFormat::from_file_name`], and also takes `.csv` as pyxform's CSV
+    /// form. Only for a file named as a form: a folder of forms also holds the CSV
+    /// files of `select_one_from_file`, which are not forms.
+    pub fn from_form_file_name(name: &str) -> Option<WorkbookFormat> {
+        if name.to_ascii_lowercase().ends_with(".csv") {
+            Some(WorkbookFormat::Csv)
+        } else {
+            WorkbookFormat::from_file_name(name)
+        }
+    }
 }
 
 /// Why a workbook could not be read at all.
@@ -42,6 +56,8 @@ pub enum WorkbookError {
     Sheet(String, String),
     #[error("the markdown form has a table row before any sheet name (line {0})")]
     MarkdownNoSheet(usize),
+    #[error("the CSV form could not be read at line {0}: {1}")]
+    Csv(usize, String),
 }
 
 impl WorkbookError {
@@ -51,6 +67,7 @@ impl WorkbookError {
             WorkbookError::Unreadable(_) => "workbook.unreadable",
             WorkbookError::Sheet(..) => "workbook.sheet",
             WorkbookError::MarkdownNoSheet(_) => "workbook.markdown",
+            WorkbookError::Csv(..) => "workbook.csv",
         }
     }
 }
@@ -78,6 +95,7 @@ impl Workbook {
                 let text = String::from_utf8_lossy(bytes);
                 parse_markdown(&text)
             }
+            WorkbookFormat::Csv => parse_csv(bytes),
         }
     }
 
@@ -179,6 +197,42 @@ fn parse_markdown(text: &str) -> Result<Workbook, WorkbookError> {
     Ok(Workbook { sheets })
 }
 
+/// Parses pyxform's CSV form: a row whose first cell is set names a sheet; the rows
+/// after it, whose first cell is empty, are that sheet's rows.
+fn parse_csv(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut sheets: Vec<Sheet> = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| WorkbookError::Csv(index + 1, e.to_string()))?;
+        let first = record.get(0).unwrap_or("").trim();
+        if !first.is_empty() {
+            sheets.push(Sheet {
+                name: first.to_string(),
+                rows: Vec::new(),
+            });
+            continue;
+        }
+        let mut row: Vec<String> = record
+            .iter()
+            .skip(1)
+            .map(|c| c.trim().to_string())
+            .collect();
+        while row.last().is_some_and(|c| c.is_empty()) {
+            row.pop();
+        }
+        match sheets.last_mut() {
+            Some(sheet) => sheet.rows.push(row),
+            // Blank lines before the first sheet name are harmless; data is not.
+            None if row.is_empty() => {}
+            None => return Err(WorkbookError::MarkdownNoSheet(index + 1)),
+        }
+    }
+    Ok(Workbook { sheets })
+}
+
 /// Splits a markdown table row on `|`, honouring `\|` as a literal bar.
 fn split_markdown_cells(inner: &str) -> Vec<String> {
     let mut cells = Vec::new();
@@ -236,6 +290,21 @@ mod tests {
     }
 
     #[test]
+    fn csv_sheets_and_rows() {
+        let csv = "\"survey\",,,\n,type,name,label\n,text,q1,\"Name, alias\"\nchoices,,,\n,list_name,name,label\n";
+        let book = Workbook::from_bytes(csv.as_bytes(), WorkbookFormat::Csv).unwrap();
+        assert_eq!(book.sheets.len(), 2);
+        assert_eq!(
+            book.sheet("survey").unwrap().rows[1],
+            vec!["text", "q1", "Name, alias"]
+        );
+        assert_eq!(
+            book.sheet("choices").unwrap().rows[0],
+            vec!["list_name", "name", "label"]
+        );
+    }
+
+    #[test]
     fn floats_render_like_pyxform() {
         assert_eq!(format_float(2024.0), "2024");
         assert_eq!(format_float(1.5), "1.5");
@@ -256,5 +325,10 @@ mod tests {
             Some(WorkbookFormat::Markdown)
         );
         assert_eq!(WorkbookFormat::from_file_name("a.csv"), None);
+        assert_eq!(
+            WorkbookFormat::from_form_file_name("a.CSV"),
+            Some(WorkbookFormat::Csv)
+        );
+        assert_eq!(WorkbookFormat::from_form_file_name("a.ods"), None);
     }
 }
