@@ -19,11 +19,13 @@
 //! behind a literal `repeat_count`, and the label rows of `table-list` groups. So a walk
 //! over the tree visits exactly the fields of the submission.
 
+mod inspect;
 mod lantern_sheets;
 mod types;
 
 use serde::Serialize;
 
+pub use inspect::{InspectField, InspectView};
 pub use lantern_sheets::{
     DEFAULT_MIN_CELL_SIZE, HigherIs, Indicator, IndicatorKind, Purpose, Sensitivity,
 };

@@ -999,7 +999,7 @@ impl Builder<'_> {
                     "type",
                 );
             }
-            if !external && !is_file {
+            if !external && !from_file && !is_file {
                 self.check_list(&node, &list_name, kind, row.row);
             }
             if or_other {

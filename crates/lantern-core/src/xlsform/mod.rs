@@ -7,6 +7,8 @@
 pub mod diagnostic;
 mod expressions;
 pub mod import;
+#[cfg(test)]
+mod import_tests;
 mod lantern_sheets;
 pub mod summary;
 mod table;
