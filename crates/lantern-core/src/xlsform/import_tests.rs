@@ -428,3 +428,90 @@ fn full_lantern_form_model() {
         indicator visit_count Count scope=Some("visits") value=true() disaggregate=[]
     "#]].assert_eq(&out);
 }
+
+mod properties {
+    //! Import of arbitrary survey and choices rows never panics, and a form without
+    //! errors is a well-formed tree: unique paths, parents that list their children.
+
+    use proptest::prelude::*;
+
+    use super::super::{WorkbookFormat, import_bytes};
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "",
+            "text",
+            "integer",
+            "note",
+            "calculate",
+            "begin group",
+            "end group",
+            "begin repeat",
+            "end repeat",
+            "begin loop over l",
+            "end loop",
+            "select_one l",
+            "select_multiple l or_other",
+            "select_one missing",
+            "range",
+            "audit",
+            "start",
+            "q1",
+            "q2",
+            "g",
+            "${q1}",
+            "${q2} + 1",
+            "${nope}",
+            "if(",
+            "'x",
+            "start=1 end=x",
+            "table-list",
+            "field-list",
+            "yes",
+            "ü名",
+            "a b",
+            "${",
+            "}",
+            "\\|",
+            "::",
+            "label::fr",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn table(header: &str, rows: Vec<Vec<String>>) -> String {
+        let mut out = format!("| | {header} |\n");
+        for row in rows {
+            out.push_str(&format!("| | {} |\n", row.join(" | ")));
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn import_never_panics_and_clean_forms_are_trees(
+            survey in prop::collection::vec(prop::collection::vec(cell(), 7), 0..14),
+            choices in prop::collection::vec(prop::collection::vec(cell(), 3), 0..6),
+        ) {
+            let md = format!(
+                "| survey |\n{}| choices |\n{}",
+                table("type | name | label | relevant | calculation | appearance | parameters", survey),
+                table("list_name | name | label", choices),
+            );
+            let import = import_bytes(md.as_bytes(), WorkbookFormat::Markdown, "f");
+            for d in &import.diagnostics {
+                prop_assert!(!d.to_string().is_empty());
+            }
+            if !import.has_errors() {
+                let form = import.form.as_ref().unwrap();
+                let mut paths = std::collections::HashSet::new();
+                for node in form.fields() {
+                    prop_assert!(paths.insert(node.path.clone()), "duplicate path {}", node.path);
+                    let parent = form.node(node.parent.unwrap());
+                    prop_assert!(parent.children.contains(&node.id));
+                    prop_assert!(node.path.starts_with(&parent.path));
+                }
+            }
+        }
+    }
+}
