@@ -209,20 +209,72 @@ impl Expression {
     }
 }
 
-/// The `${name}` references in a cell, in order of first appearance, each once.
+/// The `${name}` references in a cell that read the current submission, in order of
+/// first appearance, each once. `${last-saved#name}` reads the previous submission,
+/// so it is not a dependency and is left out.
 pub fn field_refs(text: &str) -> Vec<String> {
     let mut refs: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let name = after[..end].trim();
-        if !name.is_empty() && !refs.iter().any(|r| r == name) {
+    for (_, reference) in references(text) {
+        if let Reference::Field {
+            name,
+            last_saved: false,
+        } = reference
+            && !refs.iter().any(|r| r == name)
+        {
             refs.push(name.to_string());
         }
-        rest = &after[end + 1..];
     }
     refs
+}
+
+/// One `${…}` in a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference<'a> {
+    /// `${name}` or `${last-saved#name}`.
+    Field { name: &'a str, last_saved: bool },
+    /// `${` not followed by a name and `}`.
+    Malformed,
+}
+
+/// Every `${…}` in a cell with its byte offset.
+pub fn references(text: &str) -> Vec<(usize, Reference<'_>)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("${") {
+        let start = from + found;
+        let inner_start = start + 2;
+        match text[inner_start..].find('}') {
+            None => {
+                out.push((start, Reference::Malformed));
+                break;
+            }
+            Some(len) => {
+                let inner = &text[inner_start..inner_start + len];
+                let (name, last_saved) = match inner.strip_prefix("last-saved#") {
+                    Some(name) => (name, true),
+                    None => (inner, false),
+                };
+                let reference = if is_ncname(name) {
+                    Reference::Field { name, last_saved }
+                } else {
+                    Reference::Malformed
+                };
+                out.push((start, reference));
+                from = inner_start + len + 1;
+            }
+        }
+    }
+    out
+}
+
+/// An XML name without a colon (what a field name must be).
+pub fn is_ncname(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// Text in one or more languages: `(language, value)` pairs in column order.
@@ -336,8 +388,30 @@ mod tests {
     #[test]
     fn field_refs_in_order_once() {
         assert_eq!(
-            field_refs("${a} + ${ b } * ${a} - ${} ${unterminated"),
+            field_refs("${a} + ${b} * ${a} - ${last-saved#c} ${} ${unterminated"),
             vec!["a", "b"]
+        );
+        let refs = references("${a} ${ b } ${last-saved#c} ${x");
+        assert_eq!(
+            refs,
+            vec![
+                (
+                    0,
+                    Reference::Field {
+                        name: "a",
+                        last_saved: false
+                    }
+                ),
+                (5, Reference::Malformed),
+                (
+                    12,
+                    Reference::Field {
+                        name: "c",
+                        last_saved: true
+                    }
+                ),
+                (28, Reference::Malformed),
+            ]
         );
     }
 

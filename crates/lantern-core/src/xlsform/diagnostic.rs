@@ -114,6 +114,22 @@ pub enum ImportError {
     )]
     UnknownReference(String),
     #[error(
+        "malformed reference at character {offset} (`{text}`); write `${{name}}` with the name of a question, group or repeat"
+    )]
+    MalformedReference { offset: usize, text: String },
+    #[error(
+        "the name `meta` is reserved for the form's metadata; rename this question, group or repeat"
+    )]
+    ReservedName,
+    #[error("the repeat `{0}` has the name of the form's root element; rename it")]
+    RepeatNamedAsRoot(String),
+    #[error(
+        "columns `{first}` and `{second}` are the same column under two names; rename or remove one"
+    )]
+    DuplicateColumn { first: String, second: String },
+    #[error("this choice has no label; add one so the enumerator sees what to pick")]
+    ChoiceWithoutLabel,
+    #[error(
         "`${{{0}}}` is ambiguous: several questions have that name; rename them so it names one"
     )]
     AmbiguousReference(String),
@@ -131,6 +147,18 @@ pub enum ImportError {
     DependencyCycle(String),
     #[error("parameters must be `key=value` pairs separated by spaces or commas; `{0}` is not")]
     BadParameters(String),
+    #[error("`{type_name}` does not take the parameter(s) {rejected}; it accepts {accepted}")]
+    UnknownParameters {
+        type_name: String,
+        rejected: String,
+        accepted: String,
+    },
+    #[error("parameter `{name}` must be {expected}, not `{value}`")]
+    BadParameterValue {
+        name: String,
+        value: String,
+        expected: &'static str,
+    },
     #[error("range parameter `{name}` must be a number, not `{value}`")]
     BadRangeParameter { name: &'static str, value: String },
     #[error("an `audit` must be named `audit` (or have no name)")]
@@ -192,11 +220,18 @@ impl ImportError {
             E::MissingCalculation => "xlsform.missing_calculation",
             E::UnknownReference(_) => "xlsform.unknown_reference",
             E::AmbiguousReference(_) => "xlsform.ambiguous_reference",
+            E::MalformedReference { .. } => "xlsform.malformed_reference",
+            E::ReservedName => "xlsform.reserved_name",
+            E::RepeatNamedAsRoot(_) => "xlsform.repeat_named_as_root",
+            E::DuplicateColumn { .. } => "xlsform.duplicate_column",
+            E::ChoiceWithoutLabel => "xlsform.choice_without_label",
             E::ExpressionSyntax { .. } => "xlsform.expression_syntax",
             E::UnknownFunction(_) => "xlsform.unknown_function",
             E::DependencyCycle(_) => "xlsform.dependency_cycle",
             E::BadParameters(_) => "xlsform.bad_parameters",
             E::BadRangeParameter { .. } => "xlsform.bad_range_parameter",
+            E::UnknownParameters { .. } => "xlsform.unknown_parameters",
+            E::BadParameterValue { .. } => "xlsform.bad_parameter_value",
             E::AuditName => "xlsform.audit_name",
             E::InvalidValue { .. } => "lantern.invalid_value",
             E::UnknownField { .. } => "lantern.unknown_field",
@@ -212,7 +247,8 @@ impl ImportError {
         match self {
             ImportError::DuplicateNameCase { .. }
             | ImportError::RepeatWithoutLabel { .. }
-            | ImportError::MissingListName => Severity::Warning,
+            | ImportError::MissingListName
+            | ImportError::ChoiceWithoutLabel => Severity::Warning,
             _ => Severity::Error,
         }
     }

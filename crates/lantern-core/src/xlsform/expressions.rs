@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::diagnostic::ImportError;
 use super::import::Diagnostics;
-use crate::form::{Expression, FormDef, NodeId, NodeKind};
+use crate::form::{Expression, FormDef, NodeId, NodeKind, Origin, Reference, references};
 
 /// Runs every expression check on `form`, reporting on `sheet` (the survey sheet).
 pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
@@ -17,22 +17,30 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
     for node in form.fields() {
         by_name.entry(node.name.as_str()).or_default().push(node.id);
     }
+    // A name is ambiguous when several rows define it; the copies a `begin loop`
+    // makes of one row are one question asked per choice, as in pyxform.
+    let sources = name_sources(form);
     for node in form.fields() {
         let row = node.origin.row();
         for (column, text, is_expression) in cells(form, node.id) {
-            for name in crate::form::field_refs(text) {
-                let error = match by_name.get(name.as_str()).map(Vec::len) {
-                    None | Some(0) => Some(ImportError::UnknownReference(name)),
-                    Some(1) => None,
-                    Some(_) => Some(ImportError::AmbiguousReference(name)),
-                };
-                if let Some(error) = error {
-                    diags.push(error, sheet, row, Some(column));
-                }
+            for error in reference_errors(text, &sources) {
+                diags.push(error, sheet, row, Some(column));
             }
             if is_expression {
                 for error in check_syntax(column, text) {
                     diags.push(error, sheet, row, Some(column));
+                }
+            }
+        }
+    }
+    for list in &form.choice_lists {
+        for choice in &list.choices {
+            let texts = std::iter::once(&choice.label).chain(choice.media.iter().map(|(_, t)| t));
+            for text in texts {
+                for (_, value) in &text.0 {
+                    for error in reference_errors(value, &sources) {
+                        diags.push(error, "choices", choice.row, Some("label"));
+                    }
                 }
             }
         }
@@ -56,6 +64,51 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
             Some("calculation"),
         );
     }
+}
+
+/// The problems with the `${…}` references of one cell.
+pub(crate) fn reference_errors(
+    text: &str,
+    sources: &HashMap<&str, Vec<String>>,
+) -> Vec<ImportError> {
+    let mut errors = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (offset, reference) in references(text) {
+        match reference {
+            Reference::Malformed => errors.push(ImportError::MalformedReference {
+                offset,
+                text: text[offset..].chars().take(24).collect(),
+            }),
+            Reference::Field { name, .. } => {
+                if seen.contains(&name) {
+                    continue;
+                }
+                seen.push(name);
+                match sources.get(name).map(Vec::len) {
+                    None | Some(0) => errors.push(ImportError::UnknownReference(name.to_string())),
+                    Some(1) => {}
+                    Some(_) => errors.push(ImportError::AmbiguousReference(name.to_string())),
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// The names of a form's fields, each with the distinct sources that define it.
+pub(crate) fn name_sources(form: &FormDef) -> HashMap<&str, Vec<String>> {
+    let mut sources: HashMap<&str, Vec<String>> = HashMap::new();
+    for node in form.fields() {
+        let source = match node.origin {
+            Origin::Row { row } => format!("row {row}"),
+            _ => format!("node {}", node.id.0),
+        };
+        let list = sources.entry(node.name.as_str()).or_default();
+        if !list.contains(&source) {
+            list.push(source);
+        }
+    }
+    sources
 }
 
 /// The cells of a node that may hold `${name}` references: (column, text, whether

@@ -131,6 +131,7 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
         return None;
     }
 
+    report_duplicate_columns(&survey, diags);
     let settings_map = book
         .sheet("settings")
         .map(read_settings)
@@ -178,6 +179,9 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
     let choices_table = book
         .sheet("choices")
         .and_then(|s| Table::read(s, CHOICES_ALIASES, CHOICES_KNOWN));
+    if let Some(table) = &choices_table {
+        report_duplicate_columns(table, diags);
+    }
     let choice_lists = read_choices(
         choices_table.as_ref(),
         &default_language,
@@ -212,6 +216,7 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
 
     let mut builder = Builder {
         sheet: survey.sheet.clone(),
+        instance_name: setting("name").unwrap_or_else(|| "data".to_string()),
         rows,
         nodes: Vec::new(),
         choice_lists,
@@ -285,6 +290,27 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
     lantern_sheets::read(book, &mut form, diags);
     expressions::check(&form, &survey.sheet, diags);
     Some(form)
+}
+
+/// Two headers that mean the same column (`label` and `caption`) make the form
+/// ambiguous, as in pyxform.
+fn report_duplicate_columns(table: &Table<'_>, diags: &mut Diagnostics) {
+    for (i, column) in table.columns.iter().enumerate() {
+        if let Some(first) = table.columns[..i]
+            .iter()
+            .find(|c| c.tokens == column.tokens && c.header != column.header)
+        {
+            diags.push(
+                ImportError::DuplicateColumn {
+                    first: first.header.clone(),
+                    second: column.header.clone(),
+                },
+                &table.sheet,
+                Some(table.header_row),
+                Some(&column.header),
+            );
+        }
+    }
 }
 
 /// The `settings` sheet as (normalised header, value) pairs from its first data row.
@@ -669,6 +695,8 @@ enum TableList {
 
 struct Builder<'d> {
     sheet: String,
+    /// pyxform's name for the instance's top element, which no repeat may take.
+    instance_name: String,
     rows: Vec<SurveyRow>,
     nodes: Vec<Node>,
     choice_lists: Vec<ChoiceList>,
@@ -725,30 +753,30 @@ impl Builder<'_> {
     fn add(&mut self, parent: NodeId, mut node: Node) -> NodeId {
         let id = NodeId(self.nodes.len());
         let row = node.origin.row().unwrap_or(0);
+        if node.name == "meta" && matches!(node.origin, Origin::Row { .. }) {
+            self.error(ImportError::ReservedName, row, "name");
+        }
+        // Generated nodes (`meta`) clash only with a row already reported as
+        // reserved, so only rows are checked.
         let scope = self.scopes.entry(parent).or_default();
-        if let Some((_, first_row)) = scope.iter().find(|(n, _)| *n == node.name) {
-            let first_row = *first_row;
-            self.error(
-                ImportError::DuplicateName {
+        let clash = if node.origin.row().is_none() {
+            None
+        } else if let Some((_, first_row)) = scope.iter().find(|(n, _)| *n == node.name) {
+            Some(ImportError::DuplicateName {
+                name: node.name.clone(),
+                first_row: *first_row,
+            })
+        } else {
+            scope
+                .iter()
+                .find(|(n, _)| n.to_lowercase() == node.name.to_lowercase())
+                .map(|(_, first_row)| ImportError::DuplicateNameCase {
                     name: node.name.clone(),
-                    first_row,
-                },
-                row,
-                "name",
-            );
-        } else if let Some((_, first_row)) = scope
-            .iter()
-            .find(|(n, _)| n.to_lowercase() == node.name.to_lowercase())
-        {
-            let first_row = *first_row;
-            self.error(
-                ImportError::DuplicateNameCase {
-                    name: node.name.clone(),
-                    first_row,
-                },
-                row,
-                "name",
-            );
+                    first_row: *first_row,
+                })
+        };
+        if let Some(error) = clash {
+            self.error(error, row, "name");
         }
         self.scopes
             .entry(parent)
@@ -829,6 +857,13 @@ impl Builder<'_> {
         let mut node = empty_node(name.clone(), kind, type_name, Origin::Row { row: row.row });
         fill_common(&mut node, &row);
         if kind == NodeKind::Repeat {
+            if name == self.instance_name {
+                self.error(
+                    ImportError::RepeatNamedAsRoot(name.clone()),
+                    row.row,
+                    "name",
+                );
+            }
             if let Some(first_row) = self.repeat_names.get(&name) {
                 let first_row = *first_row;
                 self.error(
@@ -1076,6 +1111,7 @@ impl Builder<'_> {
             node.data_type = Some(DataType::String);
         }
 
+        self.check_parameters(&node, &row);
         if node.type_name == "calculate"
             && node.bind.calculation.is_none()
             && node.bind.default.is_none()
@@ -1121,6 +1157,82 @@ impl Builder<'_> {
                 .set(&self.default_language.clone(), "Specify other.".into());
             other.bind.relevant = Some(Expression::new(format!("selected(${{{name}}}, 'other')")));
             self.add(parent, other);
+        }
+    }
+
+    /// pyxform's parameter rules: `key=value` syntax, and for the types it checks,
+    /// only the keys that type accepts.
+    fn check_parameters(&mut self, node: &Node, row: &SurveyRow) {
+        let Some(raw) = row.parameters.as_deref() else {
+            return;
+        };
+        if parse_parameters(raw).is_none() {
+            self.error(
+                ImportError::BadParameters(raw.to_string()),
+                row.row,
+                "parameters",
+            );
+            return;
+        }
+        if let Some(accepted) = accepted_parameters(&node.type_name) {
+            let rejected: Vec<String> = node
+                .parameters
+                .iter()
+                .map(|(k, _)| k.clone())
+                .filter(|k| !accepted.contains(&k.as_str()))
+                .collect();
+            if !rejected.is_empty() {
+                self.error(
+                    ImportError::UnknownParameters {
+                        type_name: node.type_name.clone(),
+                        rejected: rejected.join(", "),
+                        accepted: accepted.join(", "),
+                    },
+                    row.row,
+                    "parameters",
+                );
+            }
+        }
+        let get = |key: &str| {
+            node.parameters
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        if let Some(randomize) = get("randomize") {
+            if randomize != "true" && randomize != "false" {
+                self.error(
+                    ImportError::BadParameterValue {
+                        name: "randomize".into(),
+                        value: randomize.to_string(),
+                        expected: "true or false",
+                    },
+                    row.row,
+                    "parameters",
+                );
+            }
+        } else if get("seed").is_some() && node.select.is_some() {
+            self.error(
+                ImportError::BadParameterValue {
+                    name: "seed".into(),
+                    value: get("seed").unwrap_or_default().to_string(),
+                    expected: "used only with randomize=true",
+                },
+                row.row,
+                "parameters",
+            );
+        }
+        if node.type_name == "range" && get("step").and_then(|v| v.parse::<f64>().ok()) == Some(0.0)
+        {
+            self.error(
+                ImportError::BadParameterValue {
+                    name: "step".into(),
+                    value: "0".into(),
+                    expected: "a number other than 0",
+                },
+                row.row,
+                "parameters",
+            );
         }
     }
 
@@ -1384,7 +1496,7 @@ fn fill_common(node: &mut Node, row: &SurveyRow) {
     node.parameters = row
         .parameters
         .as_deref()
-        .map(parse_parameters)
+        .and_then(parse_parameters)
         .unwrap_or_default();
     let expr = |v: &Option<String>| v.as_deref().map(Expression::new);
     node.bind = Bind {
@@ -1399,15 +1511,77 @@ fn fill_common(node: &mut Node, row: &SurveyRow) {
     };
 }
 
-/// `start=0 end=10 step=0.5` or `start=0, end=10`: pyxform's parameter syntax.
-pub fn parse_parameters(raw: &str) -> Vec<(String, String)> {
-    raw.split([' ', ',', ';'])
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        })
-        .collect()
+/// `start=0 end=10 step=0.5`, `start=0, end=10` or `a=b;c=d`: pyxform's parameter
+/// syntax. Keys are lower-cased, and values too except `label` and `value` (which
+/// name columns of a file). `None` when the text is not `key=value` pairs.
+pub fn parse_parameters(raw: &str) -> Option<Vec<(String, String)>> {
+    let mut tokens: Vec<&str> = Vec::new();
+    for piece in raw.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+        let mut rest = piece;
+        while let Some(at) = rest.find('=') {
+            if at > 0 {
+                tokens.push(&rest[..at]);
+            }
+            tokens.push("=");
+            rest = &rest[at + 1..];
+        }
+        if !rest.is_empty() {
+            tokens.push(rest);
+        }
+    }
+    let mut pairs = Vec::new();
+    for triple in tokens.chunks(3) {
+        match triple {
+            [key, "=", value] if *key != "=" && *value != "=" => {
+                let key = key.to_lowercase();
+                let value = if key == "label" || key == "value" {
+                    value.to_string()
+                } else {
+                    value.to_lowercase()
+                };
+                pairs.push((key, value));
+            }
+            _ => return None,
+        }
+    }
+    Some(pairs)
+}
+
+/// The parameter keys pyxform accepts for a type; `None` when it does not check.
+fn accepted_parameters(type_name: &str) -> Option<&'static [&'static str]> {
+    Some(match type_name {
+        "range" => &[
+            "start",
+            "end",
+            "step",
+            "tick_interval",
+            "placeholder",
+            "tick_labelset",
+        ],
+        "select_one" | "select_multiple" | "rank" => &["randomize", "seed"],
+        "select_one_from_file" | "select_multiple_from_file" => {
+            &["randomize", "seed", "value", "label"]
+        }
+        "text" => &["rows"],
+        "image" => &["app", "max-pixels"],
+        "audio" | "background-audio" => &["quality"],
+        "geopoint" => &[
+            "allow-mock-accuracy",
+            "capture-accuracy",
+            "reference-geometry",
+            "warning-accuracy",
+        ],
+        "geotrace" | "geoshape" => &["allow-mock-accuracy", "incremental", "reference-geometry"],
+        "audit" => &[
+            "identify-user",
+            "location-max-age",
+            "location-min-interval",
+            "location-priority",
+            "track-changes",
+            "track-changes-reasons",
+        ],
+        _ => return None,
+    })
 }
 
 fn read_choices(
@@ -1463,6 +1637,14 @@ fn read_choices(
                 Some("name"),
             );
             continue;
+        }
+        if choice.label.is_empty() && choice.media.is_empty() {
+            diags.push(
+                ImportError::ChoiceWithoutLabel,
+                &table.sheet,
+                Some(row.number),
+                Some("label"),
+            );
         }
         let key = (list_name.clone(), choice.name.clone());
         if let Some(first_row) = seen.get(&key) {

@@ -349,6 +349,94 @@ fn lantern_sheets_are_checked() {
 }
 
 #[test]
+fn malformed_and_last_saved_references() {
+    check(
+        "
+        | survey |
+        | | type | name | label | default |
+        | | text | q1 | Hello ${q 1} | ${last-saved#q1} |
+        | | text | q2 | Bye ${q1 | ${last-saved#nobody} |
+        ",
+        expect![[r#"
+            survey:2:label: error[xlsform.malformed_reference]: malformed reference at character 6 (`${q 1}`); write `${name}` with the name of a question, group or repeat
+            survey:3:default: error[xlsform.unknown_reference]: `${nobody}` refers to no question, group or repeat of this form; fix the name or add the question
+            survey:3:label: error[xlsform.malformed_reference]: malformed reference at character 4 (`${q1`); write `${name}` with the name of a question, group or repeat"#]],
+    );
+}
+
+#[test]
+fn reserved_and_root_names() {
+    check(
+        "
+        | survey |
+        | | type | name | label |
+        | | text | meta | Meta |
+        | | begin repeat | data | Data |
+        | | text | q | Q |
+        | | end repeat | | |
+        ",
+        expect![[r#"
+            survey:2:name: error[xlsform.reserved_name]: the name `meta` is reserved for the form's metadata; rename this question, group or repeat
+            survey:3:name: error[xlsform.repeat_named_as_root]: the repeat `data` has the name of the form's root element; rename it"#]],
+    );
+}
+
+#[test]
+fn the_same_column_twice() {
+    check(
+        "
+        | survey |
+        | | type | name | label | caption |
+        | | text | q1 | Q1 | Q1 |
+        ",
+        expect!["survey:1:caption: error[xlsform.duplicate_column]: columns `label` and `caption` are the same column under two names; rename or remove one"],
+    );
+}
+
+#[test]
+fn choices_without_labels_and_references_in_choices() {
+    check(
+        "
+        | survey |
+        | | type | name | label |
+        | | select_one l | q1 | Q1 |
+        | choices |
+        | | list_name | name | label |
+        | | l | a | |
+        | | l | b | B for ${nobody} |
+        ",
+        expect![[r#"
+            choices:2:label: warning[xlsform.choice_without_label]: this choice has no label; add one so the enumerator sees what to pick
+            choices:3:label: error[xlsform.unknown_reference]: `${nobody}` refers to no question, group or repeat of this form; fix the name or add the question"#]],
+    );
+}
+
+#[test]
+fn parameters_are_checked_like_pyxform() {
+    check(
+        "
+        | survey |
+        | | type | name | label | parameters |
+        | | text | t | T | rows |
+        | | integer | i | I | anything=goes |
+        | | range | r | R | start=1 end=5 step=0 |
+        | | select_one l | s | S | randomize=maybe |
+        | | select_one l | s2 | S2 | seed=3 |
+        | | geopoint | g | G | capture-accuracy=5 colour=red |
+        | choices |
+        | | list_name | name | label |
+        | | l | a | A |
+        ",
+        expect![[r#"
+            survey:2:parameters: error[xlsform.bad_parameters]: parameters must be `key=value` pairs separated by spaces or commas; `rows` is not
+            survey:4:parameters: error[xlsform.bad_parameter_value]: parameter `step` must be a number other than 0, not `0`
+            survey:5:parameters: error[xlsform.bad_parameter_value]: parameter `randomize` must be true or false, not `maybe`
+            survey:6:parameters: error[xlsform.bad_parameter_value]: parameter `seed` must be used only with randomize=true, not `3`
+            survey:7:parameters: error[xlsform.unknown_parameters]: `geopoint` does not take the parameter(s) colour; it accepts allow-mock-accuracy, capture-accuracy, reference-geometry, warning-accuracy"#]],
+    );
+}
+
+#[test]
 fn unreadable_workbook_is_a_diagnostic() {
     let import = import_bytes(b"not a workbook", WorkbookFormat::Xlsx, "x");
     assert!(import.form.is_none());
