@@ -133,9 +133,10 @@ fn xform_shape(xml: &str) -> Result<Shape, String> {
         let mut names = Vec::new();
         if let Some(itemset) = select.children().find(|c| c.has_tag_name("itemset")) {
             let nodeset = itemset.attribute("nodeset").unwrap_or("");
+            // `instance('list')/root/item…`, possibly inside `randomize(…)`.
             let Some(list) = nodeset
-                .strip_prefix("instance('")
-                .and_then(|r| r.split('\'').next())
+                .split_once("instance('")
+                .and_then(|(_, r)| r.split('\'').next())
             else {
                 continue;
             };
@@ -250,8 +251,93 @@ fn differences(expected: &Shape, got: &Shape) -> Vec<String> {
     out
 }
 
+/// How the reference tools read a form.
+struct Expected {
+    pyxform_ok: bool,
+    odk_validate_ok: bool,
+}
+
+/// Imports one form and compares it with the reference; returns the table row and
+/// the problems found (none when Lantern agrees).
+fn check_form(path: &Path, expected: &Expected, xform: Option<&str>) -> (String, Vec<String>) {
+    let file = path.file_name().unwrap().to_string_lossy().to_string();
+    let stem = file
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(&file)
+        .to_string();
+    let format = WorkbookFormat::from_form_file_name(&file).unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    let import = import_bytes(&bytes, format, &stem);
+    let errors: Vec<String> = import
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect();
+    let verdict = match (expected.pyxform_ok, expected.odk_validate_ok) {
+        (true, true) => "accept",
+        (true, false) => "reject (ODK Validate)",
+        (false, _) => "reject",
+    };
+    let mut problems = Vec::new();
+    if let Some(xml) = xform {
+        match (xform_shape(xml), &import.form) {
+            (Ok(reference), Some(form)) => {
+                problems.extend(differences(&reference, &model_shape(form)))
+            }
+            (Err(e), _) => problems.push(format!("unreadable XForm: {e}")),
+            (_, None) => problems.push("no model".to_string()),
+        }
+    }
+    if expected.pyxform_ok && expected.odk_validate_ok {
+        problems.extend(errors.iter().map(|e| format!("unexpected {e}")));
+    } else if errors.is_empty() {
+        problems.push("accepted, but pyxform or ODK Validate rejects it".to_string());
+    }
+    let result = if problems.is_empty() {
+        "agree"
+    } else {
+        "DIFFER"
+    };
+    let note = if verdict.starts_with("reject") && problems.is_empty() {
+        errors.first().cloned().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    (
+        format!("{file:<52} {verdict:<22} {result:<7} {note}"),
+        problems,
+    )
+}
+
+/// Runs a set of forms, prints the per-form table and fails on any disagreement.
+fn run_set(title: &str, forms: Vec<(PathBuf, Expected, Option<String>)>) {
+    assert!(!forms.is_empty(), "{title}: no forms found");
+    let mut failures = Vec::new();
+    println!("\n{title}");
+    println!(
+        "{:<52} {:<22} {:<7} first error",
+        "form", "expected", "result"
+    );
+    for (path, expected, xform) in &forms {
+        let (row, problems) = check_form(path, expected, xform.as_deref());
+        println!("{row}");
+        if !problems.is_empty() {
+            failures.push(format!("{}:\n  {}", path.display(), problems.join("\n  ")));
+        }
+    }
+    println!(
+        "{} of {} forms agree with pyxform / ODK Validate",
+        forms.len() - failures.len(),
+        forms.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The 30 real forms of the shared conformance material (see its MANIFEST.tsv).
 #[test]
-fn lantern_import_agrees_with_pyxform() {
+fn lantern_import_agrees_with_pyxform_on_real_forms() {
     let Some(dir) = conformance_dir() else {
         println!(
             "conformance material not found beside the repository nor in /work/shared; skipped"
@@ -265,70 +351,47 @@ fn lantern_import_agrees_with_pyxform() {
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let (file_col, pyxform_col, odk_col) =
         (col("filename"), col("pyxform_4.5.0"), col("odk_validate"));
-
-    let mut failures = Vec::new();
-    let mut rows = Vec::new();
+    let mut forms = Vec::new();
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let cells: Vec<&str> = line.split('\t').collect();
         let file = cells[file_col];
-        let pyxform_ok = cells[pyxform_col].starts_with("ok");
-        let odk_ok = cells[odk_col].starts_with("ok");
+        let expected = Expected {
+            pyxform_ok: cells[pyxform_col].starts_with("ok"),
+            odk_validate_ok: cells[odk_col].starts_with("ok"),
+        };
         let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
-        let format = WorkbookFormat::from_form_file_name(file).unwrap();
-        let bytes = std::fs::read(base.join("forms").join(file)).unwrap();
-        let import = import_bytes(&bytes, format, stem);
-        let errors: Vec<String> = import
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.to_string())
+        let xform = expected.pyxform_ok.then(|| {
+            std::fs::read_to_string(base.join("xforms").join(format!("{stem}.xml"))).unwrap()
+        });
+        forms.push((base.join("forms").join(file), expected, xform));
+    }
+    run_set("shared conformance forms (pyxform 4.5.0)", forms);
+}
+
+/// The project's own markdown fixtures (`tests/test_data/pyxform/`), each with
+/// pyxform 4.5.0's XForm (`NAME.xml`) or, under `rejected/`, its error
+/// (`NAME.error`); `regenerate.sh` there rebuilds both.
+#[test]
+fn lantern_import_agrees_with_pyxform_on_fixtures() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/test_data/pyxform");
+    let mut forms = Vec::new();
+    for (dir, accepted) in [(base.clone(), true), (base.join("rejected"), false)] {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
             .collect();
-        let expected = match (pyxform_ok, odk_ok) {
-            (true, true) => "accept",
-            (true, false) => "reject (ODK Validate)",
-            (false, _) => "reject",
-        };
-        let mut problems = Vec::new();
-        if pyxform_ok {
-            let xml =
-                std::fs::read_to_string(base.join("xforms").join(format!("{stem}.xml"))).unwrap();
-            let reference = xform_shape(&xml).unwrap();
-            match &import.form {
-                Some(form) => problems.extend(differences(&reference, &model_shape(form))),
-                None => problems.push("no model".to_string()),
-            }
-        }
-        if odk_ok && pyxform_ok {
-            problems.extend(errors.iter().map(|e| format!("unexpected {e}")));
-        } else if errors.is_empty() {
-            problems.push("accepted, but pyxform or ODK Validate rejects it".to_string());
-        }
-        let verdict = if problems.is_empty() {
-            "agree"
-        } else {
-            "DIFFER"
-        };
-        let note = if expected.starts_with("reject") && problems.is_empty() {
-            errors.first().cloned().unwrap_or_default()
-        } else {
-            String::new()
-        };
-        rows.push(format!("{file:<52} {expected:<22} {verdict:<7} {note}"));
-        if !problems.is_empty() {
-            failures.push(format!("{file}:\n  {}", problems.join("\n  ")));
+        paths.sort();
+        for path in paths {
+            let reference = if accepted { "xml" } else { "error" };
+            let reference = std::fs::read_to_string(path.with_extension(reference))
+                .unwrap_or_else(|e| panic!("{}: run regenerate.sh ({e})", path.display()));
+            let expected = Expected {
+                pyxform_ok: accepted,
+                odk_validate_ok: accepted,
+            };
+            forms.push((path, expected, accepted.then_some(reference)));
         }
     }
-    println!(
-        "{:<52} {:<22} {:<7} first error",
-        "form", "expected", "result"
-    );
-    for row in &rows {
-        println!("{row}");
-    }
-    println!(
-        "{} of {} forms agree with pyxform / ODK Validate",
-        rows.len() - failures.len(),
-        rows.len()
-    );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    run_set("project fixtures (pyxform 4.5.0)", forms);
 }

@@ -59,8 +59,21 @@ pub struct FormDef {
     pub settings: Settings,
     pub nodes: Vec<Node>,
     pub choice_lists: Vec<ChoiceList>,
+    /// Files the form reads (`select_one_from_file`, `xml-external`, `csv-external`).
+    pub secondary_instances: Vec<SecondaryInstance>,
     pub purpose: Option<Purpose>,
     pub indicators: Vec<Indicator>,
+}
+
+/// A file the form reads, as XForms' `<instance id="…" src="…">`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondaryInstance {
+    /// The file's stem, which expressions use: `instance('places')`.
+    pub id: String,
+    /// The file name as written (`places.csv`).
+    pub file: String,
+    /// The first survey row that uses it.
+    pub row: usize,
 }
 
 /// The `settings` sheet, beyond the identity fields kept on [`FormDef`].

@@ -127,6 +127,10 @@ pub enum ImportError {
         "columns `{first}` and `{second}` are the same column under two names; rename or remove one"
     )]
     DuplicateColumn { first: String, second: String },
+    #[error(
+        "`{file}` and `{other}` would both be the secondary instance named by their stem; rename one of the files"
+    )]
+    InstanceClash { file: String, other: String },
     #[error("this choice has no label; add one so the enumerator sees what to pick")]
     ChoiceWithoutLabel,
     #[error(
@@ -225,6 +229,7 @@ impl ImportError {
             E::RepeatNamedAsRoot(_) => "xlsform.repeat_named_as_root",
             E::DuplicateColumn { .. } => "xlsform.duplicate_column",
             E::ChoiceWithoutLabel => "xlsform.choice_without_label",
+            E::InstanceClash { .. } => "xlsform.instance_clash",
             E::ExpressionSyntax { .. } => "xlsform.expression_syntax",
             E::UnknownFunction(_) => "xlsform.unknown_function",
             E::DependencyCycle(_) => "xlsform.dependency_cycle",

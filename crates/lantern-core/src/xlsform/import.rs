@@ -17,8 +17,8 @@ use super::table::{
 use super::workbook::{Workbook, WorkbookFormat};
 use crate::form::{
     Bind, Choice, ChoiceList, Control, DEFAULT_LANGUAGE, DataType, Expression, ExtraAttributes,
-    FormDef, Node, NodeId, NodeKind, Origin, Preload, SELECT_COMMANDS, Select, SelectKind,
-    Settings, Text, question_type,
+    FormDef, Node, NodeId, NodeKind, Origin, Preload, SELECT_COMMANDS, SecondaryInstance, Select,
+    SelectKind, Settings, Text, question_type,
 };
 
 /// The result of importing one workbook.
@@ -216,6 +216,7 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
 
     let mut builder = Builder {
         sheet: survey.sheet.clone(),
+        externals: Vec::new(),
         instance_name: setting("name").unwrap_or_else(|| "data".to_string()),
         rows,
         nodes: Vec::new(),
@@ -255,13 +256,16 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
         builder.flatten();
     }
     builder.add_meta(&meta_rows, book, settings.instance_name.as_deref());
+    builder.check_external_instances();
 
     let Builder {
         nodes,
         choice_lists,
         diags,
+        externals,
         ..
     } = builder;
+    let secondary_instances = secondary_instances(&nodes, &externals);
 
     // pyxform writes a language for untranslated text only when the form also has
     // translations (or media, which always goes through itext).
@@ -284,12 +288,34 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
         settings,
         nodes,
         choice_lists,
+        secondary_instances,
         purpose: None,
         indicators: Vec::new(),
     };
     lantern_sheets::read(book, &mut form, diags);
     expressions::check(&form, &survey.sheet, diags);
     Some(form)
+}
+
+/// The files the form reads: `select_*_from_file` lists and `xml-external` /
+/// `csv-external` declarations, each once, named by the file's stem.
+fn secondary_instances(nodes: &[Node], externals: &[(String, usize)]) -> Vec<SecondaryInstance> {
+    let mut out: Vec<SecondaryInstance> = Vec::new();
+    let files = nodes
+        .iter()
+        .filter_map(|n| Some((n.select.as_ref()?.from_file.clone()?, n.origin.row()?)))
+        .chain(externals.iter().cloned());
+    for (file, row) in files {
+        let id = file
+            .rsplit_once('.')
+            .map(|(s, _)| s)
+            .unwrap_or(&file)
+            .to_string();
+        if !out.iter().any(|i| i.id == id) {
+            out.push(SecondaryInstance { id, file, row });
+        }
+    }
+    out
 }
 
 /// Two headers that mean the same column (`label` and `caption`) make the form
@@ -695,6 +721,8 @@ enum TableList {
 
 struct Builder<'d> {
     sheet: String,
+    /// Files declared by `xml-external`/`csv-external` rows, with their row.
+    externals: Vec<(String, usize)>,
     /// pyxform's name for the instance's top element, which no repeat may take.
     instance_name: String,
     rows: Vec<SurveyRow>,
@@ -1092,6 +1120,13 @@ impl Builder<'_> {
             node.preload = qt.preload;
             if qt.external_instance {
                 // `xml-external`/`csv-external` declare a secondary instance, not a field.
+                let extension = if qt.name == "csv-external" {
+                    "csv"
+                } else {
+                    "xml"
+                };
+                self.externals
+                    .push((format!("{name}.{extension}"), row.row));
                 return;
             }
             if qt.readonly && node.bind.readonly.is_none() {
@@ -1157,6 +1192,40 @@ impl Builder<'_> {
                 .set(&self.default_language.clone(), "Specify other.".into());
             other.bind.relevant = Some(Expression::new(format!("selected(${{{name}}}, 'other')")));
             self.add(parent, other);
+        }
+    }
+
+    /// Files become secondary instances named by their stem (`places.csv` →
+    /// `places`); two different files with the same stem would be one instance.
+    fn check_external_instances(&mut self) {
+        let mut seen: Vec<(String, String, usize)> = Vec::new();
+        let mut clashes = Vec::new();
+        let files = self
+            .nodes
+            .iter()
+            .filter_map(|n| Some((n.select.as_ref()?.from_file.clone()?, n.origin.row()?)))
+            .chain(self.externals.iter().cloned())
+            .collect::<Vec<_>>();
+        for (file, row) in files {
+            let stem = file
+                .rsplit_once('.')
+                .map(|(s, _)| s)
+                .unwrap_or(&file)
+                .to_string();
+            match seen.iter().find(|(s, _, _)| *s == stem) {
+                Some((_, other, _)) if *other != file => clashes.push((
+                    ImportError::InstanceClash {
+                        file: file.clone(),
+                        other: other.clone(),
+                    },
+                    row,
+                )),
+                Some(_) => {}
+                None => seen.push((stem, file, row)),
+            }
+        }
+        for (error, row) in clashes {
+            self.error(error, row, "type");
         }
     }
 

@@ -389,7 +389,9 @@ fn the_same_column_twice() {
         | | type | name | label | caption |
         | | text | q1 | Q1 | Q1 |
         ",
-        expect!["survey:1:caption: error[xlsform.duplicate_column]: columns `label` and `caption` are the same column under two names; rename or remove one"],
+        expect![
+            "survey:1:caption: error[xlsform.duplicate_column]: columns `label` and `caption` are the same column under two names; rename or remove one"
+        ],
     );
 }
 
