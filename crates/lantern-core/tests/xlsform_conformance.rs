@@ -197,7 +197,8 @@ fn model_shape(form: &FormDef) -> Shape {
             ("relevant", b.relevant.is_some()),
             ("required", b.required.is_some()),
             ("constraint", b.constraint.is_some()),
-            ("calculate", b.calculation.is_some()),
+            // A triggered calculation is a `setvalue` action in XForms, not a bind.
+            ("calculate", b.calculation.is_some() && node.trigger.is_empty()),
             ("readonly", b.readonly.is_some()),
         ]
         .into_iter()

@@ -163,6 +163,10 @@ pub struct Node {
     pub repeat_count: Option<Expression>,
     /// `bind::…`, `instance::…` and `body::…` columns, kept as written.
     pub extra: ExtraAttributes,
+    /// `trigger`: the questions whose change (re)computes this node's calculation
+    /// (XForms `setvalue` on `xforms-value-changed`), by name. When set, the
+    /// calculation runs only then, not whenever the fields it reads change.
+    pub trigger: Vec<String>,
     pub origin: Origin,
 }
 

@@ -131,6 +131,8 @@ pub enum ImportError {
         "`{file}` and `{other}` would both be the secondary instance named by their stem; rename one of the files"
     )]
     InstanceClash { file: String, other: String },
+    #[error("`trigger` must name questions as `${{name}}`, separated by commas, not `{0}`")]
+    BadTrigger(String),
     #[error("this choice has no label; add one so the enumerator sees what to pick")]
     ChoiceWithoutLabel,
     #[error(
@@ -230,6 +232,7 @@ impl ImportError {
             E::DuplicateColumn { .. } => "xlsform.duplicate_column",
             E::ChoiceWithoutLabel => "xlsform.choice_without_label",
             E::InstanceClash { .. } => "xlsform.instance_clash",
+            E::BadTrigger(_) => "xlsform.bad_trigger",
             E::ExpressionSyntax { .. } => "xlsform.expression_syntax",
             E::UnknownFunction(_) => "xlsform.unknown_function",
             E::DependencyCycle(_) => "xlsform.dependency_cycle",

@@ -33,6 +33,20 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
             }
         }
     }
+    // `trigger` must be one or more `${question}`s (comma-separated), as in pyxform.
+    for node in form.fields() {
+        for name in &node.trigger {
+            let is_question = form.nodes_named(name).any(|n| n.kind == NodeKind::Question);
+            if !is_question {
+                diags.push(
+                    ImportError::UnknownReference(name.clone()),
+                    sheet,
+                    node.origin.row(),
+                    Some("trigger"),
+                );
+            }
+        }
+    }
     for list in &form.choice_lists {
         for choice in &list.choices {
             let texts = std::iter::once(&choice.label).chain(choice.media.iter().map(|(_, t)| t));
@@ -218,7 +232,14 @@ fn cycles(form: &FormDef, by_name: &HashMap<&str, Vec<NodeId>>) -> Vec<Vec<NodeI
             continue;
         }
         let b = &node.bind;
-        for e in [&b.calculation, &b.relevant, &b.required, &b.readonly]
+        // A triggered calculation runs when its trigger changes, not whenever its
+        // inputs do, so it cannot loop.
+        let calculation = if node.trigger.is_empty() {
+            &b.calculation
+        } else {
+            &None
+        };
+        for e in [calculation, &b.relevant, &b.required, &b.readonly]
             .into_iter()
             .flatten()
         {

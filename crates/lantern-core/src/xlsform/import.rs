@@ -248,6 +248,7 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
         select: None,
         repeat_count: None,
         extra: ExtraAttributes::default(),
+        trigger: Vec::new(),
         origin: Origin::Root,
     });
     let mut meta_rows = Vec::new();
@@ -475,6 +476,7 @@ struct SurveyRow {
     parameters: Option<String>,
     default: Option<String>,
     disabled: Option<String>,
+    trigger: Option<String>,
     extra: ExtraAttributes,
 }
 
@@ -524,6 +526,7 @@ fn read_survey_rows(table: &Table<'_>, default_language: &str) -> Vec<SurveyRow>
                 ["parameters"] => r.parameters = some(value),
                 ["default"] => r.default = some(value),
                 ["disabled"] => r.disabled = some(value),
+                ["trigger"] => r.trigger = some(value),
                 _ => {}
             }
         }
@@ -768,6 +771,7 @@ fn empty_node(name: String, kind: NodeKind, type_name: &str, origin: Origin) -> 
         select: None,
         repeat_count: None,
         extra: ExtraAttributes::default(),
+        trigger: Vec::new(),
         origin,
     }
 }
@@ -1147,6 +1151,11 @@ impl Builder<'_> {
         }
 
         self.check_parameters(&node, &row);
+        if let Some(trigger) = &row.trigger
+            && !is_reference_list(trigger)
+        {
+            self.error(ImportError::BadTrigger(trigger.clone()), row.row, "trigger");
+        }
         if node.type_name == "calculate"
             && node.bind.calculation.is_none()
             && node.bind.default.is_none()
@@ -1522,6 +1531,17 @@ fn entity_label(book: &Workbook) -> Option<String> {
         .map(str::to_string)
 }
 
+/// `${a}` or `${a}, ${b}`: what the `trigger` column takes.
+fn is_reference_list(value: &str) -> bool {
+    value.split(',').all(|piece| {
+        let piece = piece.trim();
+        piece
+            .strip_prefix("${")
+            .and_then(|p| p.strip_suffix('}'))
+            .is_some_and(crate::form::is_ncname)
+    })
+}
+
 /// Whether a `repeat_count` is just one `${name}` (else pyxform adds a calculate).
 fn is_single_reference(value: &str) -> bool {
     let v = value.trim();
@@ -1562,6 +1582,11 @@ fn fill_common(node: &mut Node, row: &SurveyRow) {
     node.media = row.media.clone();
     node.appearance = row.appearance.clone();
     node.extra = row.extra.clone();
+    node.trigger = row
+        .trigger
+        .as_deref()
+        .map(|t| crate::form::field_refs(t))
+        .unwrap_or_default();
     node.parameters = row
         .parameters
         .as_deref()
