@@ -1585,7 +1585,7 @@ fn fill_common(node: &mut Node, row: &SurveyRow) {
     node.trigger = row
         .trigger
         .as_deref()
-        .map(|t| crate::form::field_refs(t))
+        .map(crate::form::field_refs)
         .unwrap_or_default();
     node.parameters = row
         .parameters
