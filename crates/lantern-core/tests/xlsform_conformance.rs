@@ -198,7 +198,10 @@ fn model_shape(form: &FormDef) -> Shape {
             ("required", b.required.is_some()),
             ("constraint", b.constraint.is_some()),
             // A triggered calculation is a `setvalue` action in XForms, not a bind.
-            ("calculate", b.calculation.is_some() && node.trigger.is_empty()),
+            (
+                "calculate",
+                b.calculation.is_some() && node.trigger.is_empty(),
+            ),
             ("readonly", b.readonly.is_some()),
         ]
         .into_iter()

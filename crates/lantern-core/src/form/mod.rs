@@ -377,6 +377,34 @@ impl FormDef {
         self.fields().filter(move |n| n.name == name)
     }
 
+    /// The node a `${name}` reference names: the one node with that name, or, when a
+    /// `begin loop` copied the row, the copy nearest to `from` (sharing the longest
+    /// path prefix), as pyxform resolves it relative to the referring field.
+    pub fn resolve(&self, name: &str, from: NodeId) -> Option<NodeId> {
+        self.nearest(self.nodes_named(name).map(|n| n.id), from)
+    }
+
+    /// Of several candidate nodes, the one nearest to `from` (the longest shared path
+    /// prefix, then the first in document order). Callers with a name index use it
+    /// to resolve references without scanning the whole form.
+    pub fn nearest(
+        &self,
+        candidates: impl IntoIterator<Item = NodeId>,
+        from: NodeId,
+    ) -> Option<NodeId> {
+        let from_path = &self.node(from).path;
+        let shared = |path: &str| {
+            from_path
+                .split('/')
+                .zip(path.split('/'))
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        candidates
+            .into_iter()
+            .max_by_key(|id| (shared(&self.node(*id).path), std::cmp::Reverse(*id)))
+    }
+
     pub fn choice_list(&self, name: &str) -> Option<&ChoiceList> {
         self.choice_lists.iter().find(|l| l.name == name)
     }

@@ -244,7 +244,8 @@ fn cycles(form: &FormDef, by_name: &HashMap<&str, Vec<NodeId>>) -> Vec<Vec<NodeI
             .flatten()
         {
             for name in &e.refs {
-                if let Some([target]) = by_name.get(name.as_str()).map(Vec::as_slice) {
+                let candidates = by_name.get(name.as_str()).into_iter().flatten().copied();
+                if let Some(target) = form.nearest(candidates, node.id) {
                     edges[node.id.0].push(target.0);
                 }
             }

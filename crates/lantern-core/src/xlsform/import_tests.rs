@@ -439,6 +439,32 @@ fn parameters_are_checked_like_pyxform() {
 }
 
 #[test]
+fn references_resolve_to_the_nearest_loop_copy() {
+    let md = "
+        | survey |
+        | | type | name | label | relevant |
+        | | integer | n | N | |
+        | | begin loop over rooms | rooms | Rooms | |
+        | | integer | beds | Beds | ${n} > 0 |
+        | | text | notes | Notes | ${beds} > 0 |
+        | | end loop | | | |
+        | choices |
+        | | list_name | name | label |
+        | | rooms | kitchen | Kitchen |
+        | | rooms | bedroom | Bedroom |
+        ";
+    let import = import_bytes(md.as_bytes(), WorkbookFormat::Markdown, "f");
+    assert!(!import.has_errors(), "{:#?}", import.diagnostics);
+    let form = import.form.unwrap();
+    let notes = form.node_by_path("/f/rooms/bedroom/notes").unwrap().id;
+    let beds = form.resolve("beds", notes).unwrap();
+    assert_eq!(form.node(beds).path, "/f/rooms/bedroom/beds");
+    let n = form.resolve("n", notes).unwrap();
+    assert_eq!(form.node(n).path, "/f/n");
+    assert_eq!(form.resolve("nobody", notes), None);
+}
+
+#[test]
 fn unreadable_workbook_is_a_diagnostic() {
     let import = import_bytes(b"not a workbook", WorkbookFormat::Xlsx, "x");
     assert!(import.form.is_none());
