@@ -213,6 +213,7 @@ fn model_shape(form: &FormDef) -> Shape {
         }
         if let Some(select) = &node.select
             && select.from_file.is_none()
+            && select.from_repeat.is_none()
             && node.type_name != "select_one_external"
         {
             let names = form

@@ -188,6 +188,9 @@ pub struct Select {
     pub list_name: String,
     /// The file for `select_one_from_file` / `select_multiple_from_file`.
     pub from_file: Option<String>,
+    /// For `select_one ${field}`: the field of a repeat whose answers are the choices
+    /// (one per repeat instance with a non-empty answer).
+    pub from_repeat: Option<String>,
     pub choice_filter: Option<Expression>,
     /// `or_other`: an `other` choice was added and a `<name>_other` field follows.
     pub or_other: bool,
@@ -223,6 +226,22 @@ impl Expression {
         let source = source.into();
         let refs = field_refs(&source);
         Expression { source, refs }
+    }
+
+    /// The XPath to evaluate: the source, except that XLSForm's `yes`/`no`/`TRUE`/
+    /// `false`… become `true()`/`false()` (pyxform's binding conversions).
+    pub fn xpath(&self) -> &str {
+        binding_xpath(&self.source)
+    }
+}
+
+/// pyxform's binding conversions: `yes`/`TRUE`… → `true()`, `no`/`FALSE`… →
+/// `false()`; anything else is already XPath.
+pub fn binding_xpath(source: &str) -> &str {
+    match source {
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" => "true()",
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" => "false()",
+        other => other,
     }
 }
 
@@ -458,6 +477,13 @@ mod tests {
                 (28, Reference::Malformed),
             ]
         );
+    }
+
+    #[test]
+    fn yes_and_no_are_xpath_booleans() {
+        assert_eq!(Expression::new("yes").xpath(), "true()");
+        assert_eq!(Expression::new("FALSE").xpath(), "false()");
+        assert_eq!(Expression::new("${a} = 'yes'").xpath(), "${a} = 'yes'");
     }
 
     #[test]

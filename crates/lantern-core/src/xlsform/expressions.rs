@@ -27,7 +27,7 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
                 diags.push(error, sheet, row, Some(column));
             }
             if is_expression {
-                for error in check_syntax(column, text) {
+                for error in check_syntax(column, crate::form::binding_xpath(text)) {
                     diags.push(error, sheet, row, Some(column));
                 }
             }
@@ -144,6 +144,11 @@ fn cells(form: &FormDef, id: NodeId) -> Vec<(&'static str, &str, bool)> {
         .into_iter()
         .filter_map(|(column, e)| e.map(|e| (column, e.source.as_str(), true)))
         .collect();
+    if let Some(select) = &node.select
+        && select.from_repeat.is_some()
+    {
+        out.push(("type", select.list_name.as_str(), false));
+    }
     if let Some(default) = &b.default {
         out.push(("default", default.as_str(), false));
     }

@@ -1066,7 +1066,13 @@ impl Builder<'_> {
                     "type",
                 );
             }
-            if !external && !from_file && !is_file {
+            // `select_one ${field}`: choices are a repeat's answers; the reference
+            // is checked with the others.
+            let repeat_field = list_name
+                .strip_prefix("${")
+                .and_then(|l| l.strip_suffix('}'))
+                .map(str::to_string);
+            if !external && !from_file && !is_file && repeat_field.is_none() {
                 self.check_list(&node, &list_name, kind, row.row);
             }
             if or_other {
@@ -1097,6 +1103,7 @@ impl Builder<'_> {
                         kind,
                         list_name: list_name.clone(),
                         from_file: None,
+                        from_repeat: None,
                         choice_filter: None,
                         or_other: false,
                     });
@@ -1108,6 +1115,7 @@ impl Builder<'_> {
             node.select = Some(Select {
                 kind,
                 from_file: from_file.then(|| list_name.clone()),
+                from_repeat: repeat_field,
                 list_name,
                 choice_filter: row.choice_filter.as_deref().map(Expression::new),
                 or_other,
