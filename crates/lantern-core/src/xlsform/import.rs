@@ -881,10 +881,10 @@ impl Builder<'_> {
             Scope::Repeat => NodeKind::Repeat,
             _ => NodeKind::Group,
         };
+        // A loop is expanded here into a group per choice, so it is a group too.
         let type_name = match scope {
             Scope::Repeat => "repeat",
-            Scope::Group => "group",
-            Scope::Loop(_) => "loop",
+            Scope::Group | Scope::Loop(_) => "group",
         };
         let mut node = empty_node(name.clone(), kind, type_name, Origin::Row { row: row.row });
         fill_common(&mut node, &row);
@@ -987,7 +987,23 @@ impl Builder<'_> {
                     );
                     group.label = choice.label.clone();
                     let group_id = self.add(id, group);
+                    let first_new = self.nodes.len();
                     self.build_items(group_id, children, meta_rows, &mut TableList::Off);
+                    // `%(name)s` and `%(label)s` in the loop's questions stand for the
+                    // choice this copy is for, as in pyxform.
+                    for node in &mut self.nodes[first_new..] {
+                        for text in [&mut node.label, &mut node.hint] {
+                            for (language, value) in &mut text.0 {
+                                if value.contains("%(") {
+                                    let label =
+                                        choice.label.get_or_first(language).unwrap_or(&choice.name);
+                                    *value = value
+                                        .replace("%(name)s", &choice.name)
+                                        .replace("%(label)s", label);
+                                }
+                            }
+                        }
+                    }
                 }
             }
             _ => self.build_items(id, children, meta_rows, &mut table_list),

@@ -445,7 +445,7 @@ fn references_resolve_to_the_nearest_loop_copy() {
         | | type | name | label | relevant |
         | | integer | n | N | |
         | | begin loop over rooms | rooms | Rooms | |
-        | | integer | beds | Beds | ${n} > 0 |
+        | | integer | beds | Beds in %(label)s | ${n} > 0 |
         | | text | notes | Notes | ${beds} > 0 |
         | | end loop | | | |
         | choices |
@@ -459,6 +459,8 @@ fn references_resolve_to_the_nearest_loop_copy() {
     let notes = form.node_by_path("/f/rooms/bedroom/notes").unwrap().id;
     let beds = form.resolve("beds", notes).unwrap();
     assert_eq!(form.node(beds).path, "/f/rooms/bedroom/beds");
+    let kitchen_beds = form.node_by_path("/f/rooms/kitchen/beds").unwrap();
+    assert_eq!(kitchen_beds.label.get("default"), Some("Beds in Kitchen"));
     let n = form.resolve("n", notes).unwrap();
     assert_eq!(form.node(n).path, "/f/n");
     assert_eq!(form.resolve("nobody", notes), None);
