@@ -25,6 +25,10 @@ pub enum FormCommand {
         /// The workbooks (.xlsx, .xls, pyxform .md or .csv).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print `[{file, ok, diagnostics: [{code, severity, sheet, row, column,
+        /// message}]}]` instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Show a form's fields, binds and choices.
     Inspect {
@@ -39,7 +43,7 @@ pub enum FormCommand {
 pub fn run(command: FormCommand) -> anyhow::Result<ExitCode> {
     match command {
         FormCommand::List { dir, json } => list(dir, json),
-        FormCommand::Validate { files } => validate(&files),
+        FormCommand::Validate { files, json } => validate(&files, json),
         FormCommand::Inspect { file, json } => inspect(&file, json),
     }
 }
@@ -78,25 +82,38 @@ fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
 
 /// Reads and imports one file; a file that cannot be read is an error line, not an
 /// abort, so that `validate` reports on every file it was given.
-fn import_file(path: &Path) -> Result<Import, String> {
+fn import_file(path: &Path) -> Result<Import, (&'static str, String)> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let format = WorkbookFormat::from_form_file_name(name).ok_or_else(|| {
-        "error[file.format]: not an XLSForm file; use .xlsx, .xls, .md or .csv".to_string()
-    })?;
+    let format = WorkbookFormat::from_form_file_name(name).ok_or((
+        "file.format",
+        "not an XLSForm file; use .xlsx, .xls, .md or .csv".to_string(),
+    ))?;
     let bytes =
-        std::fs::read(path).map_err(|e| format!("error[file.read]: cannot read the file ({e})"))?;
+        std::fs::read(path).map_err(|e| ("file.read", format!("cannot read the file ({e})")))?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("form");
     Ok(import_bytes(&bytes, format, stem))
 }
 
-fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+fn validate(files: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
     let (mut errors, mut warnings) = (0usize, 0usize);
+    let mut reports = Vec::new();
     for path in files {
-        let file = path.display();
+        let file = path.display().to_string();
         match import_file(path) {
-            Err(line) => {
+            Err((code, message)) => {
                 errors += 1;
-                println!("{file}:::: {line}");
+                if json {
+                    reports.push(serde_json::json!({
+                        "file": file,
+                        "ok": false,
+                        "diagnostics": [{
+                            "code": code, "severity": "error", "sheet": "",
+                            "row": null, "column": null, "message": message,
+                        }],
+                    }));
+                } else {
+                    println!("{file}:::: error[{code}]: {message}");
+                }
             }
             Ok(import) => {
                 for diagnostic in &import.diagnostics {
@@ -105,10 +122,22 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
                     } else {
                         warnings += 1;
                     }
-                    println!("{file}:{diagnostic}");
+                    if !json {
+                        println!("{file}:{diagnostic}");
+                    }
+                }
+                if json {
+                    reports.push(serde_json::json!({
+                        "file": file,
+                        "ok": !import.has_errors(),
+                        "diagnostics": import.diagnostics,
+                    }));
                 }
             }
         }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
     }
     eprintln!(
         "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
@@ -122,7 +151,9 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
 }
 
 fn inspect(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let import = import_file(path).map_err(|line| anyhow::anyhow!("{}: {line}", path.display()))?;
+    let import = import_file(path).map_err(|(code, message)| {
+        anyhow::anyhow!("{}: error[{code}]: {message}", path.display())
+    })?;
     for diagnostic in &import.diagnostics {
         eprintln!("{}:{diagnostic}", path.display());
     }

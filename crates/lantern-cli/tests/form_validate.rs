@@ -122,3 +122,27 @@ fn unreadable_and_unknown_files_are_reported_not_fatal() {
         "{stdout}"
     );
 }
+
+#[test]
+fn json_output_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.md",
+        "| survey |\n| | type | name | label |\n| | textt | q1 | Q1 |\n",
+    );
+    let out = lantern()
+        .args(["form", "validate", "--json", &bad])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value[0]["file"], bad.as_str());
+    assert_eq!(value[0]["ok"], false);
+    let diagnostic = &value[0]["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "xlsform.unknown_type");
+    assert_eq!(diagnostic["severity"], "error");
+    assert_eq!(diagnostic["sheet"], "survey");
+    assert_eq!(diagnostic["row"], 2);
+    assert_eq!(diagnostic["column"], "type");
+}

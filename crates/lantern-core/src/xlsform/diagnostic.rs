@@ -287,6 +287,22 @@ impl Diagnostic {
     }
 }
 
+/// `{code, severity, sheet, row, column, message}`: how a diagnostic crosses to the
+/// UI and to scripts.
+impl Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Diagnostic", 6)?;
+        out.serialize_field("code", self.code())?;
+        out.serialize_field("severity", &self.severity())?;
+        out.serialize_field("sheet", &self.sheet)?;
+        out.serialize_field("row", &self.row)?;
+        out.serialize_field("column", &self.column)?;
+        out.serialize_field("message", &self.error.to_string())?;
+        out.end()
+    }
+}
+
 /// `sheet:row:column: severity[code]: message`, the shape the CLI prints after the file.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
