@@ -133,6 +133,10 @@ pub enum ImportError {
     InstanceClash { file: String, other: String },
     #[error("`trigger` must name questions as `${{name}}`, separated by commas, not `{0}`")]
     BadTrigger(String),
+    #[error(
+        "a table-list group shows one list; `{list}` differs from `{header}` used by its first select"
+    )]
+    TableListMismatch { list: String, header: String },
     #[error("this choice has no label; add one so the enumerator sees what to pick")]
     ChoiceWithoutLabel,
     #[error(
@@ -233,6 +237,7 @@ impl ImportError {
             E::ChoiceWithoutLabel => "xlsform.choice_without_label",
             E::InstanceClash { .. } => "xlsform.instance_clash",
             E::BadTrigger(_) => "xlsform.bad_trigger",
+            E::TableListMismatch { .. } => "xlsform.table_list_mismatch",
             E::ExpressionSyntax { .. } => "xlsform.expression_syntax",
             E::UnknownFunction(_) => "xlsform.unknown_function",
             E::DependencyCycle(_) => "xlsform.dependency_cycle",

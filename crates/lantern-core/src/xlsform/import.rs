@@ -1136,8 +1136,8 @@ impl Builder<'_> {
                 choice_filter: row.choice_filter.as_deref().map(Expression::new),
                 or_other,
             });
-        } else if let Some(list) = type_name.strip_prefix("osm ") {
-            let _ = list;
+        } else if type_name.starts_with("osm ") {
+            // OpenMapKit: the list names OSM tags, which Lantern does not collect.
             node.type_name = "osm".into();
             node.data_type = Some(DataType::Binary);
             node.control = Control::Upload;
@@ -1203,10 +1203,18 @@ impl Builder<'_> {
                 "label",
             );
         }
-        if let TableList::List(list) = table_list
-            && node.select.is_some()
-        {
-            let _ = list;
+        // In a table-list every select shares the header's list, and shows no labels.
+        if let (TableList::List(list), Some(select)) = (&*table_list, &node.select) {
+            if select.list_name != *list {
+                self.error(
+                    ImportError::TableListMismatch {
+                        list: select.list_name.clone(),
+                        header: list.clone(),
+                    },
+                    row.row,
+                    "type",
+                );
+            }
             node.appearance = Some("list-nolabel".into());
         }
 
