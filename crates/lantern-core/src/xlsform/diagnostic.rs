@@ -103,8 +103,6 @@ pub enum ImportError {
         "choice `{name}` of list `{list}` has a space, which a select_multiple cannot store; use `_` instead"
     )]
     ChoiceNameWithSpace { list: String, name: String },
-    #[error("`{name}` has no choices in list `{list}`; add choices or use another list")]
-    EmptyChoiceList { name: String, list: String },
     #[error("`or_other` cannot be combined with a choice_filter; remove one of them")]
     OrOtherWithChoiceFilter,
     #[error("a `calculate` needs a calculation; fill the `calculation` column")]
@@ -225,7 +223,6 @@ impl ImportError {
             E::MissingChoiceName => "xlsform.missing_choice_name",
             E::MissingListName => "xlsform.missing_list_name",
             E::ChoiceNameWithSpace { .. } => "xlsform.choice_name_space",
-            E::EmptyChoiceList { .. } => "xlsform.empty_choice_list",
             E::OrOtherWithChoiceFilter => "xlsform.or_other_choice_filter",
             E::MissingCalculation => "xlsform.missing_calculation",
             E::UnknownReference(_) => "xlsform.unknown_reference",

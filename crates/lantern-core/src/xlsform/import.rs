@@ -679,8 +679,9 @@ fn structure(rows: &[SurveyRow], sheet: &str, diags: &mut Diagnostics) -> Vec<It
                 continue;
             }
             Some(Err(error)) => {
+                // Still a loop (over nothing), so that its `end loop` matches.
                 diags.push(error, sheet, Some(row.row), Some("type"));
-                stack.push((index, Scope::Group, Vec::new()));
+                stack.push((index, Scope::Loop(String::new()), Vec::new()));
                 continue;
             }
             None => {}
@@ -969,6 +970,7 @@ impl Builder<'_> {
             Scope::Loop(list) => {
                 let choices = match self.choice_lists.iter().find(|l| &l.name == list) {
                     Some(l) => l.choices.clone(),
+                    None if list.is_empty() => Vec::new(),
                     None => {
                         self.error(
                             ImportError::UnknownChoiceList(list.clone()),
@@ -1089,7 +1091,7 @@ impl Builder<'_> {
                 .and_then(|l| l.strip_suffix('}'))
                 .map(str::to_string);
             if !external && !from_file && !is_file && repeat_field.is_none() {
-                self.check_list(&node, &list_name, kind, row.row);
+                self.check_list(&list_name, kind, row.row);
             }
             if or_other {
                 if row.choice_filter.is_some() {
@@ -1346,7 +1348,7 @@ impl Builder<'_> {
         }
     }
 
-    fn check_list(&mut self, node: &Node, list_name: &str, kind: SelectKind, row: usize) {
+    fn check_list(&mut self, list_name: &str, kind: SelectKind, row: usize) {
         let list = self
             .choice_lists
             .iter()
@@ -1376,16 +1378,6 @@ impl Builder<'_> {
                             "type",
                         );
                     }
-                }
-                if list.choices.is_empty() {
-                    self.error(
-                        ImportError::EmptyChoiceList {
-                            name: node.name.clone(),
-                            list: list_name.to_string(),
-                        },
-                        row,
-                        "type",
-                    );
                 }
             }
         }

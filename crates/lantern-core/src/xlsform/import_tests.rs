@@ -467,6 +467,73 @@ fn references_resolve_to_the_nearest_loop_copy() {
 }
 
 #[test]
+fn repeats_loops_and_external_lists() {
+    check(
+        "
+        | survey |
+        | | type | name | label | choice_filter |
+        | | begin repeat | r | | |
+        | | text | q | Q | |
+        | | end repeat | | | |
+        | | begin loop | l | L | |
+        | | text | q2 | Q2 | |
+        | | end loop | | | |
+        | | select_one_external places | p | P | a=1 |
+        | choices |
+        | | list_name | name | label |
+        | | | orphan | Orphan |
+        ",
+        expect![[r#"
+            choices:2:list_name: warning[xlsform.missing_list_name]: this choice has no list name and is ignored; put the list it belongs to in `list_name`
+            survey:2:label: warning[xlsform.repeat_without_label]: the repeat `r` has no label; add one so the enumerator sees what is being repeated
+            survey:5:type: error[xlsform.loop_without_list]: `begin loop` needs a list: write `begin loop over <list_name>`
+            survey:8:type: error[xlsform.unknown_external_list]: the list `places` is not on the `external_choices` sheet; add it there or use `select_one`"#]],
+    );
+}
+
+#[test]
+fn files_triggers_and_table_lists() {
+    check(
+        "
+        | survey |
+        | | type | name | label | trigger | calculation | appearance |
+        | | select_one_from_file places.csv | p1 | P1 | | | |
+        | | select_one_from_file places.xml | p2 | P2 | | | |
+        | | calculate | c | | p1 | now() | |
+        | | begin group | t | T | | | table-list |
+        | | select_one a | q1 | Q1 | | | |
+        | | select_one b | q2 | Q2 | | | |
+        | | end group | | | | | |
+        | choices |
+        | | list_name | name | label |
+        | | a | x | X |
+        | | b | y | Y |
+        ",
+        expect![[r#"
+            survey:3:type: error[xlsform.instance_clash]: `places.xml` and `places.csv` would both be the secondary instance named by their stem; rename one of the files
+            survey:4:trigger: error[xlsform.bad_trigger]: `trigger` must name questions as `${name}`, separated by commas, not `p1`
+            survey:7:type: error[xlsform.table_list_mismatch]: a table-list group shows one list; `b` differs from `a` used by its first select"#]],
+    );
+}
+
+#[test]
+fn indicators_need_their_columns() {
+    check(
+        "
+        | survey |
+        | | type | name | label |
+        | | integer | age | Age |
+        | indicators |
+        | | name | value |
+        | | i1 | ${age} > 1 |
+        ",
+        expect![
+            "indicators:1:kind: error[lantern.missing_column]: the `indicators` sheet needs `kind` in its header row"
+        ],
+    );
+}
+
+#[test]
 fn unreadable_workbook_is_a_diagnostic() {
     let import = import_bytes(b"not a workbook", WorkbookFormat::Xlsx, "x");
     assert!(import.form.is_none());
