@@ -1,0 +1,91 @@
+//! Geography for `distance()`, `area()` and `geofence()`: geopoint lists as ODK stores
+//! them (`lat lon [altitude accuracy]` separated by `;`), great-circle distance and
+//! spherical polygon area on a sphere of the WGS84 equatorial radius (as ODK Collect).
+
+use std::f64::consts::PI;
+
+const EARTH_RADIUS_M: f64 = 6_378_137.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Parses `lat lon [alt [acc]]; …`; `None` if any point is malformed or out of range.
+pub fn parse_points(s: &str) -> Option<Vec<Point>> {
+    let mut out = Vec::new();
+    for part in s.split(';') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let fields: Vec<f64> = part
+            .split_whitespace()
+            .map(|f| f.parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect::<Option<Vec<_>>>()?;
+        if !(2..=4).contains(&fields.len()) {
+            return None;
+        }
+        let (lat, lon) = (fields[0], fields[1]);
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return None;
+        }
+        out.push(Point { lat, lon });
+    }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+/// Length of the path through `points`, in metres (haversine).
+pub fn distance(points: &[Point]) -> f64 {
+    points
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
+            let dlat = lat2 - lat1;
+            let dlon = (b.lon - a.lon).to_radians();
+            let h =
+                (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+            2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+        })
+        .sum()
+}
+
+/// Area enclosed by the polygon `points`, in square metres (sum of polar triangles).
+pub fn area(points: &[Point]) -> f64 {
+    if points.len() < 3 {
+        return 0.0;
+    }
+    let tan_lat = |p: &Point| ((PI / 2.0 - p.lat.to_radians()) / 2.0).tan();
+    let prev = points[points.len() - 1];
+    let mut prev_tan = tan_lat(&prev);
+    let mut prev_lon = prev.lon.to_radians();
+    let mut total = 0.0;
+    for p in points {
+        let t = tan_lat(p);
+        let lon = p.lon.to_radians();
+        let d = lon - prev_lon;
+        let tt = t * prev_tan;
+        total += 2.0 * (tt * d.sin()).atan2(1.0 + tt * d.cos());
+        prev_tan = t;
+        prev_lon = lon;
+    }
+    (total * EARTH_RADIUS_M * EARTH_RADIUS_M).abs()
+}
+
+/// Whether `point` lies inside the polygon `shape` (ray casting in lat/lon).
+pub fn inside(point: Point, shape: &[Point]) -> bool {
+    let mut inside = false;
+    let mut j = shape.len() - 1;
+    for i in 0..shape.len() {
+        let (a, b) = (shape[i], shape[j]);
+        if (a.lon > point.lon) != (b.lon > point.lon)
+            && point.lat < (b.lat - a.lat) * (point.lon - a.lon) / (b.lon - a.lon) + a.lat
+        {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
