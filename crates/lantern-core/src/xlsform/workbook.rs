@@ -107,7 +107,18 @@ impl Workbook {
     }
 }
 
+/// Reads an .xlsx or .xls workbook. calamine panics on some damaged .xls files
+/// (out-of-range sector indexes in the compound file); a damaged file is bad input,
+/// not a bug of ours, so such a panic becomes `Unreadable` instead of taking the app
+/// down. (This needs `panic = "unwind"`, Rust's default.)
 fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_spreadsheet_unguarded(bytes)
+    }))
+    .unwrap_or_else(|_| Err(WorkbookError::Unreadable("the file is damaged".to_string())))
+}
+
+fn read_spreadsheet_unguarded(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
     let cursor = Cursor::new(bytes.to_vec());
     let mut book =
         open_workbook_auto_from_rs(cursor).map_err(|e| WorkbookError::Unreadable(e.to_string()))?;
@@ -302,6 +313,19 @@ mod tests {
             book.sheet("choices").unwrap().rows[0],
             vec!["list_name", "name", "label"]
         );
+    }
+
+    /// A damaged .xls (from the pyxform fixtures, with bytes overwritten) on which
+    /// calamine 0.38 panics in its compound-file reader.
+    #[test]
+    fn damaged_xls_is_unreadable_not_a_panic() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/test_data/damaged.xls"
+        ))
+        .unwrap();
+        let err = Workbook::from_bytes(&bytes, WorkbookFormat::Xls).unwrap_err();
+        assert_eq!(err.code(), "workbook.unreadable");
     }
 
     #[test]
