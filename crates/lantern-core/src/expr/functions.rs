@@ -9,7 +9,7 @@ use super::ast::Expr;
 use super::datetime::{self, DateLike};
 use super::env::NodeId;
 use super::eval::{Context, EvalError, EvalResult, Evaluator, node_number};
-use super::value::{Value, is_xml_space, parse_xpath_number};
+use super::value::{Value, is_xml_space};
 
 fn arity(name: &str, args: &[Expr], min: usize, max: Option<usize>) -> EvalResult<()> {
     let n = args.len();
@@ -543,11 +543,9 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             arity(name, args, 2, Some(2))?;
             let list = a.string(0)?;
             let choice = a.string(1)?;
+            // JavaRosa's rule, spaces included: `selected('', '')` is true.
             let choice = choice.trim_matches(is_xml_space);
-            Value::Boolean(
-                list.split(is_xml_space)
-                    .any(|item| !item.is_empty() && item == choice),
-            )
+            Value::Boolean(format!(" {list} ").contains(&format!(" {choice} ")))
         }
         "selected-at" => {
             arity(name, args, 2, Some(2))?;
@@ -682,11 +680,10 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
     Ok(v)
 }
 
-/// JavaRosa's boolean reading of a node's text in checklists: non-empty and not "0"
-/// or "false".
+/// How checklists read a node: true when it has any text (JavaRosa's `toBoolean` of a
+/// string).
 fn string_truth(s: &str) -> bool {
-    let s = s.trim_matches(is_xml_space);
-    !(s.is_empty() || s == "false" || parse_xpath_number(s) == 0.0)
+    !s.is_empty()
 }
 
 fn math1(a: &mut Args<'_, '_, '_>, name: &str, f: impl Fn(f64) -> f64) -> EvalResult<Value> {
@@ -775,9 +772,6 @@ fn to_date(
         ))
     };
     match v {
-        Value::Date(d) if name == "date-time" => Ok(datetime::local_midnight(*d, zone)
-            .map(Value::DateTime)
-            .unwrap_or(Value::Date(*d))),
         Value::Date(_) | Value::DateTime(_) => Ok(v.clone()),
         Value::Number(x) => {
             if x.is_nan() {
@@ -795,23 +789,10 @@ fn to_date(
                 return Ok(Value::String(String::new()));
             }
             match datetime::parse_date_like(&s, zone) {
-                Some(DateLike::Date(d)) if name == "date-time" => {
-                    Ok(datetime::local_midnight(d, zone)
-                        .map(Value::DateTime)
-                        .unwrap_or(Value::Date(d)))
-                }
+                // A date-only text stays a date even in date-time(): it has no time.
                 Some(DateLike::Date(d)) => Ok(Value::Date(d)),
                 Some(DateLike::DateTime(dt)) => Ok(Value::DateTime(dt)),
-                None => {
-                    let n = parse_xpath_number(&s);
-                    if n.is_nan() {
-                        Err(mismatch())
-                    } else {
-                        datetime::instant_from_days(n, zone)
-                            .map(Value::DateTime)
-                            .ok_or_else(mismatch)
-                    }
-                }
+                None => Err(mismatch()),
             }
         }
     }

@@ -311,6 +311,26 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                         i = scan_ncname(src, i + 1);
                     }
                 }
+                // Enketo and JavaRosa read `1mod2` and `1 and1` as operators: after an
+                // operand, a name can only be an operator, so split a leading one.
+                if operator_position {
+                    for (word, op) in [
+                        ("and", BinaryOp::And),
+                        ("or", BinaryOp::Or),
+                        ("div", BinaryOp::Div),
+                        ("mod", BinaryOp::Mod),
+                    ] {
+                        let rest = src[start..i].strip_prefix(word);
+                        if rest.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
+                            i = start + word.len();
+                            toks.push((Tok::Op(op), start));
+                            break;
+                        }
+                    }
+                    if toks.last().is_some_and(|(_, o)| *o == start) {
+                        continue;
+                    }
+                }
                 let name = &src[start..i];
                 let op = match name {
                     "and" => Some(BinaryOp::And),
