@@ -180,6 +180,8 @@ impl Evaluator<'_> {
         }
     }
 
+    /// Evaluates a chain such as `a + b + c` (parsed as `((a + b) + c)`) by walking its
+    /// left spine iteratively: a sum of hundreds of fields must not exhaust the stack.
     fn binary(
         &mut self,
         op: BinaryOp,
@@ -187,27 +189,52 @@ impl Evaluator<'_> {
         right: &Expr,
         ctx: &Context,
     ) -> EvalResult<Value> {
+        let mut spine = vec![(op, right)];
+        let mut leftmost = left;
+        while let Expr::Binary { op, left, right } = leftmost {
+            spine.push((*op, &**right));
+            leftmost = left;
+        }
+        let mut acc = self.eval(leftmost, ctx)?;
+        for (op, right) in spine.into_iter().rev() {
+            acc = self.apply(op, acc, right, ctx)?;
+        }
+        Ok(acc)
+    }
+
+    fn apply(
+        &mut self,
+        op: BinaryOp,
+        acc: Value,
+        right: &Expr,
+        ctx: &Context,
+    ) -> EvalResult<Value> {
         match op {
             BinaryOp::Or => {
-                if self.eval(left, ctx)?.to_bool() {
+                if acc.to_bool() {
                     return Ok(Value::Boolean(true));
                 }
                 Ok(Value::Boolean(self.eval(right, ctx)?.to_bool()))
             }
             BinaryOp::And => {
-                if !self.eval(left, ctx)?.to_bool() {
+                if !acc.to_bool() {
                     return Ok(Value::Boolean(false));
                 }
                 Ok(Value::Boolean(self.eval(right, ctx)?.to_bool()))
             }
             BinaryOp::Union => {
-                let mut a = self.eval_nodeset(left, ctx, "the union operator |")?;
+                let Value::NodeSet(mut a) = acc else {
+                    return Err(EvalError::TypeMismatch(format!(
+                        "the union operator | needs node-sets on both sides, not a {}",
+                        acc.type_name()
+                    )));
+                };
                 let b = self.eval_nodeset(right, ctx, "the union operator |")?;
                 a.extend(b);
                 Ok(Value::NodeSet(self.sort_dedup(a)))
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
-                let a = self.eval(left, ctx)?.to_number(self.env);
+                let a = acc.to_number(self.env);
                 let b = self.eval(right, ctx)?.to_number(self.env);
                 Ok(Value::Number(match op {
                     BinaryOp::Add => a + b,
@@ -223,9 +250,8 @@ impl Evaluator<'_> {
             | BinaryOp::Lte
             | BinaryOp::Gt
             | BinaryOp::Gte => {
-                let a = self.eval(left, ctx)?;
                 let b = self.eval(right, ctx)?;
-                Ok(Value::Boolean(self.compare(op, &a, &b)))
+                Ok(Value::Boolean(self.compare(op, &acc, &b)))
             }
         }
     }

@@ -55,6 +55,10 @@ impl ParseError {
 /// (no real form comes near it; fuzzers do).
 const MAX_DEPTH: usize = 100;
 
+/// Longest chain of same-level operators (`a + b + … `), which the evaluator walks
+/// iteratively; the limit keeps printing and dropping the tree within the stack.
+const MAX_CHAIN: usize = 1_000;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Number(f64),
@@ -483,12 +487,23 @@ impl Parser {
             return self.unary();
         }
         let mut left = self.binary(min + 1)?;
+        let mut chain = 0;
         loop {
             let op = match self.peek() {
                 Some(Tok::Op(op)) if op.precedence() == min => *op,
                 Some(Tok::Minus) if min == 5 => BinaryOp::Sub,
                 _ => return Ok(left),
             };
+            chain += 1;
+            if chain > MAX_CHAIN {
+                return Err(ParseError::new(
+                    ParseErrorKind::TooDeep,
+                    self.offset(),
+                    format!(
+                        "more than {MAX_CHAIN} operators in a row: split the expression into several calculations"
+                    ),
+                ));
+            }
             self.pos += 1;
             let right = self.binary(min + 1)?;
             left = Expr::Binary {
@@ -511,7 +526,16 @@ impl Parser {
 
     fn union(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.path_expr()?;
+        let mut chain = 0;
         while self.eat(&Tok::Op(BinaryOp::Union)) {
+            chain += 1;
+            if chain > MAX_CHAIN {
+                return Err(ParseError::new(
+                    ParseErrorKind::TooDeep,
+                    self.offset(),
+                    format!("more than {MAX_CHAIN} '|' in a row: split the expression"),
+                ));
+            }
             let right = self.path_expr()?;
             left = Expr::Binary {
                 op: BinaryOp::Union,
