@@ -79,11 +79,43 @@ fn context_node(ctx: &Context, name: &str) -> EvalResult<NodeId> {
     })
 }
 
-/// Calls function `name` (as written, e.g. `jr:choice-name`).
+/// Calls function `name` (as written, e.g. `jr:choice-name`). The library is split
+/// into groups, each its own function, so one call's stack frame stays small: deeply
+/// nested calls must fit the stack of a cheap phone even in debug builds.
 pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) -> EvalResult<Value> {
     let mut a = Args { ev, args, ctx };
+    type Group = fn(&mut Args<'_, '_, '_>, &str, &Context) -> EvalResult<Option<Value>>;
+    const GROUPS: [Group; 10] = [
+        booleans,
+        selects,
+        node_sets,
+        strings,
+        text_search,
+        numbers,
+        dates,
+        checks,
+        text_extras,
+        geography,
+    ];
+    for group in GROUPS {
+        if let Some(v) = group(&mut a, name, ctx)? {
+            return Ok(v);
+        }
+    }
+    match name {
+        "id" | "lang" => Err(EvalError::Unsupported(format!(
+            "{name}() is not supported in ODK forms"
+        ))),
+        _ => Err(EvalError::UnknownFunction {
+            name: name.to_string(),
+        }),
+    }
+}
+
+#[inline(never)]
+fn booleans(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
     let env = a.ev.env;
-    let n = args.len();
+    let args = a.args;
     let v = match name {
         // Booleans.
         "true" | "false" => {
@@ -130,6 +162,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 Value::String(existing)
             }
         }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn checks(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         "regex" => {
             arity(name, args, 2, Some(2))?;
             let s = a.string(0)?;
@@ -199,6 +242,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::Boolean((min < 0.0 || sum >= min) && (max < 0.0 || sum <= max))
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn numbers(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         // Numbers.
         "number" => {
             arity(name, args, 1, Some(1))?;
@@ -233,18 +287,18 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 Value::Number(xpath_round(x))
             }
         }
-        "abs" => math1(&mut a, name, f64::abs)?,
-        "sqrt" => math1(&mut a, name, f64::sqrt)?,
-        "exp" => math1(&mut a, name, f64::exp)?,
-        "exp10" => math1(&mut a, name, |x| 10f64.powf(x))?,
-        "log" => math1(&mut a, name, f64::ln)?,
-        "log10" => math1(&mut a, name, f64::log10)?,
-        "sin" => math1(&mut a, name, f64::sin)?,
-        "cos" => math1(&mut a, name, f64::cos)?,
-        "tan" => math1(&mut a, name, f64::tan)?,
-        "asin" => math1(&mut a, name, f64::asin)?,
-        "acos" => math1(&mut a, name, f64::acos)?,
-        "atan" => math1(&mut a, name, f64::atan)?,
+        "abs" => math1(a, name, f64::abs)?,
+        "sqrt" => math1(a, name, f64::sqrt)?,
+        "exp" => math1(a, name, f64::exp)?,
+        "exp10" => math1(a, name, |x| 10f64.powf(x))?,
+        "log" => math1(a, name, f64::ln)?,
+        "log10" => math1(a, name, f64::log10)?,
+        "sin" => math1(a, name, f64::sin)?,
+        "cos" => math1(a, name, f64::cos)?,
+        "tan" => math1(a, name, f64::tan)?,
+        "asin" => math1(a, name, f64::asin)?,
+        "acos" => math1(a, name, f64::acos)?,
+        "atan" => math1(a, name, f64::atan)?,
         "atan2" => {
             arity(name, args, 2, Some(2))?;
             let y = a.number(0)?;
@@ -287,6 +341,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::Number(result)
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn node_sets(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         // Node-sets.
         "count" => {
             arity(name, args, 1, Some(1))?;
@@ -376,9 +441,20 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                     got: n,
                 });
             }
-            indexed_repeat(&mut a)?
+            indexed_repeat(a)?
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn strings(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         // Strings.
         "string" => {
             arity(name, args, 0, Some(1))?;
@@ -449,6 +525,15 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 None => String::new(),
             })
         }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn text_search(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let args = a.args;
+    let v = match name {
         "translate" => {
             arity(name, args, 3, Some(3))?;
             let s = a.string(0)?;
@@ -488,6 +573,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 _ => s.ends_with(&t),
             })
         }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn text_extras(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         "uuid" => {
             arity(name, args, 0, Some(1))?;
             if n == 1 {
@@ -538,6 +634,16 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             )
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn selects(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let v = match name {
         // Selects.
         "selected" | "is-selected" => {
             arity(name, args, 2, Some(2))?;
@@ -576,6 +682,16 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::String(env.itext(&id).unwrap_or_default())
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn dates(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let v = match name {
         // Dates and times.
         "today" => {
             arity(name, args, 0, Some(0))?;
@@ -639,10 +755,19 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             )
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn geography(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let args = a.args;
+    let v = match name {
         // Geography.
         "distance" | "area" => {
             arity(name, args, 1, None)?;
-            let points = geo_points(&mut a)?;
+            let points = geo_points(a)?;
             Value::Number(match points {
                 None => f64::NAN,
                 Some(points) if name == "distance" => super::geo::distance(&points),
@@ -666,18 +791,9 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::Boolean(super::geo::inside(point[0], &shape))
         }
 
-        "id" | "lang" => {
-            return Err(EvalError::Unsupported(format!(
-                "{name}() is not supported in ODK forms"
-            )));
-        }
-        _ => {
-            return Err(EvalError::UnknownFunction {
-                name: name.to_string(),
-            });
-        }
+        _ => return Ok(None),
     };
-    Ok(v)
+    Ok(Some(v))
 }
 
 /// How checklists read a node: true when it has any text (JavaRosa's `toBoolean` of a

@@ -53,7 +53,7 @@ impl ParseError {
 
 /// Nesting limit: deeper expressions are rejected instead of overflowing the stack
 /// (no real form comes near it; fuzzers do).
-const MAX_DEPTH: usize = 100;
+const MAX_DEPTH: usize = 64;
 
 /// Longest chain of same-level operators (`a + b + … `), which the evaluator walks
 /// iteratively; the limit keeps printing and dropping the tree within the stack.

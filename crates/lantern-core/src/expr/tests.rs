@@ -476,3 +476,72 @@ proptest! {
         let _ = evaluate(&expr, &env, ctx);
     }
 }
+
+#[test]
+fn deepest_accepted_nesting_evaluates_within_a_small_stack() {
+    // The parser accepts 64 nested levels (63 here plus the bottom expression). Each
+    // shape must evaluate on a 1 MiB thread, about what a worker thread gets on a
+    // low-end Android phone, even in this unoptimised test build.
+    let n = 63;
+    let shapes = [
+        (
+            format!(
+                "{}/data/household[size > 1]/name{}",
+                "concat(".repeat(n - 1),
+                ")".repeat(n - 1)
+            ),
+            "AminaBen",
+        ),
+        (
+            format!("{}'deep'{}", "if(true(), ".repeat(n), ", 0)".repeat(n)),
+            "deep",
+        ),
+        (
+            format!(
+                "count(/data/age{}{})",
+                // A predicate holding a call is two levels; one node per level keeps
+                // the work linear.
+                "[count(/data/age".repeat(n / 2),
+                ") > 0]".repeat(n / 2)
+            ),
+            "1",
+        ),
+        (
+            format!("{}1{}", "-(".repeat(n / 2), ")".repeat(n / 2)),
+            "-1",
+        ),
+        (
+            format!("{}${{age}}{}", "selected(".repeat(n), ", 'x')".repeat(n)),
+            "false",
+        ),
+    ];
+    for (src, want) in shapes {
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let expr = parse(&src).expect("parses");
+                let env = env();
+                evaluate(&expr, &env, None)
+                    .expect("evaluates")
+                    .to_string_value(&env)
+            })
+            .expect("spawn");
+        assert_eq!(handle.join().expect("no stack overflow"), want);
+    }
+    let too_deep = format!("{}1{}", "concat(".repeat(64), ")".repeat(64));
+    assert_eq!(parse(&too_deep).unwrap_err().code(), "expr.too_deep");
+}
+
+#[test]
+fn exponential_predicates_stop_with_an_error_instead_of_freezing() {
+    // Each level re-evaluates the next for all three households: 3^20 steps.
+    let src = format!(
+        "count(/data/household{}{})",
+        "[count(/data/household".repeat(20),
+        ") > 0]".repeat(20)
+    );
+    let expr = parse(&src).unwrap();
+    let env = env();
+    let err = evaluate(&expr, &env, None).unwrap_err();
+    assert_eq!(err.code(), "expr.too_complex");
+}
