@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::ast::{Axis, BinaryOp, Expr, NodeTest, Step};
+use super::ast::{Axis, BinaryOp, Expr, LocationPath, NodeTest, Step};
 use super::datetime::{self, DateLike};
 use super::env::{Env, NodeId, NodeKind};
 use super::functions;
@@ -35,6 +35,10 @@ pub enum EvalError {
     TooDeep,
     #[error("{0}")]
     InvalidDate(String),
+    #[error(
+        "the expression does too much work to evaluate (nested predicates over many nodes): simplify it"
+    )]
+    TooComplex,
 }
 
 impl EvalError {
@@ -48,6 +52,7 @@ impl EvalError {
             EvalError::InvalidRegex { .. } => "expr.invalid_regex",
             EvalError::TooDeep => "expr.too_deep",
             EvalError::InvalidDate(_) => Self::INVALID_DATE,
+            EvalError::TooComplex => "expr.too_complex",
         }
     }
 
@@ -76,18 +81,31 @@ pub fn evaluate(expr: &Expr, env: &dyn Env, context: Option<NodeId>) -> EvalResu
         current: context,
         in_predicate: false,
     };
-    Evaluator { env, depth: 0 }.eval(expr, &ctx)
+    Evaluator {
+        env,
+        depth: 0,
+        work: 0,
+    }
+    .eval(expr, &ctx)
 }
 
 pub struct Evaluator<'e> {
     pub env: &'e dyn Env,
     depth: usize,
+    /// Evaluation steps and nodes visited so far, against `MAX_WORK`.
+    work: u64,
 }
 
 const MAX_EVAL_DEPTH: usize = 256;
 
+/// Work budget of one evaluation. Nested predicates multiply (`a[b[c[…]]]` over many
+/// nodes is exponential); a form must get an error, not a frozen phone. Real forms
+/// stay orders of magnitude below this.
+const MAX_WORK: u64 = 5_000_000;
+
 impl Evaluator<'_> {
     pub fn eval(&mut self, expr: &Expr, ctx: &Context) -> EvalResult<Value> {
+        self.charge(1)?;
         self.depth += 1;
         if self.depth > MAX_EVAL_DEPTH {
             self.depth -= 1;
@@ -98,51 +116,26 @@ impl Evaluator<'_> {
         result
     }
 
+    fn charge(&mut self, units: usize) -> EvalResult<()> {
+        self.work += units as u64;
+        if self.work > MAX_WORK {
+            Err(EvalError::TooComplex)
+        } else {
+            Ok(())
+        }
+    }
+
     fn eval_inner(&mut self, expr: &Expr, ctx: &Context) -> EvalResult<Value> {
         match expr {
             Expr::Number(n) => Ok(Value::Number(*n)),
             Expr::Literal(s) => Ok(Value::String(s.clone())),
-            Expr::FieldRef(name) => match self.env.field_ref(name, ctx.node) {
-                Some(node) => Ok(Value::NodeSet(vec![node])),
-                None => Err(EvalError::UnresolvedField(name.clone())),
-            },
-            Expr::Path(path) => {
-                let start = if path.absolute {
-                    match ctx
-                        .node
-                        .and_then(|n| self.document_root(n))
-                        .or_else(|| self.env.root())
-                    {
-                        Some(root) => root,
-                        None => return Ok(Value::NodeSet(Vec::new())),
-                    }
-                } else {
-                    match ctx.node {
-                        Some(node) => node,
-                        None => return Ok(Value::NodeSet(Vec::new())),
-                    }
-                };
-                let nodes = self.apply_steps(vec![start], &path.steps, ctx)?;
-                Ok(Value::NodeSet(nodes))
-            }
+            Expr::FieldRef(name) => self.field_ref(name, ctx),
+            Expr::Path(path) => self.eval_path(path, ctx),
             Expr::Filter {
                 primary,
                 predicates,
                 steps,
-            } => {
-                let value = self.eval(primary, ctx)?;
-                let Value::NodeSet(mut nodes) = value else {
-                    return Err(EvalError::TypeMismatch(format!(
-                        "a {} cannot be followed by a predicate or a path: only node-sets can",
-                        value.type_name()
-                    )));
-                };
-                for predicate in predicates {
-                    nodes = self.filter(nodes, predicate, ctx)?;
-                }
-                let nodes = self.apply_steps(nodes, steps, ctx)?;
-                Ok(Value::NodeSet(nodes))
-            }
+            } => self.eval_filter(primary, predicates, steps, ctx),
             Expr::Negate(inner) => {
                 let v = self.eval(inner, ctx)?;
                 Ok(Value::Number(-v.to_number(self.env)))
@@ -150,6 +143,54 @@ impl Evaluator<'_> {
             Expr::Binary { op, left, right } => self.binary(*op, left, right, ctx),
             Expr::Call { name, args } => functions::call(self, name, args, ctx),
         }
+    }
+
+    #[inline(never)]
+    fn field_ref(&mut self, name: &str, ctx: &Context) -> EvalResult<Value> {
+        match self.env.field_ref(name, ctx.node) {
+            Some(node) => Ok(Value::NodeSet(vec![node])),
+            None => Err(EvalError::UnresolvedField(name.to_string())),
+        }
+    }
+
+    // Paths and filters live in their own functions so the frame of `eval_inner`, which
+    // every nesting level pays for, stays small.
+    #[inline(never)]
+    fn eval_path(&mut self, path: &LocationPath, ctx: &Context) -> EvalResult<Value> {
+        let start = if path.absolute {
+            ctx.node
+                .and_then(|n| self.document_root(n))
+                .or_else(|| self.env.root())
+        } else {
+            ctx.node
+        };
+        let Some(start) = start else {
+            return Ok(Value::NodeSet(Vec::new()));
+        };
+        let nodes = self.apply_steps(vec![start], &path.steps, ctx)?;
+        Ok(Value::NodeSet(nodes))
+    }
+
+    #[inline(never)]
+    fn eval_filter(
+        &mut self,
+        primary: &Expr,
+        predicates: &[Expr],
+        steps: &[Step],
+        ctx: &Context,
+    ) -> EvalResult<Value> {
+        let value = self.eval(primary, ctx)?;
+        let Value::NodeSet(mut nodes) = value else {
+            return Err(EvalError::TypeMismatch(format!(
+                "a {} cannot be followed by a predicate or a path: only node-sets can",
+                value.type_name()
+            )));
+        };
+        for predicate in predicates {
+            nodes = self.filter(nodes, predicate, ctx)?;
+        }
+        let nodes = self.apply_steps(nodes, steps, ctx)?;
+        Ok(Value::NodeSet(nodes))
     }
 
     fn document_root(&self, mut node: NodeId) -> Option<NodeId> {
@@ -180,6 +221,8 @@ impl Evaluator<'_> {
         }
     }
 
+    /// Evaluates a chain such as `a + b + c` (parsed as `((a + b) + c)`) by walking its
+    /// left spine iteratively: a sum of hundreds of fields must not exhaust the stack.
     fn binary(
         &mut self,
         op: BinaryOp,
@@ -187,27 +230,52 @@ impl Evaluator<'_> {
         right: &Expr,
         ctx: &Context,
     ) -> EvalResult<Value> {
+        let mut spine = vec![(op, right)];
+        let mut leftmost = left;
+        while let Expr::Binary { op, left, right } = leftmost {
+            spine.push((*op, &**right));
+            leftmost = left;
+        }
+        let mut acc = self.eval(leftmost, ctx)?;
+        for (op, right) in spine.into_iter().rev() {
+            acc = self.apply(op, acc, right, ctx)?;
+        }
+        Ok(acc)
+    }
+
+    fn apply(
+        &mut self,
+        op: BinaryOp,
+        acc: Value,
+        right: &Expr,
+        ctx: &Context,
+    ) -> EvalResult<Value> {
         match op {
             BinaryOp::Or => {
-                if self.eval(left, ctx)?.to_bool() {
+                if acc.to_bool() {
                     return Ok(Value::Boolean(true));
                 }
                 Ok(Value::Boolean(self.eval(right, ctx)?.to_bool()))
             }
             BinaryOp::And => {
-                if !self.eval(left, ctx)?.to_bool() {
+                if !acc.to_bool() {
                     return Ok(Value::Boolean(false));
                 }
                 Ok(Value::Boolean(self.eval(right, ctx)?.to_bool()))
             }
             BinaryOp::Union => {
-                let mut a = self.eval_nodeset(left, ctx, "the union operator |")?;
+                let Value::NodeSet(mut a) = acc else {
+                    return Err(EvalError::TypeMismatch(format!(
+                        "the union operator | needs node-sets on both sides, not a {}",
+                        acc.type_name()
+                    )));
+                };
                 let b = self.eval_nodeset(right, ctx, "the union operator |")?;
                 a.extend(b);
                 Ok(Value::NodeSet(self.sort_dedup(a)))
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
-                let a = self.eval(left, ctx)?.to_number(self.env);
+                let a = acc.to_number(self.env);
                 let b = self.eval(right, ctx)?.to_number(self.env);
                 Ok(Value::Number(match op {
                     BinaryOp::Add => a + b,
@@ -223,9 +291,8 @@ impl Evaluator<'_> {
             | BinaryOp::Lte
             | BinaryOp::Gt
             | BinaryOp::Gte => {
-                let a = self.eval(left, ctx)?;
                 let b = self.eval(right, ctx)?;
-                Ok(Value::Boolean(self.compare(op, &a, &b)))
+                Ok(Value::Boolean(self.compare(op, &acc, &b)))
             }
         }
     }
@@ -350,6 +417,7 @@ impl Evaluator<'_> {
                     .into_iter()
                     .filter(|n| self.matches(*n, step.axis, &step.test))
                     .collect();
+                self.charge(selected.len())?;
                 for predicate in &step.predicates {
                     selected = self.filter(selected, predicate, ctx)?;
                 }

@@ -9,7 +9,7 @@ use super::ast::Expr;
 use super::datetime::{self, DateLike};
 use super::env::NodeId;
 use super::eval::{Context, EvalError, EvalResult, Evaluator, node_number};
-use super::value::{Value, is_xml_space, parse_xpath_number};
+use super::value::{Value, is_xml_space};
 
 fn arity(name: &str, args: &[Expr], min: usize, max: Option<usize>) -> EvalResult<()> {
     let n = args.len();
@@ -79,11 +79,43 @@ fn context_node(ctx: &Context, name: &str) -> EvalResult<NodeId> {
     })
 }
 
-/// Calls function `name` (as written, e.g. `jr:choice-name`).
+/// Calls function `name` (as written, e.g. `jr:choice-name`). The library is split
+/// into groups, each its own function, so one call's stack frame stays small: deeply
+/// nested calls must fit the stack of a cheap phone even in debug builds.
 pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) -> EvalResult<Value> {
     let mut a = Args { ev, args, ctx };
+    type Group = fn(&mut Args<'_, '_, '_>, &str, &Context) -> EvalResult<Option<Value>>;
+    const GROUPS: [Group; 10] = [
+        booleans,
+        selects,
+        node_sets,
+        strings,
+        text_search,
+        numbers,
+        dates,
+        checks,
+        text_extras,
+        geography,
+    ];
+    for group in GROUPS {
+        if let Some(v) = group(&mut a, name, ctx)? {
+            return Ok(v);
+        }
+    }
+    match name {
+        "id" | "lang" => Err(EvalError::Unsupported(format!(
+            "{name}() is not supported in ODK forms"
+        ))),
+        _ => Err(EvalError::UnknownFunction {
+            name: name.to_string(),
+        }),
+    }
+}
+
+#[inline(never)]
+fn booleans(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
     let env = a.ev.env;
-    let n = args.len();
+    let args = a.args;
     let v = match name {
         // Booleans.
         "true" | "false" => {
@@ -130,6 +162,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 Value::String(existing)
             }
         }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn checks(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         "regex" => {
             arity(name, args, 2, Some(2))?;
             let s = a.string(0)?;
@@ -199,6 +242,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::Boolean((min < 0.0 || sum >= min) && (max < 0.0 || sum <= max))
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn numbers(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         // Numbers.
         "number" => {
             arity(name, args, 1, Some(1))?;
@@ -233,18 +287,18 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 Value::Number(xpath_round(x))
             }
         }
-        "abs" => math1(&mut a, name, f64::abs)?,
-        "sqrt" => math1(&mut a, name, f64::sqrt)?,
-        "exp" => math1(&mut a, name, f64::exp)?,
-        "exp10" => math1(&mut a, name, |x| 10f64.powf(x))?,
-        "log" => math1(&mut a, name, f64::ln)?,
-        "log10" => math1(&mut a, name, f64::log10)?,
-        "sin" => math1(&mut a, name, f64::sin)?,
-        "cos" => math1(&mut a, name, f64::cos)?,
-        "tan" => math1(&mut a, name, f64::tan)?,
-        "asin" => math1(&mut a, name, f64::asin)?,
-        "acos" => math1(&mut a, name, f64::acos)?,
-        "atan" => math1(&mut a, name, f64::atan)?,
+        "abs" => math1(a, name, f64::abs)?,
+        "sqrt" => math1(a, name, f64::sqrt)?,
+        "exp" => math1(a, name, f64::exp)?,
+        "exp10" => math1(a, name, |x| 10f64.powf(x))?,
+        "log" => math1(a, name, f64::ln)?,
+        "log10" => math1(a, name, f64::log10)?,
+        "sin" => math1(a, name, f64::sin)?,
+        "cos" => math1(a, name, f64::cos)?,
+        "tan" => math1(a, name, f64::tan)?,
+        "asin" => math1(a, name, f64::asin)?,
+        "acos" => math1(a, name, f64::acos)?,
+        "atan" => math1(a, name, f64::atan)?,
         "atan2" => {
             arity(name, args, 2, Some(2))?;
             let y = a.number(0)?;
@@ -287,6 +341,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::Number(result)
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn node_sets(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         // Node-sets.
         "count" => {
             arity(name, args, 1, Some(1))?;
@@ -376,9 +441,20 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                     got: n,
                 });
             }
-            indexed_repeat(&mut a)?
+            indexed_repeat(a)?
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn strings(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         // Strings.
         "string" => {
             arity(name, args, 0, Some(1))?;
@@ -449,6 +525,15 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 None => String::new(),
             })
         }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn text_search(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let args = a.args;
+    let v = match name {
         "translate" => {
             arity(name, args, 3, Some(3))?;
             let s = a.string(0)?;
@@ -488,6 +573,17 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
                 _ => s.ends_with(&t),
             })
         }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn text_extras(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let n = args.len();
+    let v = match name {
         "uuid" => {
             arity(name, args, 0, Some(1))?;
             if n == 1 {
@@ -538,16 +634,24 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             )
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn selects(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let v = match name {
         // Selects.
         "selected" | "is-selected" => {
             arity(name, args, 2, Some(2))?;
             let list = a.string(0)?;
             let choice = a.string(1)?;
+            // JavaRosa's rule, spaces included: `selected('', '')` is true.
             let choice = choice.trim_matches(is_xml_space);
-            Value::Boolean(
-                list.split(is_xml_space)
-                    .any(|item| !item.is_empty() && item == choice),
-            )
+            Value::Boolean(format!(" {list} ").contains(&format!(" {choice} ")))
         }
         "selected-at" => {
             arity(name, args, 2, Some(2))?;
@@ -578,6 +682,16 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::String(env.itext(&id).unwrap_or_default())
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn dates(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let env = a.ev.env;
+    let args = a.args;
+    let v = match name {
         // Dates and times.
         "today" => {
             arity(name, args, 0, Some(0))?;
@@ -641,10 +755,19 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             )
         }
 
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+#[inline(never)]
+fn geography(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult<Option<Value>> {
+    let args = a.args;
+    let v = match name {
         // Geography.
         "distance" | "area" => {
             arity(name, args, 1, None)?;
-            let points = geo_points(&mut a)?;
+            let points = geo_points(a)?;
             Value::Number(match points {
                 None => f64::NAN,
                 Some(points) if name == "distance" => super::geo::distance(&points),
@@ -668,25 +791,15 @@ pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) ->
             Value::Boolean(super::geo::inside(point[0], &shape))
         }
 
-        "id" | "lang" => {
-            return Err(EvalError::Unsupported(format!(
-                "{name}() is not supported in ODK forms"
-            )));
-        }
-        _ => {
-            return Err(EvalError::UnknownFunction {
-                name: name.to_string(),
-            });
-        }
+        _ => return Ok(None),
     };
-    Ok(v)
+    Ok(Some(v))
 }
 
-/// JavaRosa's boolean reading of a node's text in checklists: non-empty and not "0"
-/// or "false".
+/// How checklists read a node: true when it has any text (JavaRosa's `toBoolean` of a
+/// string).
 fn string_truth(s: &str) -> bool {
-    let s = s.trim_matches(is_xml_space);
-    !(s.is_empty() || s == "false" || parse_xpath_number(s) == 0.0)
+    !s.is_empty()
 }
 
 fn math1(a: &mut Args<'_, '_, '_>, name: &str, f: impl Fn(f64) -> f64) -> EvalResult<Value> {
@@ -775,9 +888,6 @@ fn to_date(
         ))
     };
     match v {
-        Value::Date(d) if name == "date-time" => Ok(datetime::local_midnight(*d, zone)
-            .map(Value::DateTime)
-            .unwrap_or(Value::Date(*d))),
         Value::Date(_) | Value::DateTime(_) => Ok(v.clone()),
         Value::Number(x) => {
             if x.is_nan() {
@@ -795,23 +905,10 @@ fn to_date(
                 return Ok(Value::String(String::new()));
             }
             match datetime::parse_date_like(&s, zone) {
-                Some(DateLike::Date(d)) if name == "date-time" => {
-                    Ok(datetime::local_midnight(d, zone)
-                        .map(Value::DateTime)
-                        .unwrap_or(Value::Date(d)))
-                }
+                // A date-only text stays a date even in date-time(): it has no time.
                 Some(DateLike::Date(d)) => Ok(Value::Date(d)),
                 Some(DateLike::DateTime(dt)) => Ok(Value::DateTime(dt)),
-                None => {
-                    let n = parse_xpath_number(&s);
-                    if n.is_nan() {
-                        Err(mismatch())
-                    } else {
-                        datetime::instant_from_days(n, zone)
-                            .map(Value::DateTime)
-                            .ok_or_else(mismatch)
-                    }
-                }
+                None => Err(mismatch()),
             }
         }
     }

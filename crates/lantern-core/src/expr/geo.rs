@@ -1,10 +1,13 @@
 //! Geography for `distance()`, `area()` and `geofence()`: geopoint lists as ODK stores
 //! them (`lat lon [altitude accuracy]` separated by `;`), great-circle distance and
-//! spherical polygon area on a sphere of the WGS84 equatorial radius (as ODK Collect).
+//! spherical polygon area on a sphere of radius 6,378,100 m, rounded to centimetres /
+//! square centimetres as JavaRosa's `GeoUtils` and Enketo do.
 
-use std::f64::consts::PI;
+const EARTH_RADIUS_M: f64 = 6_378_100.0;
 
-const EARTH_RADIUS_M: f64 = 6_378_137.0;
+fn two_decimals(x: f64) -> f64 {
+    (x * 100.0 + 0.5).floor() / 100.0
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
@@ -38,7 +41,7 @@ pub fn parse_points(s: &str) -> Option<Vec<Point>> {
 
 /// Length of the path through `points`, in metres (haversine).
 pub fn distance(points: &[Point]) -> f64 {
-    points
+    let metres: f64 = points
         .windows(2)
         .map(|w| {
             let (a, b) = (w[0], w[1]);
@@ -49,29 +52,23 @@ pub fn distance(points: &[Point]) -> f64 {
                 (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
             2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
         })
-        .sum()
+        .sum();
+    two_decimals(metres)
 }
 
-/// Area enclosed by the polygon `points`, in square metres (sum of polar triangles).
+/// Area enclosed by the polygon `points`, in square metres (Chamberlain & Duquette's
+/// spherical approximation, the formula of JavaRosa's `GeoUtils`).
 pub fn area(points: &[Point]) -> f64 {
     if points.len() < 3 {
         return 0.0;
     }
-    let tan_lat = |p: &Point| ((PI / 2.0 - p.lat.to_radians()) / 2.0).tan();
-    let prev = points[points.len() - 1];
-    let mut prev_tan = tan_lat(&prev);
-    let mut prev_lon = prev.lon.to_radians();
     let mut total = 0.0;
-    for p in points {
-        let t = tan_lat(p);
-        let lon = p.lon.to_radians();
-        let d = lon - prev_lon;
-        let tt = t * prev_tan;
-        total += 2.0 * (tt * d.sin()).atan2(1.0 + tt * d.cos());
-        prev_tan = t;
-        prev_lon = lon;
+    for (i, p1) in points.iter().enumerate() {
+        let p2 = points[(i + 1) % points.len()];
+        total += (p2.lon - p1.lon).to_radians()
+            * (2.0 + p1.lat.to_radians().sin() + p2.lat.to_radians().sin());
     }
-    (total * EARTH_RADIUS_M * EARTH_RADIUS_M).abs()
+    two_decimals((total * EARTH_RADIUS_M * EARTH_RADIUS_M / 2.0).abs())
 }
 
 /// Whether `point` lies inside the polygon `shape` (ray casting in lat/lon).

@@ -258,6 +258,16 @@ fn static_reason(vector: &Json) -> Option<String> {
             "expects a DOCTYPE node in the node-set; XML instances have no DOCTYPE node".into(),
         );
     }
+    if let Some(items) = vector["expected"].as_array() {
+        let mut paths: Vec<&str> = items.iter().filter_map(Json::as_str).collect();
+        paths.sort_unstable();
+        if paths.windows(2).any(|w| w[0] == w[1]) {
+            return Some("expects the same text node twice (the DOM keeps CDATA sections as separate nodes); in the XPath data model, as in ODK instances, adjacent text is one node".into());
+        }
+    }
+    if expr.contains(" GMT") {
+        return Some("reads JavaScript's Date.toString() text ('Sun Nov 22 2026 03:34:22 GMT-0700'), which exists only inside Enketo; ODK stores dates as ISO 8601".into());
+    }
     if source == "javarosa"
         && vector["expected"]["error"].as_str() == Some("XPathUnsupportedException")
     {
@@ -366,10 +376,11 @@ fn run_one(vector: &Json, env: &XmlEnv) -> Outcome {
             }
             let want = json_number(expected);
             let ok = numbers_equal(n, want);
+            // Expectations are rounded to the vector's precision, hence the loose bound.
+            let offset = (n - want).abs();
             if !ok
                 && enketo
-                && (((n - want).abs() - 7.0 / 24.0).abs() < 1e-3
-                    || ((n - want).abs() - 17.0 / 24.0).abs() < 1e-3)
+                && ((offset - 7.0 / 24.0).abs() < 5e-3 || (offset - 17.0 / 24.0).abs() < 5e-3)
             {
                 return divergence_days(vector);
             }

@@ -297,6 +297,27 @@ impl Env for XmlEnv {
         self.prefixes.get(prefix).map(String::as_str)
     }
 
+    /// `${name}` is the element called `name` nearest to the context: searched below
+    /// the context's ancestors from the closest outwards, so inside a repeat instance
+    /// it finds that instance's field (the XLSForm rule), elsewhere the only one.
+    fn field_ref(&self, name: &str, context: Option<NodeId>) -> Option<NodeId> {
+        let mut scope = context
+            .map(|c| c.0)
+            .or((!self.nodes.is_empty()).then_some(0));
+        while let Some(s) = scope {
+            let mut queue = std::collections::VecDeque::from([s]);
+            while let Some(n) = queue.pop_front() {
+                let node = &self.nodes[n];
+                if node.kind == NodeKind::Element && node.local == name {
+                    return Some(NodeId(n));
+                }
+                queue.extend(node.children.iter().copied());
+            }
+            scope = self.nodes[s].parent;
+        }
+        None
+    }
+
     fn instance(&self, id: &str) -> Option<NodeId> {
         // XForms documents keep secondary instances as <instance id="…">.
         self.nodes
