@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod form_cmd;
+mod xpath_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -25,12 +26,18 @@ enum Command {
         #[command(subcommand)]
         command: form_cmd::FormCommand,
     },
+    /// Evaluate XPath conformance vectors (vectors.json format) and report each result.
+    XpathVectors {
+        /// A vectors file, e.g. ../shared/conformance/dev/xpath/vectors.json.
+        file: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Form { command } => form_cmd::run(command),
+        Command::XpathVectors { file } => xpath_cmd::run(file),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,8 @@
 //! a device carries. See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod catalog;
+pub mod expr;
+pub mod form;
 pub mod xlsform;
 
 /// The version of Lantern, shown in the app and printed by the CLI.
