@@ -1490,3 +1490,213 @@ fn a_bad_form_in_a_directory_fails_the_scan() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Documentation and scenario fills stay in step with the forms
+// ---------------------------------------------------------------------------------
+
+/// Indicator name → (kind, scope), from a form's indicators sheet.
+fn indicator_kinds(book: &Workbook) -> BTreeMap<String, (String, String)> {
+    let table = Table::new(book.sheet("indicators").expect("indicators sheet"));
+    table
+        .numbered()
+        .map(|(_, c)| {
+            (
+                table.cell(c, "name").to_string(),
+                (
+                    table.cell(c, "kind").to_string(),
+                    table.cell(c, "scope").to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_indicator_is_documented_on_its_page() {
+    for name in BUILT_IN {
+        let page = std::fs::read_to_string(forms_dir().join(format!("{name}.md")))
+            .expect("the form has a page");
+        for indicator in indicator_kinds(&load(name)).keys() {
+            assert!(
+                page.contains(&format!("`{indicator}`")),
+                "{name}.md does not define `{indicator}`"
+            );
+        }
+    }
+}
+
+/// Problems with one scenario fill against its form.
+fn check_scenario(book: &Workbook, file: &str, json: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut problems = Vec::new();
+    let fields = survey_fields(&Table::new(book.sheet("survey").expect("survey")));
+    let field_repeat: BTreeMap<&str, Option<&str>> = fields
+        .iter()
+        .filter(|f| !f.name.is_empty())
+        .map(|f| (f.name.as_str(), f.repeat.as_deref()))
+        .collect();
+    let indicators = indicator_kinds(book);
+    // A path is `field` or `repeat[n]/field`; the field must sit in that repeat.
+    let check_path = |path: &str, problems: &mut Vec<String>| {
+        let (repeat, name) = match path.split_once('/') {
+            Some((head, name)) => {
+                let repeat = head.split('[').next().unwrap_or(head);
+                let index_ok = head
+                    .strip_prefix(repeat)
+                    .and_then(|s| s.strip_prefix('['))
+                    .and_then(|s| s.strip_suffix(']'))
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .is_some_and(|n| n >= 1);
+                if !index_ok {
+                    problems.push(format!("{file}: `{path}` needs a 1-based index"));
+                }
+                (Some(repeat), name)
+            }
+            None => (None, path),
+        };
+        match field_repeat.get(name) {
+            None => problems.push(format!("{file}: `{path}` is not a survey field")),
+            Some(inside) if *inside != repeat => problems.push(format!(
+                "{file}: `{path}` does not match the field's repeat {inside:?}"
+            )),
+            Some(_) => {}
+        }
+    };
+    let Some(answers) = json.get("answers").and_then(Value::as_object) else {
+        return vec![format!("{file}: no answers object")];
+    };
+    for (name, value) in answers {
+        match value {
+            Value::Array(instances) => {
+                for (i, instance) in instances.iter().enumerate() {
+                    for inner in instance.as_object().into_iter().flat_map(|o| o.keys()) {
+                        check_path(&format!("{name}[{}]/{inner}", i + 1), &mut problems);
+                    }
+                }
+            }
+            _ => check_path(name, &mut problems),
+        }
+    }
+    let now = json.get("now").and_then(Value::as_str).unwrap_or("");
+    if chrono::DateTime::parse_from_rfc3339(now).is_err() {
+        problems.push(format!("{file}: now `{now}` is not RFC 3339"));
+    }
+    let expect = json.get("expect").cloned().unwrap_or_default();
+    for section in ["relevant", "outcomes", "values", "indicator_inputs"] {
+        if expect.get(section).and_then(Value::as_object).is_none() {
+            problems.push(format!("{file}: expect.{section} is missing"));
+        }
+    }
+    let section = |s: &str| {
+        expect
+            .get(s)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for (path, value) in section("relevant") {
+        check_path(&path, &mut problems);
+        if !value.is_boolean() {
+            problems.push(format!("{file}: relevant `{path}` must be true or false"));
+        }
+    }
+    for (path, value) in section("outcomes") {
+        check_path(&path, &mut problems);
+        let outcome = value.as_str().unwrap_or("");
+        if !["Ok", "RequiredButEmpty", "ConstraintViolated"].contains(&outcome) {
+            problems.push(format!("{file}: outcome `{outcome}` for `{path}`"));
+        }
+    }
+    for path in section("values").keys() {
+        check_path(path, &mut problems);
+    }
+    let inputs = section("indicator_inputs");
+    if !file.starts_with("invalid_") {
+        for name in indicators.keys().filter(|n| !inputs.contains_key(*n)) {
+            problems.push(format!("{file}: no input given for indicator `{name}`"));
+        }
+    }
+    for (name, value) in inputs {
+        let Some((kind, scope)) = indicators.get(&name) else {
+            problems.push(format!("{file}: `{name}` is not an indicator"));
+            continue;
+        };
+        let entries: Vec<&Value> = match (scope.is_empty(), &value) {
+            (true, v) => vec![v],
+            (false, Value::Array(items)) => items.iter().collect(),
+            (false, _) => {
+                problems.push(format!("{file}: `{name}` is per `{scope}`: give an array"));
+                continue;
+            }
+        };
+        for entry in entries {
+            let ok = match kind.as_str() {
+                "count" | "proportion" => entry.is_boolean() || entry.is_null(),
+                _ => entry.is_number() || entry.is_null(),
+            };
+            if !ok {
+                problems.push(format!("{file}: `{name}` ({kind}) cannot take {entry}"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn scenario_fills_name_real_fields_and_indicators() {
+    for name in BUILT_IN {
+        let book = load(name);
+        let dir = forms_dir().join("scenarios").join(name);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("scenario folder")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        let stems: Vec<String> = files
+            .iter()
+            .filter_map(|p| p.file_stem()?.to_str().map(str::to_string))
+            .collect();
+        for prefix in ["typical", "worst_case", "edge_"] {
+            assert!(
+                stems.iter().any(|s| s.starts_with(prefix)),
+                "{name}: no `{prefix}*` scenario in {stems:?}"
+            );
+        }
+        for (path, stem) in files.iter().zip(&stems) {
+            let text = std::fs::read_to_string(path).expect("read scenario");
+            let json: serde_json::Value = serde_json::from_str(&text).expect("scenario is JSON");
+            let problems = check_scenario(&book, stem, &json);
+            assert!(problems.is_empty(), "{name}/{stem}: {problems:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_scenario_naming_a_missing_field_or_indicator_is_caught() {
+    let book = load("shelter_site_risk_review");
+    let json = serde_json::json!({
+        "answers": {"site_consent": "yes", "household_head_name": "x",
+                    "focus_group": [{"fg_size": 3}]},
+        "now": "yesterday",
+        "expect": {"relevant": {"opaque": "yes"}, "outcomes": {"opaque": "Fine"},
+                   "values": {}, "indicator_inputs": {"shared_pct": true, "no_such": 1}}
+    });
+    let problems = check_scenario(&book, "typical", &json);
+    for needle in [
+        "`household_head_name` is not a survey field",
+        "`focus_group[1]/fg_size` is not a survey field",
+        "is not RFC 3339",
+        "relevant `opaque` must be true or false",
+        "outcome `Fine`",
+        "`shared_pct` (mean) cannot take true",
+        "`no_such` is not an indicator",
+        "no input given for indicator `reviews`",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(needle)),
+            "expected `{needle}` in {problems:#?}"
+        );
+    }
+}
