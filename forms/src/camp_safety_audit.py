@@ -46,8 +46,8 @@ def hand_counts(prefix: str, question: T) -> list[dict]:
     faces = [
         ("very_safe", T("Hands for \"very safe\"", "Mains levées pour « très en sécurité »", "Manos levantadas para \"muy seguro/a\"", "عدد الأيدي لـ«آمن جدًا»")),
         ("safe", T("Hands for \"quite safe\"", "Mains levées pour « plutôt en sécurité »", "Manos levantadas para \"bastante seguro/a\"", "عدد الأيدي لـ«آمن إلى حدٍّ ما»")),
-        ("unsafe", T("Hands for \"quite unsafe\"", "Mains levées pour « plutôt en danger »", "Manos levantadas para \"bastante inseguro/a\"", "عدد الأيدي لـ«غير آمن إلى حدٍّ ما»")),
-        ("very_unsafe", T("Hands for \"very unsafe\"", "Mains levées pour « très en danger »", "Manos levantadas para \"muy inseguro/a\"", "عدد الأيدي لـ«غير آمن إطلاقًا»")),
+        ("unsafe", T("Hands for \"quite unsafe\"", "Mains levées pour « peu en sécurité »", "Manos levantadas para \"poco seguro/a\"", "عدد الأيدي لـ«غير آمن إلى حدٍّ ما»")),
+        ("very_unsafe", T("Hands for \"very unsafe\"", "Mains levées pour « pas du tout en sécurité »", "Manos levantadas para \"nada seguro/a\"", "عدد الأيدي لـ«غير آمن إطلاقًا»")),
     ]
     rows = [row("note", f"{prefix}_intro", question)]
     names = [f"${{{prefix}_{face}}}" for face, _ in faces]
@@ -516,13 +516,13 @@ INDICATORS = [
       for when, w in [("day", T("day", "jour", "día", "نهارًا")), ("night", T("night", "nuit", "noche", "ليلًا"))]],
     indicator("fg_unsafe_night_pct", T("People feeling unsafe moving at night (% of hands)", "Personnes ne se sentant pas en sécurité la nuit (% des mains levées)", "Personas que se sienten inseguras al moverse de noche (% de manos)", "الأشخاص الذين لا يشعرون بالأمان عند التنقل ليلًا (% من الأيدي)"), "mean",
               "100 * (${fg_night_unsafe} + ${fg_night_very_unsafe}) div ${fg_night_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "night"}), hxl="#indicator+pct+unsafe_night", sector="security", higher_is="worse"),
-    indicator("fg_unsafe_night_hands", T("Hands for \"unsafe\" or \"very unsafe\" at night", "Mains levées « en danger » ou « très en danger » la nuit", "Manos para \"inseguro\" o \"muy inseguro\" de noche", "الأيدي المرفوعة لـ«غير آمن» أو «غير آمن إطلاقًا» ليلًا"), "sum",
+    indicator("fg_unsafe_night_hands", T("Hands for \"quite unsafe\" or \"very unsafe\" at night", "Mains levées « peu en sécurité » ou « pas du tout en sécurité » la nuit", "Manos para \"poco seguro\" o \"nada seguro\" de noche", "الأيدي المرفوعة لـ«غير آمن إلى حدٍّ ما» أو «غير آمن إطلاقًا» ليلًا"), "sum",
               "${fg_night_unsafe} + ${fg_night_very_unsafe}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "night"}), hxl="#affected+num+unsafe_night", sector="security", higher_is="worse"),
     indicator("fg_night_hands_total", T("Hands counted, moving at night", "Mains comptées, déplacements la nuit", "Manos contadas, moverse de noche", "الأيدي المعدودة، التنقل ليلًا"), "sum",
               "${fg_night_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "night"}), hxl="#reached+num+night"),
     indicator("fg_unsafe_wash_pct", T("People feeling unsafe using latrines or bathing areas (% of hands)", "Personnes ne se sentant pas en sécurité aux latrines ou aux douches (% des mains levées)", "Personas que se sienten inseguras al usar letrinas o duchas (% de manos)", "الأشخاص الذين لا يشعرون بالأمان عند استخدام المراحيض أو أماكن الاستحمام (% من الأيدي)"), "mean",
               "100 * (${fg_wash_unsafe} + ${fg_wash_very_unsafe}) div ${fg_wash_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "wash"}), hxl="#indicator+pct+unsafe_wash", sector="wash", higher_is="worse"),
-    indicator("fg_unsafe_wash_hands", T("Hands for \"unsafe\" or \"very unsafe\" at latrines or bathing", "Mains levées « en danger » ou « très en danger » aux latrines ou douches", "Manos para \"inseguro\" o \"muy inseguro\" en letrinas o duchas", "الأيدي المرفوعة لـ«غير آمن» أو «غير آمن إطلاقًا» عند المراحيض أو أماكن الاستحمام"), "sum",
+    indicator("fg_unsafe_wash_hands", T("Hands for \"quite unsafe\" or \"very unsafe\" at latrines or bathing", "Mains levées « peu en sécurité » ou « pas du tout en sécurité » aux latrines ou douches", "Manos para \"poco seguro\" o \"nada seguro\" en letrinas o duchas", "الأيدي المرفوعة لـ«غير آمن إلى حدٍّ ما» أو «غير آمن إطلاقًا» عند المراحيض أو أماكن الاستحمام"), "sum",
               "${fg_wash_unsafe} + ${fg_wash_very_unsafe}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "wash"}), hxl="#affected+num+unsafe_wash", sector="wash", higher_is="worse"),
     indicator("fg_wash_hands_total", T("Hands counted, latrines and bathing", "Mains comptées, latrines et douches", "Manos contadas, letrinas y duchas", "الأيدي المعدودة، المراحيض وأماكن الاستحمام"), "sum",
               "${fg_wash_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "wash"}), hxl="#reached+num+wash"),

@@ -112,7 +112,7 @@ SURVEY = [
     row("begin group", "shelters",
         T("Sample of shelters", "Échantillon d'abris", "Muestra de refugios", "عيّنة المآوي")),
     row("integer", "shelters_sampled",
-        T("How many shelters did you look at?", "Combien d'abris avez-vous examinés ?", "¿Cuántos refugios revisó?", "كم مأوى فحصت؟"),
+        T("How many shelters did you look at?", "Combien d'abris avez-vous examinés ?", "¿Cuántos refugios revisó?", "كم مأوًى فحصت؟"),
         hint=T("Look from outside or with the household's agreement; do not record who lives there. Enter 0 if you could not sample any",
                "Observez de l'extérieur ou avec l'accord du ménage ; ne notez pas qui y vit. Saisissez 0 si vous n'avez pu en examiner aucun",
                "Observe desde afuera o con el permiso del hogar; no anote quién vive allí. Ingrese 0 si no pudo revisar ninguno",
@@ -147,7 +147,7 @@ SURVEY = [
           "هل يستطيع مستخدمو الكراسي المتحركة أو العكازات الوصول إلى المراحيض ونقاط المياه ونقطة التوزيع (منحدرات، ممرات مستوية)؟"),
         required=True),
     row("select_multiple reserved", "reserved_spaces",
-        T("Space set aside in the site plan for", "Espaces réservés dans le plan du site pour", "Espacios reservados en el plano del sitio para", "مساحات مخصَّصة في مخطط الموقع لـ"),
+        T("What does the site plan set space aside for?", "Pour quoi le plan du site réserve-t-il de l'espace ?", "¿Para qué reserva espacio el plano del sitio?", "لأيٍّ مما يلي خُصِّصت مساحة في مخطط الموقع؟"),
         required=True, constraint=none_alone(), constraint_message=NONE_ALONE_MSG),
     end("group"),
 

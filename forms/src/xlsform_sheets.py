@@ -268,8 +268,8 @@ YES_PARTIAL_NO = [
 FACE4_SAFE = [
     choice("face4_safe", "very_safe", T("Very safe", "Très en sécurité", "Muy seguro/a", "آمن جدًا")),
     choice("face4_safe", "safe", T("Quite safe", "Plutôt en sécurité", "Bastante seguro/a", "آمن إلى حدٍّ ما")),
-    choice("face4_safe", "unsafe", T("Quite unsafe", "Plutôt en danger", "Bastante inseguro/a", "غير آمن إلى حدٍّ ما")),
-    choice("face4_safe", "very_unsafe", T("Very unsafe", "Très en danger", "Muy inseguro/a", "غير آمن إطلاقًا")),
+    choice("face4_safe", "unsafe", T("Quite unsafe", "Peu en sécurité", "Poco seguro/a", "غير آمن إلى حدٍّ ما")),
+    choice("face4_safe", "very_unsafe", T("Very unsafe", "Pas du tout en sécurité", "Nada seguro/a", "غير آمن إطلاقًا")),
 ]
 
 DAY_NIGHT = [
