@@ -2,7 +2,8 @@
 //!
 //! Every workbook in `forms/` is read with the core's own importer and checked for what
 //! must never be asked (names, phone numbers, exact dates of birth, GPS, photos,
-//! free-text accounts of incidents), in all four languages. Forms that carry Lantern's
+//! free-text accounts of incidents, sexual orientation or gender identity), in all four
+//! languages. Forms that carry Lantern's
 //! `purpose` sheet (the built-in forms) are also checked for the rest of the contract:
 //! free text marked `lantern::share = never`, every text in English, French, Spanish and
 //! Arabic, consent as the first question with everything else gated on it, and valid
@@ -85,7 +86,56 @@ struct Pattern {
     text_only: bool,
 }
 
-const PATTERNS: [Pattern; 7] = [
+const PATTERNS: [Pattern; 8] = [
+    // domain.md rule 8: never ask about anyone's sexual orientation or gender identity.
+    Pattern {
+        code: "privacy.sogiesc",
+        name_tokens: &[
+            "orientation",
+            "sogi",
+            "sogiesc",
+            "lgbt",
+            "lgbti",
+            "transgender",
+        ],
+        phrases: [
+            &[
+                "sexual orientation",
+                "gender identity",
+                "lgbt",
+                "lgbti",
+                "transgender",
+                "gay",
+                "lesbian",
+            ],
+            &[
+                "orientation sexuelle",
+                "identité de genre",
+                "lgbt",
+                "lgbti",
+                "transgenre",
+                "homosexuel",
+                "homosexuelle",
+            ],
+            &[
+                "orientación sexual",
+                "identidad de género",
+                "lgbt",
+                "lgbti",
+                "transgénero",
+                "homosexual",
+            ],
+            &[
+                "التوجه الجنسي",
+                "الهوية الجندرية",
+                "الهوية الجنسانية",
+                "مثلي",
+                "مثلية",
+                "متحول جنسيا",
+            ],
+        ],
+        text_only: false,
+    },
     Pattern {
         code: "privacy.name",
         name_tokens: &["name", "names", "firstname", "surname", "fullname"],
@@ -1324,6 +1374,12 @@ fn forbidden_types_and_identifying_fields_are_caught() {
             "Describe what happened",
             "privacy.incident",
         ),
+        (
+            "select_one yes_no",
+            "identity",
+            "What is your gender identity?",
+            "privacy.sogiesc",
+        ),
     ];
     for (kind, name, label, code) in cases {
         let mut book = load("camp_safety_audit");
@@ -1343,6 +1399,14 @@ fn forbidden_types_and_identifying_fields_are_caught() {
         "ما تاريخ ميلادك؟",
     );
     assert_flags(&book, "privacy.birth");
+    set(
+        &mut book,
+        "survey",
+        row,
+        "label::Español (es)",
+        "¿Cuál es su orientación sexual?",
+    );
+    assert_flags(&book, "privacy.sogiesc");
 }
 
 #[test]
