@@ -1,0 +1,1766 @@
+//! Safety and completeness checks for the built-in XLSForms in `forms/`.
+//!
+//! Every workbook in `forms/` is read with the core's own importer and checked for what
+//! must never be asked (names, phone numbers, exact dates of birth, GPS, photos,
+//! free-text accounts of incidents, sexual orientation or gender identity), in all four
+//! languages. Forms that carry Lantern's
+//! `purpose` sheet (the built-in forms) are also checked for the rest of the contract:
+//! free text marked `lantern::share = never`, every text in English, French, Spanish and
+//! Arabic, consent as the first question with everything else gated on it, and valid
+//! `purpose` and `indicators` sheets that name only fields that exist. The checks are
+//! plain functions returning problems, so the tests at the end can show that each one
+//! fails on a deliberately broken form.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use lantern_core::xlsform::{Sheet, Workbook, WorkbookFormat};
+
+const LANGUAGES: [&str; 4] = [
+    "English (en)",
+    "Français (fr)",
+    "Español (es)",
+    "العربية (ar)",
+];
+const BUILT_IN: [&str; 3] = [
+    "camp_safety_audit",
+    "womens_participation",
+    "shelter_site_risk_review",
+];
+const SECTORS: [&str; 6] = [
+    "lighting",
+    "wash",
+    "shelter",
+    "security",
+    "services",
+    "participation",
+];
+const KINDS: [&str; 5] = ["count", "proportion", "mean", "sum", "score"];
+const SENSITIVITIES: [&str; 4] = ["low", "moderate", "high", "severe"];
+/// Minimum cell size for safety-perception items (domain.md rule 5).
+const PERCEPTION_MIN_CELL: u32 = 10;
+
+/// Question types that by themselves capture location, images, sound or identifiers.
+const FORBIDDEN_TYPES: [&str; 14] = [
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "start-geopoint",
+    "image",
+    "video",
+    "audio",
+    "background-audio",
+    "file",
+    "barcode",
+    "phonenumber",
+    "email",
+    "username",
+    "subscriberid",
+];
+
+/// Rows that ask nothing: metadata, structure and computed values.
+const NON_INPUT_TYPES: [&str; 12] = [
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "note",
+    "calculate",
+    "hidden",
+    "begin group",
+    "end group",
+    "begin repeat",
+    "end repeat",
+    "audit",
+];
+
+/// What a field must not ask about, with the words that give it away in each language.
+/// Each phrase is matched as whole words against the label in that language.
+struct Pattern {
+    code: &'static str,
+    /// Tokens of a field's `name` (split on `_`).
+    name_tokens: &'static [&'static str],
+    /// Phrases per language, in the order of LANGUAGES.
+    phrases: [&'static [&'static str]; 4],
+    /// Whether the pattern applies to every question or only to free-text fields.
+    text_only: bool,
+}
+
+const PATTERNS: [Pattern; 8] = [
+    // domain.md rule 8: never ask about anyone's sexual orientation or gender identity.
+    Pattern {
+        code: "privacy.sogiesc",
+        name_tokens: &[
+            "orientation",
+            "sogi",
+            "sogiesc",
+            "lgbt",
+            "lgbti",
+            "transgender",
+        ],
+        phrases: [
+            &[
+                "sexual orientation",
+                "gender identity",
+                "lgbt",
+                "lgbti",
+                "transgender",
+                "gay",
+                "lesbian",
+            ],
+            &[
+                "orientation sexuelle",
+                "identité de genre",
+                "lgbt",
+                "lgbti",
+                "transgenre",
+                "homosexuel",
+                "homosexuelle",
+            ],
+            &[
+                "orientación sexual",
+                "identidad de género",
+                "lgbt",
+                "lgbti",
+                "transgénero",
+                "homosexual",
+            ],
+            &[
+                "التوجه الجنسي",
+                "الهوية الجندرية",
+                "الهوية الجنسانية",
+                "مثلي",
+                "مثلية",
+                "متحول جنسيا",
+            ],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.name",
+        name_tokens: &["name", "names", "firstname", "surname", "fullname"],
+        phrases: [
+            &["name", "names", "surname", "first name", "full name"],
+            &[
+                "nom",
+                "prénom",
+                "nom complet",
+                "nom de famille",
+                "comment vous appelez",
+            ],
+            &[
+                "nombre",
+                "nombres",
+                "apellido",
+                "apellidos",
+                "cómo se llama",
+            ],
+            &["اسم", "اسمك", "الاسم", "اسمه", "اسمها", "الكنية"],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.phone",
+        name_tokens: &["phone", "tel", "telephone", "mobile", "msisdn", "whatsapp"],
+        phrases: [
+            &["phone", "telephone", "mobile number", "whatsapp"],
+            &["téléphone", "numéro de portable", "whatsapp"],
+            &["teléfono", "celular", "número de móvil", "whatsapp"],
+            &["هاتف", "هاتفك", "الهاتف", "جوال", "جوالك", "واتساب"],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.birth",
+        name_tokens: &["dob", "birth", "birthday", "birthdate", "born"],
+        phrases: [
+            &["birth", "born", "birthday"],
+            &["naissance", "né", "née"],
+            &["nacimiento", "nació", "cumpleaños"],
+            &["ميلاد", "الميلاد", "ميلادك", "ولادتك", "مواليد"],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.location",
+        name_tokens: &[
+            "gps",
+            "lat",
+            "latitude",
+            "lon",
+            "lng",
+            "longitude",
+            "coordinates",
+        ],
+        phrases: [
+            &[
+                "gps",
+                "coordinates",
+                "latitude",
+                "longitude",
+                "home address",
+            ],
+            &["gps", "coordonnées", "latitude", "longitude", "adresse"],
+            &["gps", "coordenadas", "latitud", "longitud", "dirección"],
+            &["gps", "إحداثيات", "الإحداثيات", "عنوان", "عنوانك"],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.photo",
+        name_tokens: &["photo", "photos", "picture", "selfie", "image"],
+        phrases: [
+            &["photo", "photograph", "selfie", "take a picture"],
+            &["photo", "photographie", "selfie"],
+            &["foto", "fotografía", "selfi"],
+            &["صورة", "صورتك", "الصورة", "صور"],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.experience",
+        name_tokens: &[
+            "incident",
+            "incidents",
+            "assault",
+            "abuse",
+            "rape",
+            "perpetrator",
+        ],
+        phrases: [
+            &[
+                "have you experienced",
+                "happened to you",
+                "were you attacked",
+                "were you harmed",
+                "survivor",
+                "perpetrator",
+            ],
+            &[
+                "avez vous subi",
+                "vous est arrivé",
+                "avez vous été agressé",
+                "avez vous été agressée",
+                "survivante",
+                "agresseur",
+            ],
+            &[
+                "ha sufrido",
+                "le pasó a usted",
+                "fue agredida",
+                "fue agredido",
+                "sobreviviente",
+                "agresor",
+            ],
+            &[
+                "هل تعرضت",
+                "هل تعرضتِ",
+                "حدث لك",
+                "حدث لكِ",
+                "الناجية",
+                "المعتدي",
+            ],
+        ],
+        text_only: false,
+    },
+    Pattern {
+        code: "privacy.incident",
+        name_tokens: &["story", "account", "describe"],
+        phrases: [
+            &[
+                "what happened",
+                "incident",
+                "violence",
+                "assault",
+                "abuse",
+                "rape",
+                "attack",
+            ],
+            &[
+                "ce qui s est passé",
+                "incident",
+                "violence",
+                "violences",
+                "agression",
+                "viol",
+            ],
+            &[
+                "qué pasó",
+                "qué ocurrió",
+                "incidente",
+                "violencia",
+                "agresión",
+                "violación",
+            ],
+            &[
+                "ماذا حدث",
+                "ما حدث",
+                "حادثة",
+                "الحادثة",
+                "عنف",
+                "العنف",
+                "اعتداء",
+                "اغتصاب",
+            ],
+        ],
+        text_only: true,
+    },
+];
+
+// ---------------------------------------------------------------------------------
+// Reading sheets by column name
+// ---------------------------------------------------------------------------------
+
+/// A sheet seen through its header row, with columns looked up by name.
+struct Table<'a> {
+    header: Vec<String>,
+    rows: &'a [Vec<String>],
+}
+
+impl<'a> Table<'a> {
+    fn new(sheet: &'a Sheet) -> Table<'a> {
+        let header = sheet.rows.first().cloned().unwrap_or_default();
+        let rows = sheet.rows.get(1..).unwrap_or(&[]);
+        Table { header, rows }
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.col(name).is_some()
+    }
+
+    fn cell<'r>(&self, row: &'r [String], name: &str) -> &'r str {
+        self.col(name)
+            .and_then(|i| row.get(i))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    }
+
+    /// Rows with their spreadsheet row number (the header is row 1).
+    fn numbered(&self) -> impl Iterator<Item = (usize, &'a Vec<String>)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i + 2, r))
+            .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+    }
+}
+
+/// One survey row, as the checks need it.
+#[derive(Debug, Clone)]
+struct Field {
+    row: usize,
+    kind: String,
+    name: String,
+    list: Option<String>,
+    relevant: String,
+    calculation: String,
+    /// The innermost enclosing repeat, if any.
+    repeat: Option<String>,
+    /// The relevance of every enclosing group and repeat, outermost first.
+    gates: Vec<String>,
+}
+
+impl Field {
+    fn is_input(&self) -> bool {
+        !NON_INPUT_TYPES.contains(&self.kind.as_str())
+    }
+}
+
+/// The survey type as written, normalised: lower case, single spaces, and pyxform's
+/// `begin_group` spelling folded into `begin group`.
+fn normalise_type(raw: &str) -> (String, Option<String>) {
+    let words: Vec<String> = raw.split_whitespace().map(|w| w.to_lowercase()).collect();
+    let Some(first) = words.first() else {
+        return (String::new(), None);
+    };
+    let first = match first.as_str() {
+        "begin_group" => "begin group".to_string(),
+        "end_group" => "end group".to_string(),
+        "begin_repeat" => "begin repeat".to_string(),
+        "end_repeat" => "end repeat".to_string(),
+        other => other.to_string(),
+    };
+    if matches!(first.as_str(), "begin" | "end") {
+        let joined = words.get(..2).map(|w| w.join(" ")).unwrap_or(first);
+        return (joined, None);
+    }
+    (first, words.get(1).cloned())
+}
+
+fn survey_fields(survey: &Table) -> Vec<Field> {
+    let mut fields = Vec::new();
+    // Each open group or repeat: (is_repeat, name, relevant).
+    let mut stack: Vec<(bool, String, String)> = Vec::new();
+    for (row, cells) in survey.numbered() {
+        let (kind, list) = normalise_type(survey.cell(cells, "type"));
+        let name = survey.cell(cells, "name").to_string();
+        let relevant = survey.cell(cells, "relevant").to_string();
+        let repeat = stack
+            .iter()
+            .rev()
+            .find(|(is_repeat, ..)| *is_repeat)
+            .map(|(_, n, _)| n.clone());
+        let gates = stack.iter().map(|(.., r)| r.clone()).collect();
+        fields.push(Field {
+            row,
+            kind: kind.clone(),
+            name: name.clone(),
+            list,
+            relevant: relevant.clone(),
+            calculation: survey.cell(cells, "calculation").to_string(),
+            repeat,
+            gates,
+        });
+        match kind.as_str() {
+            "begin group" => stack.push((false, name, relevant)),
+            "begin repeat" => stack.push((true, name, relevant)),
+            "end group" | "end repeat" => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    fields
+}
+
+/// The names inside `${...}` references of an expression.
+fn references(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = expr;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.push(after[..end].trim().to_string());
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// Lower-cased words of a text; Arabic vowel marks are dropped first so that a word
+/// with a shadda still reads as one word.
+fn words(text: &str) -> Vec<String> {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(*c as u32, 0x064B..=0x065F | 0x0670))
+        .collect();
+    cleaned
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn has_phrase(text_words: &[String], phrase: &str) -> bool {
+    let phrase = words(phrase);
+    !phrase.is_empty()
+        && text_words
+            .windows(phrase.len())
+            .any(|w| w == phrase.as_slice())
+}
+
+fn localized(base: &str, lang: &str) -> String {
+    format!("{base}::{lang}")
+}
+
+// ---------------------------------------------------------------------------------
+// The checks
+// ---------------------------------------------------------------------------------
+
+/// What must never be asked, in any form in `forms/`.
+fn check_privacy(book: &Workbook) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(sheet) = book.sheet("survey") else {
+        return vec!["[form.survey] the workbook has no survey sheet".to_string()];
+    };
+    let survey = Table::new(sheet);
+    let fields = survey_fields(&survey);
+    for (field, (_, cells)) in fields.iter().zip(survey.numbered()) {
+        let at = format!("survey row {} (`{}`)", field.row, field.name);
+        if FORBIDDEN_TYPES.contains(&field.kind.as_str()) {
+            problems.push(format!(
+                "[privacy.type] {at}: type `{}` captures location, images, sound or identifiers",
+                field.kind
+            ));
+        }
+        if !field.is_input() {
+            continue;
+        }
+        let name_tokens: Vec<String> = field
+            .name
+            .to_lowercase()
+            .split(|c: char| c == '_' || c == '-' || c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        for pattern in &PATTERNS {
+            if pattern.text_only && field.kind != "text" {
+                continue;
+            }
+            if let Some(token) = name_tokens
+                .iter()
+                .find(|t| pattern.name_tokens.contains(&t.as_str()))
+            {
+                problems.push(format!(
+                    "[{}] {at}: the field name contains `{token}`",
+                    pattern.code
+                ));
+            }
+            for (lang, phrases) in LANGUAGES.iter().zip(pattern.phrases) {
+                // A bare `label` column is read as the default language.
+                let mut label = survey.cell(cells, &localized("label", lang)).to_string();
+                if *lang == LANGUAGES[0] && label.is_empty() {
+                    label = survey.cell(cells, "label").to_string();
+                }
+                let label_words = words(&label);
+                if let Some(p) = phrases.iter().find(|p| has_phrase(&label_words, p)) {
+                    problems.push(format!(
+                        "[{}] {at}: the {lang} label asks for \"{p}\": {label}",
+                        pattern.code
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Free text never leaves the device, and the marker must say so.
+fn check_sharing(survey: &Table) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (row, cells) in survey.numbered() {
+        let (kind, _) = normalise_type(survey.cell(cells, "type"));
+        let share = survey.cell(cells, "lantern::share");
+        let name = survey.cell(cells, "name");
+        if !share.is_empty() && share != "never" {
+            problems.push(format!(
+                "[share.value] survey row {row} (`{name}`): lantern::share is `{share}`; the only value is `never`"
+            ));
+        }
+        if kind == "text" && share != "never" {
+            problems.push(format!(
+                "[share.missing] survey row {row} (`{name}`): free text must have lantern::share = never"
+            ));
+        }
+    }
+    problems
+}
+
+/// Every translatable cell is filled in all four languages, or in none.
+fn check_languages(book: &Workbook) -> Vec<String> {
+    let mut problems = Vec::new();
+    let sheets: [(&str, &[&str]); 2] = [
+        (
+            "survey",
+            &["label", "hint", "required_message", "constraint_message"],
+        ),
+        ("choices", &["label"]),
+    ];
+    for (sheet_name, bases) in sheets {
+        let Some(sheet) = book.sheet(sheet_name) else {
+            problems.push(format!("[form.{sheet_name}] no {sheet_name} sheet"));
+            continue;
+        };
+        let table = Table::new(sheet);
+        for lang in LANGUAGES {
+            if !table.has(&localized("label", lang)) {
+                problems.push(format!(
+                    "[lang.column] sheet {sheet_name}: no `label::{lang}` column"
+                ));
+            }
+        }
+        for (row, cells) in table.numbered() {
+            let (kind, _) = normalise_type(table.cell(cells, "type"));
+            for base in bases {
+                if !table.cell(cells, base).is_empty() {
+                    problems.push(format!(
+                        "[lang.bare] sheet {sheet_name} row {row}: `{base}` has no language; use `{base}::<language>` columns"
+                    ));
+                }
+                let filled: Vec<bool> = LANGUAGES
+                    .iter()
+                    .map(|l| !table.cell(cells, &localized(base, l)).is_empty())
+                    .collect();
+                let needed = match (sheet_name, *base) {
+                    ("choices", _) => true,
+                    (_, "label") => !NON_INPUT_TYPES.contains(&kind.as_str()) || kind == "note",
+                    (_, "required_message") => {
+                        table.cell(cells, "required").eq_ignore_ascii_case("yes")
+                            || table.cell(cells, "required").eq_ignore_ascii_case("true")
+                    }
+                    (_, "constraint_message") => !table.cell(cells, "constraint").is_empty(),
+                    _ => filled.iter().any(|f| *f),
+                };
+                if !needed && !filled.iter().any(|f| *f) {
+                    continue;
+                }
+                for (lang, ok) in LANGUAGES.iter().zip(&filled) {
+                    if !ok {
+                        problems.push(format!(
+                            "[lang.missing] sheet {sheet_name} row {row}: `{base}::{lang}` is empty"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    match book.sheet("settings").map(Table::new) {
+        Some(settings) => {
+            let values = settings.rows.first().cloned().unwrap_or_default();
+            if settings.cell(&values, "default_language") != LANGUAGES[0] {
+                problems.push(format!(
+                    "[settings.default_language] default_language must be `{}`",
+                    LANGUAGES[0]
+                ));
+            }
+            for column in ["form_title", "form_id"] {
+                if settings.cell(&values, column).is_empty() {
+                    problems.push(format!("[settings.{column}] settings has no {column}"));
+                }
+            }
+            let version = settings.cell(&values, "version");
+            if version.len() != 10 || !version.chars().all(|c| c.is_ascii_digit()) {
+                problems.push(format!(
+                    "[settings.version] version `{version}` is not yyyymmddnn"
+                ));
+            }
+        }
+        None => problems.push("[form.settings] no settings sheet".to_string()),
+    }
+    problems
+}
+
+/// The purpose sheet's single row of values, by column name.
+fn purpose_values(book: &Workbook) -> Option<BTreeMap<String, String>> {
+    let table = Table::new(book.sheet("purpose")?);
+    let values = table.rows.first()?;
+    Some(
+        table
+            .header
+            .iter()
+            .map(|h| (h.trim().to_string(), table.cell(values, h).to_string()))
+            .collect(),
+    )
+}
+
+fn check_purpose(book: &Workbook, fields: &[Field]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(purpose) = purpose_values(book) else {
+        return vec!["[purpose.sheet] no purpose sheet with a row of values".to_string()];
+    };
+    let names: BTreeSet<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let mut required: Vec<String> = [
+        "purpose",
+        "data_owner",
+        "retention_days",
+        "sensitivity",
+        "min_cell_size",
+        "min_responses",
+        "consent_field",
+        "consent_value",
+        "site_field",
+        "round_field",
+        "sex_field",
+        "age_band_field",
+        "wg_fields",
+    ]
+    .map(String::from)
+    .to_vec();
+    for lang in LANGUAGES {
+        required.push(localized("purpose", lang));
+        required.push(localized("consent_script", lang));
+    }
+    for column in &required {
+        if !purpose.contains_key(column) {
+            problems.push(format!("[purpose.column] no `{column}` column"));
+        }
+    }
+    let get = |k: &str| purpose.get(k).map(String::as_str).unwrap_or("");
+    for column in required.iter().filter(|c| c.contains("::")) {
+        if get(column).is_empty() {
+            problems.push(format!("[purpose.missing] `{column}` is empty"));
+        }
+    }
+    for column in ["data_owner", "consent_field", "consent_value", "site_field"] {
+        if get(column).is_empty() {
+            problems.push(format!("[purpose.missing] `{column}` is empty"));
+        }
+    }
+    if !SENSITIVITIES.contains(&get("sensitivity")) {
+        problems.push(format!(
+            "[purpose.sensitivity] sensitivity `{}` is not one of {SENSITIVITIES:?}",
+            get("sensitivity")
+        ));
+    }
+    match get("retention_days").parse::<u32>() {
+        Ok(days) if days > 0 => {}
+        _ => problems.push(format!(
+            "[purpose.retention_days] `{}` is not a positive whole number of days",
+            get("retention_days")
+        )),
+    }
+    match get("min_cell_size").parse::<u32>() {
+        Ok(k) if k >= 5 => {}
+        _ => problems.push(format!(
+            "[purpose.min_cell_size] `{}` must be a whole number of at least 5",
+            get("min_cell_size")
+        )),
+    }
+    match get("min_responses").parse::<u32>() {
+        Ok(n) if n >= 1 => {}
+        _ => problems.push(format!(
+            "[purpose.min_responses] `{}` must be a whole number of at least 1",
+            get("min_responses")
+        )),
+    }
+    for column in [
+        "consent_field",
+        "site_field",
+        "round_field",
+        "sex_field",
+        "age_band_field",
+        "wg_fields",
+    ] {
+        for name in get(column).split_whitespace() {
+            if !names.contains(name) {
+                problems.push(format!(
+                    "[purpose.reference] `{column}` names `{name}`, which is not a survey field"
+                ));
+            }
+        }
+    }
+    let wg = get("wg_fields").split_whitespace().count();
+    if wg != 0 && wg != 6 {
+        problems.push(format!(
+            "[purpose.wg_fields] the Washington Group Short Set has six questions, not {wg}"
+        ));
+    }
+    problems
+}
+
+/// Consent is the first question, its refusal gates out every other question, and a
+/// repeat that gathers people opens with its own consent question.
+fn check_consent(book: &Workbook, fields: &[Field]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let purpose = purpose_values(book).unwrap_or_default();
+    let consent_field = purpose.get("consent_field").cloned().unwrap_or_default();
+    let consent_value = purpose.get("consent_value").cloned().unwrap_or_default();
+    let Some(first) = fields.iter().find(|f| f.is_input()) else {
+        return vec!["[consent.first] the form asks nothing".to_string()];
+    };
+    if first.kind != "select_one" {
+        problems.push(format!(
+            "[consent.first] survey row {}: the first question (`{}`) must be the consent question, a select_one",
+            first.row, first.name
+        ));
+    }
+    let declared = fields.iter().find(|f| f.name == consent_field);
+    match declared {
+        Some(f) if f.name == first.name => {
+            let listed = choice_names(book, f.list.as_deref().unwrap_or(""));
+            if !listed.contains(&consent_value) {
+                problems.push(format!(
+                    "[consent.value] consent_value `{consent_value}` is not a choice of `{}`",
+                    f.name
+                ));
+            }
+        }
+        Some(f) if f.kind == "calculate" => {
+            if !references(&f.calculation).contains(&first.name) {
+                problems.push(format!(
+                    "[consent.first] consent_field `{}` is computed without the first question `{}`",
+                    f.name, first.name
+                ));
+            }
+            if !f.calculation.contains(&format!("'{consent_value}'")) {
+                problems.push(format!(
+                    "[consent.value] consent_field `{}` never takes the value `{consent_value}`",
+                    f.name
+                ));
+            }
+        }
+        _ => problems.push(format!(
+            "[consent.first] consent_field `{consent_field}` is not the first question `{}` nor computed from it",
+            first.name
+        )),
+    }
+    // Every other question must be hidden when consent is refused: its own relevance or
+    // that of an enclosing group must depend on the consent question or consent_field.
+    let repeat_consent: BTreeMap<String, String> = fields
+        .iter()
+        .filter(|f| f.is_input())
+        .filter_map(|f| f.repeat.clone().map(|r| (r, f.clone())))
+        .fold(BTreeMap::new(), |mut acc, (r, f)| {
+            acc.entry(r).or_insert(f);
+            acc
+        })
+        .into_iter()
+        .map(|(r, f)| {
+            if !(f.kind == "select_one" && f.name.ends_with("consent")) {
+                problems.push(format!(
+                    "[consent.repeat] survey row {}: repeat `{r}` must open with its own consent question, not `{}`",
+                    f.row, f.name
+                ));
+            }
+            (r, f.name)
+        })
+        .collect();
+    for field in fields
+        .iter()
+        .filter(|f| f.is_input() && f.name != first.name)
+    {
+        if repeat_consent.values().any(|n| *n == field.name) {
+            continue;
+        }
+        let mut gates: Vec<&str> = field.gates.iter().map(String::as_str).collect();
+        gates.push(&field.relevant);
+        let refs: BTreeSet<String> = gates.iter().flat_map(|g| references(g)).collect();
+        let form_gated = refs.contains(&first.name) || refs.contains(&consent_field);
+        let repeat_gated = match field.repeat.as_ref().and_then(|r| repeat_consent.get(r)) {
+            Some(name) => refs.contains(name),
+            None => true,
+        };
+        if !form_gated || !repeat_gated {
+            problems.push(format!(
+                "[consent.gate] survey row {} (`{}`): must be hidden unless consent was given",
+                field.row, field.name
+            ));
+        }
+    }
+    problems
+}
+
+fn choice_names(book: &Workbook, list: &str) -> Vec<String> {
+    let Some(sheet) = book.sheet("choices") else {
+        return Vec::new();
+    };
+    let table = Table::new(sheet);
+    table
+        .numbered()
+        .filter(|(_, c)| table.cell(c, "list_name") == list)
+        .map(|(_, c)| table.cell(c, "name").to_string())
+        .collect()
+}
+
+fn is_hxl(tag: &str) -> bool {
+    let Some(rest) = tag.strip_prefix('#') else {
+        return false;
+    };
+    let mut parts = rest.split('+');
+    let head = parts.next().unwrap_or("");
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    word(head) && head.starts_with(|c: char| c.is_ascii_lowercase()) && parts.all(word)
+}
+
+/// Fields that carry a safety perception: answers on the 4-face safety scale and the
+/// hand counts per face, followed through calculations that use them.
+fn perception_fields(fields: &[Field]) -> BTreeSet<String> {
+    let mut found: BTreeSet<String> = fields
+        .iter()
+        .filter(|f| {
+            f.list.as_deref() == Some("face4_safe")
+                || (f.kind == "integer"
+                    && ["_very_safe", "_safe", "_unsafe", "_very_unsafe"]
+                        .iter()
+                        .any(|s| f.name.ends_with(s)))
+        })
+        .map(|f| f.name.clone())
+        .collect();
+    loop {
+        let before = found.len();
+        for f in fields.iter().filter(|f| f.kind == "calculate") {
+            if references(&f.calculation).iter().any(|r| found.contains(r)) {
+                found.insert(f.name.clone());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(sheet) = book.sheet("indicators") else {
+        return vec!["[indicators.sheet] no indicators sheet".to_string()];
+    };
+    let table = Table::new(sheet);
+    let mut columns: Vec<String> = [
+        "name",
+        "label",
+        "kind",
+        "scope",
+        "value",
+        "denominator",
+        "filter",
+        "disaggregate",
+        "min_cell",
+        "hxl",
+        "sector",
+        "higher_is",
+        "amber",
+        "red",
+        "action",
+    ]
+    .map(String::from)
+    .to_vec();
+    for lang in LANGUAGES {
+        columns.push(localized("label", lang));
+        columns.push(localized("action", lang));
+    }
+    for column in &columns {
+        if !table.has(column) {
+            problems.push(format!("[indicators.column] no `{column}` column"));
+        }
+    }
+    let by_name: BTreeMap<&str, &Field> = fields.iter().map(|f| (f.name.as_str(), f)).collect();
+    let repeats: BTreeSet<&str> = fields
+        .iter()
+        .filter(|f| f.kind == "begin repeat")
+        .map(|f| f.name.as_str())
+        .collect();
+    let perception = perception_fields(fields);
+    let min_cell_size: u32 = purpose_values(book)
+        .and_then(|p| p.get("min_cell_size").and_then(|v| v.parse().ok()))
+        .unwrap_or(5);
+    let mut seen = BTreeSet::new();
+    let mut score_sectors = BTreeSet::new();
+    for (row, cells) in table.numbered() {
+        let get = |c: &str| table.cell(cells, c);
+        let name = get("name");
+        let at = format!("indicators row {row} (`{name}`)");
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            problems.push(format!(
+                "[indicators.name] {at}: the name must be a plain identifier"
+            ));
+        }
+        if !seen.insert(name.to_string()) {
+            problems.push(format!("[indicators.name] {at}: declared twice"));
+        }
+        for lang in LANGUAGES {
+            if get(&localized("label", lang)).is_empty() {
+                problems.push(format!("[lang.missing] {at}: `label::{lang}` is empty"));
+            }
+        }
+        let kind = get("kind");
+        if !KINDS.contains(&kind) {
+            problems.push(format!(
+                "[indicators.kind] {at}: kind `{kind}` is not one of {KINDS:?}"
+            ));
+        }
+        let scope = get("scope");
+        if !scope.is_empty() && !repeats.contains(scope) {
+            problems.push(format!(
+                "[indicators.scope] {at}: scope `{scope}` is not a repeat"
+            ));
+        }
+        if get("value").is_empty() {
+            problems.push(format!("[indicators.value] {at}: value is empty"));
+        }
+        match (kind == "proportion", get("denominator").is_empty()) {
+            (true, true) => problems.push(format!(
+                "[indicators.denominator] {at}: a proportion needs a denominator"
+            )),
+            (false, false) => problems.push(format!(
+                "[indicators.denominator] {at}: only a proportion takes a denominator"
+            )),
+            _ => {}
+        }
+        let mut perceived = false;
+        for column in ["value", "denominator", "filter"] {
+            for reference in references(get(column)) {
+                match by_name.get(reference.as_str()) {
+                    None => problems.push(format!(
+                        "[indicators.reference] {at}: {column} uses `${{{reference}}}`, which is not a survey field"
+                    )),
+                    Some(field) => {
+                        if let Some(repeat) = &field.repeat
+                            && repeat != scope
+                        {
+                            problems.push(format!(
+                                "[indicators.scope] {at}: {column} uses `{reference}` from repeat `{repeat}` but the scope is `{scope}`"
+                            ));
+                        }
+                        perceived |= perception.contains(&reference);
+                    }
+                }
+            }
+        }
+        for token in get("disaggregate").split_whitespace() {
+            if !by_name.contains_key(token) && !["sex", "age_band", "disability"].contains(&token) {
+                problems.push(format!(
+                    "[indicators.reference] {at}: disaggregate `{token}` is not a field nor sex/age_band/disability"
+                ));
+            }
+        }
+        let min_cell = get("min_cell");
+        let min_cell_value = if min_cell.is_empty() {
+            Some(min_cell_size)
+        } else {
+            min_cell.parse::<u32>().ok()
+        };
+        match min_cell_value {
+            None => problems.push(format!(
+                "[indicators.min_cell] {at}: min_cell `{min_cell}` is not a whole number"
+            )),
+            Some(k) if k < min_cell_size => problems.push(format!(
+                "[indicators.min_cell] {at}: min_cell {k} is below the form's min_cell_size {min_cell_size}"
+            )),
+            Some(k) if perceived && k < PERCEPTION_MIN_CELL => problems.push(format!(
+                "[indicators.min_cell] {at}: a safety-perception item needs min_cell of at least {PERCEPTION_MIN_CELL}, not {k}"
+            )),
+            _ => {}
+        }
+        if !is_hxl(get("hxl")) {
+            problems.push(format!(
+                "[indicators.hxl] {at}: `{}` is not an HXL hashtag such as #indicator+pct",
+                get("hxl")
+            ));
+        }
+        let sector = get("sector");
+        if !sector.is_empty() && !SECTORS.contains(&sector) {
+            problems.push(format!(
+                "[indicators.sector] {at}: sector `{sector}` is not one of {SECTORS:?}"
+            ));
+        }
+        let higher_is = get("higher_is");
+        if !["", "better", "worse"].contains(&higher_is) {
+            problems.push(format!(
+                "[indicators.higher_is] {at}: `{higher_is}` is not better or worse"
+            ));
+        }
+        let amber = get("amber");
+        let red = get("red");
+        for (column, value) in [("amber", amber), ("red", red)] {
+            if !value.is_empty() && value.parse::<f64>().is_err() {
+                problems.push(format!(
+                    "[indicators.threshold] {at}: {column} `{value}` is not a number"
+                ));
+            }
+        }
+        let action_filled = LANGUAGES
+            .iter()
+            .filter(|l| !get(&localized("action", l)).is_empty())
+            .count();
+        if action_filled != 0 && action_filled != LANGUAGES.len() {
+            problems.push(format!(
+                "[lang.missing] {at}: the action is not in all four languages"
+            ));
+        }
+        if kind == "score" {
+            score_sectors.insert(sector.to_string());
+            match (amber.parse::<f64>(), red.parse::<f64>(), higher_is) {
+                (Ok(a), Ok(r), "worse") if a < r => {}
+                (Ok(a), Ok(r), "better") if a > r => {}
+                _ => problems.push(format!(
+                    "[indicators.threshold] {at}: a score needs amber and red thresholds in the order higher_is ({higher_is}) implies"
+                )),
+            }
+            if sector.is_empty() {
+                problems.push(format!("[indicators.sector] {at}: a score needs a sector"));
+            }
+            if action_filled == 0 {
+                problems.push(format!(
+                    "[indicators.action] {at}: a score needs the mitigation action shown when it is red"
+                ));
+            }
+        }
+    }
+    if !score_sectors.is_empty() {
+        for sector in SECTORS {
+            if !score_sectors.contains(sector) {
+                problems.push(format!(
+                    "[indicators.sector] no risk score for sector `{sector}`"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Every check, for a built-in form (one that carries a `purpose` sheet).
+fn check_builtin(book: &Workbook) -> Vec<String> {
+    let mut problems = check_privacy(book);
+    let Some(sheet) = book.sheet("survey") else {
+        return problems;
+    };
+    let survey = Table::new(sheet);
+    let fields = survey_fields(&survey);
+    problems.extend(check_sharing(&survey));
+    problems.extend(check_languages(book));
+    problems.extend(check_purpose(book, &fields));
+    problems.extend(check_consent(book, &fields));
+    problems.extend(check_indicators(book, &fields));
+    problems
+}
+
+/// Reads one workbook and runs the checks that apply to it.
+fn check_file(path: &Path) -> Vec<String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(format) = WorkbookFormat::from_file_name(name) else {
+        return vec![format!("[form.read] {name}: not a workbook")];
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return vec![format!("[form.read] {name}: {e}")],
+    };
+    match Workbook::from_bytes(&bytes, format) {
+        Ok(book) if book.sheet("purpose").is_some() => check_builtin(&book),
+        Ok(book) => check_privacy(&book),
+        Err(e) => vec![format!("[form.read] {name}: {e}")],
+    }
+}
+
+fn forms_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms")
+}
+
+fn workbooks(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("forms directory is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn load(name: &str) -> Workbook {
+    let bytes = std::fs::read(forms_dir().join(format!("{name}.xlsx"))).expect("form exists");
+    Workbook::from_bytes(&bytes, WorkbookFormat::Xlsx).expect("form reads")
+}
+
+// ---------------------------------------------------------------------------------
+// The real forms pass
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn every_form_in_forms_dir_passes_its_checks() {
+    let paths = workbooks(&forms_dir());
+    assert!(paths.len() >= BUILT_IN.len(), "found only {paths:?}");
+    let mut report = String::new();
+    for path in &paths {
+        for problem in check_file(path) {
+            report.push_str(&format!("{}: {problem}\n", path.display()));
+        }
+    }
+    assert!(report.is_empty(), "problems:\n{report}");
+}
+
+#[test]
+fn the_three_built_in_forms_are_present_with_their_extra_sheets() {
+    for name in BUILT_IN {
+        let book = load(name);
+        assert!(book.sheet("purpose").is_some(), "{name}: no purpose sheet");
+        assert!(
+            book.sheet("indicators").is_some(),
+            "{name}: no indicators sheet"
+        );
+        let problems = check_builtin(&book);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+    }
+}
+
+#[test]
+fn audit_forms_declare_a_risk_score_per_sector() {
+    for name in ["camp_safety_audit", "shelter_site_risk_review"] {
+        let book = load(name);
+        let table = Table::new(book.sheet("indicators").expect("indicators sheet"));
+        let sectors: BTreeSet<&str> = table
+            .numbered()
+            .filter(|(_, c)| table.cell(c, "kind") == "score")
+            .map(|(_, c)| table.cell(c, "sector"))
+            .collect();
+        assert_eq!(sectors, SECTORS.into_iter().collect(), "{name}");
+    }
+}
+
+#[test]
+fn participation_form_uses_the_washington_group_short_set_verbatim() {
+    let book = load("womens_participation");
+    let survey = Table::new(book.sheet("survey").expect("survey"));
+    let expected = [
+        (
+            "wg_seeing",
+            "Do you have difficulty seeing, even if wearing glasses?",
+        ),
+        (
+            "wg_hearing",
+            "Do you have difficulty hearing, even if using a hearing aid?",
+        ),
+        (
+            "wg_mobility",
+            "Do you have difficulty walking or climbing steps?",
+        ),
+        (
+            "wg_cognition",
+            "Do you have difficulty remembering or concentrating?",
+        ),
+        (
+            "wg_selfcare",
+            "Do you have difficulty with self-care, such as washing all over or dressing?",
+        ),
+        (
+            "wg_communication",
+            "Using your usual language, do you have difficulty communicating, for example understanding or being understood?",
+        ),
+    ];
+    let rows: Vec<(String, String, String)> = survey
+        .numbered()
+        .map(|(_, c)| {
+            (
+                survey.cell(c, "name").to_string(),
+                survey.cell(c, "type").to_string(),
+                survey.cell(c, "label::English (en)").to_string(),
+            )
+        })
+        .collect();
+    let wg_rows: Vec<&(String, String, String)> = rows
+        .iter()
+        .filter(|(n, k, _)| n.starts_with("wg_") && k != "note")
+        .collect();
+    assert_eq!(wg_rows.len(), 6, "six questions, in order");
+    for ((name, label), (got_name, kind, got_label)) in expected.iter().zip(wg_rows) {
+        assert_eq!((got_name.as_str(), got_label.as_str()), (*name, *label));
+        assert_eq!(kind, "select_one wg");
+    }
+    assert_eq!(
+        choice_names(&book, "wg"),
+        ["no_difficulty", "some", "a_lot", "cannot"]
+    );
+    let purpose = purpose_values(&book).expect("purpose");
+    assert_eq!(
+        purpose["wg_fields"],
+        expected.map(|(n, _)| n).join(" "),
+        "purpose.wg_fields lists the six questions in order"
+    );
+    // The standard cut-off: any domain "a lot of difficulty" or "cannot do at all".
+    let disability = survey
+        .numbered()
+        .find(|(_, c)| survey.cell(c, "name") == "disability")
+        .map(|(_, c)| survey.cell(c, "calculation").to_string())
+        .expect("calculation");
+    for (name, _) in expected {
+        for level in ["a_lot", "cannot"] {
+            let clause = format!("${{{name}}} = '{level}'");
+            assert!(disability.contains(&clause), "missing {clause}");
+        }
+    }
+    assert!(
+        !disability.contains("'some'"),
+        "\"some difficulty\" is below the cut-off"
+    );
+}
+
+#[test]
+fn participation_form_asks_guardian_consent_and_assent_for_minors() {
+    let book = load("womens_participation");
+    let fields = survey_fields(&Table::new(book.sheet("survey").expect("survey")));
+    let by_name = |n: &str| fields.iter().find(|f| f.name == n).expect(n).clone();
+    assert_eq!(by_name("guardian_consent").relevant, "${is_minor} = 'yes'");
+    assert_eq!(by_name("assent").relevant, "${guardian_consent} = 'yes'");
+    let granted = by_name("consent_granted").calculation;
+    for needed in [
+        "${consent} = 'yes'",
+        "${guardian_consent} = 'yes'",
+        "${assent} = 'yes'",
+    ] {
+        assert!(granted.contains(needed), "consent_granted lacks {needed}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The checks fail on broken forms
+// ---------------------------------------------------------------------------------
+
+/// Sets a cell by column name in a sheet, adding the column if it is missing.
+fn set(book: &mut Workbook, sheet: &str, row: usize, column: &str, value: &str) {
+    let sheet = book
+        .sheets
+        .iter_mut()
+        .find(|s| s.name == sheet)
+        .expect("sheet exists");
+    let col = match sheet.rows[0].iter().position(|h| h == column) {
+        Some(c) => c,
+        None => {
+            sheet.rows[0].push(column.to_string());
+            sheet.rows[0].len() - 1
+        }
+    };
+    while sheet.rows.len() <= row {
+        sheet.rows.push(Vec::new());
+    }
+    let cells = &mut sheet.rows[row];
+    if cells.len() <= col {
+        cells.resize(col + 1, String::new());
+    }
+    cells[col] = value.to_string();
+}
+
+/// The row index (0 = header) of the survey row with this name.
+fn row_of(book: &Workbook, sheet: &str, column: &str, value: &str) -> usize {
+    let sheet = book.sheet(sheet).expect("sheet");
+    let col = sheet.rows[0]
+        .iter()
+        .position(|h| h == column)
+        .expect("column");
+    sheet
+        .rows
+        .iter()
+        .position(|r| r.get(col).map(String::as_str) == Some(value))
+        .expect("row")
+}
+
+fn assert_flags(book: &Workbook, code: &str) {
+    let problems = check_builtin(book);
+    assert!(
+        problems.iter().any(|p| p.starts_with(&format!("[{code}]"))),
+        "expected a `{code}` problem, got {problems:#?}"
+    );
+}
+
+#[test]
+fn a_name_question_is_caught_in_every_language() {
+    let labels = [
+        ("English (en)", "What is your name?"),
+        ("Français (fr)", "Quel est votre nom ?"),
+        ("Español (es)", "¿Cuál es su nombre?"),
+        ("العربية (ar)", "ما اسمكِ؟"),
+    ];
+    for (lang, label) in labels {
+        let mut book = load("shelter_site_risk_review");
+        let row = row_of(&book, "survey", "name", "population");
+        set(&mut book, "survey", row, &localized("label", lang), label);
+        assert_flags(&book, "privacy.name");
+    }
+}
+
+#[test]
+fn forbidden_types_and_identifying_fields_are_caught() {
+    let cases = [
+        (
+            "geopoint",
+            "home_location",
+            "Where is your shelter?",
+            "privacy.type",
+        ),
+        (
+            "image",
+            "respondent_photo",
+            "Take a picture of the respondent",
+            "privacy.type",
+        ),
+        ("date", "dob", "Date of birth", "privacy.birth"),
+        ("integer", "phone", "Phone number", "privacy.phone"),
+        (
+            "select_one yes_no",
+            "ever_harmed",
+            "Have you experienced violence in this site?",
+            "privacy.experience",
+        ),
+        (
+            "text",
+            "details",
+            "Describe what happened",
+            "privacy.incident",
+        ),
+        (
+            "select_one yes_no",
+            "identity",
+            "What is your gender identity?",
+            "privacy.sogiesc",
+        ),
+    ];
+    for (kind, name, label, code) in cases {
+        let mut book = load("camp_safety_audit");
+        let row = row_of(&book, "survey", "name", "perimeter");
+        set(&mut book, "survey", row, "type", kind);
+        set(&mut book, "survey", row, "name", name);
+        set(&mut book, "survey", row, "label::English (en)", label);
+        assert_flags(&book, code);
+    }
+    let mut book = load("womens_participation");
+    let row = row_of(&book, "survey", "name", "hh_head");
+    set(
+        &mut book,
+        "survey",
+        row,
+        "label::العربية (ar)",
+        "ما تاريخ ميلادك؟",
+    );
+    assert_flags(&book, "privacy.birth");
+    set(
+        &mut book,
+        "survey",
+        row,
+        "label::Español (es)",
+        "¿Cuál es su orientación sexual?",
+    );
+    assert_flags(&book, "privacy.sogiesc");
+}
+
+#[test]
+fn unmarked_free_text_is_caught() {
+    let mut book = load("womens_participation");
+    let row = row_of(&book, "survey", "name", "interview_notes");
+    set(&mut book, "survey", row, "lantern::share", "");
+    assert_flags(&book, "share.missing");
+    set(&mut book, "survey", row, "lantern::share", "aggregate");
+    assert_flags(&book, "share.value");
+}
+
+#[test]
+fn a_missing_translation_is_caught() {
+    let mut book = load("camp_safety_audit");
+    let row = row_of(&book, "survey", "name", "latrines_lockable");
+    set(
+        &mut book,
+        "survey",
+        row,
+        "constraint_message::Español (es)",
+        "",
+    );
+    assert_flags(&book, "lang.missing");
+
+    let mut book = load("camp_safety_audit");
+    set(&mut book, "choices", 1, "label::العربية (ar)", "");
+    assert_flags(&book, "lang.missing");
+
+    let mut book = load("shelter_site_risk_review");
+    set(&mut book, "purpose", 1, "consent_script::Français (fr)", "");
+    assert_flags(&book, "purpose.missing");
+}
+
+#[test]
+fn consent_out_of_place_or_ungated_is_caught() {
+    // A question before consent.
+    let mut book = load("shelter_site_risk_review");
+    set(&mut book, "survey", 3, "type", "integer");
+    set(&mut book, "survey", 3, "name", "population_first");
+    assert_flags(&book, "consent.first");
+
+    // A question that stays visible after a refusal.
+    let mut book = load("camp_safety_audit");
+    let row = row_of(&book, "survey", "name", "audit");
+    set(&mut book, "survey", row, "relevant", "");
+    assert_flags(&book, "consent.gate");
+
+    // A focus group that does not open with its own consent.
+    let mut book = load("camp_safety_audit");
+    let row = row_of(&book, "survey", "name", "fg_consent");
+    set(&mut book, "survey", row, "name", "fg_agreed");
+    assert_flags(&book, "consent.repeat");
+}
+
+#[test]
+fn bad_purpose_values_are_caught() {
+    let cases = [
+        ("sensitivity", "secret", "purpose.sensitivity"),
+        ("retention_days", "forever", "purpose.retention_days"),
+        ("min_cell_size", "2", "purpose.min_cell_size"),
+        ("site_field", "camp_name", "purpose.reference"),
+        ("wg_fields", "wg_seeing wg_hearing", "purpose.wg_fields"),
+    ];
+    for (column, value, code) in cases {
+        let mut book = load("womens_participation");
+        set(&mut book, "purpose", 1, column, value);
+        assert_flags(&book, code);
+    }
+}
+
+#[test]
+fn bad_indicators_are_caught() {
+    let cases = [
+        ("respondents", "kind", "median", "indicators.kind"),
+        (
+            "attending",
+            "value",
+            "${went_to_meeting} = 'yes'",
+            "indicators.reference",
+        ),
+        ("attending", "denominator", "", "indicators.denominator"),
+        ("safe_night", "min_cell", "5", "indicators.min_cell"),
+        ("attending", "hxl", "indicator pct", "indicators.hxl"),
+        ("respondents", "scope", "households", "indicators.scope"),
+        (
+            "women_seats_pct",
+            "disaggregate",
+            "ethnicity",
+            "indicators.reference",
+        ),
+    ];
+    for (indicator, column, value, code) in cases {
+        let mut book = load("womens_participation");
+        let row = row_of(&book, "indicators", "name", indicator);
+        set(&mut book, "indicators", row, column, value);
+        assert_flags(&book, code);
+    }
+    let mut book = load("camp_safety_audit");
+    let row = row_of(&book, "indicators", "name", "risk_wash");
+    set(&mut book, "indicators", row, "red", "20");
+    assert_flags(&book, "indicators.threshold");
+    set(&mut book, "indicators", row, "kind", "mean");
+    assert_flags(&book, "indicators.sector");
+    let row = row_of(&book, "indicators", "name", "fg_unsafe_night_pct");
+    set(&mut book, "indicators", row, "scope", "");
+    assert_flags(&book, "indicators.scope");
+}
+
+#[test]
+fn a_bad_form_in_a_directory_fails_the_scan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let form = "
+| survey |
+| | type | name | label::English (en) |
+| | text | respondent_name | What is your name? |
+| | geopoint | home | Home location |
+| | date | born_on | Date of birth |
+| settings |
+| | form_id | default_language |
+| | bad | English (en) |
+";
+    let path = dir.path().join("bad_form.md");
+    std::fs::write(&path, form).expect("write");
+    let problems = check_file(&path);
+    for code in ["privacy.name", "privacy.type", "privacy.birth"] {
+        assert!(
+            problems.iter().any(|p| p.starts_with(&format!("[{code}]"))),
+            "expected {code} in {problems:#?}"
+        );
+    }
+    // With a purpose sheet it is held to the built-in contract and fails far more.
+    let with_purpose = format!("{form}| purpose |\n| | purpose |\n| | to test |\n");
+    std::fs::write(&path, with_purpose).expect("write");
+    let problems = check_file(&path);
+    for code in [
+        "share.missing",
+        "lang.missing",
+        "consent.first",
+        "indicators.sheet",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.starts_with(&format!("[{code}]"))),
+            "expected {code} in {problems:#?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Documentation and scenario fills stay in step with the forms
+// ---------------------------------------------------------------------------------
+
+/// Indicator name → (kind, scope), from a form's indicators sheet.
+fn indicator_kinds(book: &Workbook) -> BTreeMap<String, (String, String)> {
+    let table = Table::new(book.sheet("indicators").expect("indicators sheet"));
+    table
+        .numbered()
+        .map(|(_, c)| {
+            (
+                table.cell(c, "name").to_string(),
+                (
+                    table.cell(c, "kind").to_string(),
+                    table.cell(c, "scope").to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_indicator_is_documented_on_its_page() {
+    for name in BUILT_IN {
+        let page = std::fs::read_to_string(forms_dir().join(format!("{name}.md")))
+            .expect("the form has a page");
+        for indicator in indicator_kinds(&load(name)).keys() {
+            assert!(
+                page.contains(&format!("`{indicator}`")),
+                "{name}.md does not define `{indicator}`"
+            );
+        }
+    }
+}
+
+/// Problems with one scenario fill against its form.
+fn check_scenario(book: &Workbook, file: &str, json: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut problems = Vec::new();
+    let fields = survey_fields(&Table::new(book.sheet("survey").expect("survey")));
+    let field_repeat: BTreeMap<&str, Option<&str>> = fields
+        .iter()
+        .filter(|f| !f.name.is_empty())
+        .map(|f| (f.name.as_str(), f.repeat.as_deref()))
+        .collect();
+    let indicators = indicator_kinds(book);
+    // A path is `field` or `repeat[n]/field`; the field must sit in that repeat.
+    let check_path = |path: &str, problems: &mut Vec<String>| {
+        let (repeat, name) = match path.split_once('/') {
+            Some((head, name)) => {
+                let repeat = head.split('[').next().unwrap_or(head);
+                let index_ok = head
+                    .strip_prefix(repeat)
+                    .and_then(|s| s.strip_prefix('['))
+                    .and_then(|s| s.strip_suffix(']'))
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .is_some_and(|n| n >= 1);
+                if !index_ok {
+                    problems.push(format!("{file}: `{path}` needs a 1-based index"));
+                }
+                (Some(repeat), name)
+            }
+            None => (None, path),
+        };
+        match field_repeat.get(name) {
+            None => problems.push(format!("{file}: `{path}` is not a survey field")),
+            Some(inside) if *inside != repeat => problems.push(format!(
+                "{file}: `{path}` does not match the field's repeat {inside:?}"
+            )),
+            Some(_) => {}
+        }
+    };
+    let Some(answers) = json.get("answers").and_then(Value::as_object) else {
+        return vec![format!("{file}: no answers object")];
+    };
+    for (name, value) in answers {
+        match value {
+            Value::Array(instances) => {
+                for (i, instance) in instances.iter().enumerate() {
+                    for inner in instance.as_object().into_iter().flat_map(|o| o.keys()) {
+                        check_path(&format!("{name}[{}]/{inner}", i + 1), &mut problems);
+                    }
+                }
+            }
+            _ => check_path(name, &mut problems),
+        }
+    }
+    let now = json.get("now").and_then(Value::as_str).unwrap_or("");
+    if chrono::DateTime::parse_from_rfc3339(now).is_err() {
+        problems.push(format!("{file}: now `{now}` is not RFC 3339"));
+    }
+    let expect = json.get("expect").cloned().unwrap_or_default();
+    for section in ["relevant", "outcomes", "values", "indicator_inputs"] {
+        if expect.get(section).and_then(Value::as_object).is_none() {
+            problems.push(format!("{file}: expect.{section} is missing"));
+        }
+    }
+    let section = |s: &str| {
+        expect
+            .get(s)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for (path, value) in section("relevant") {
+        check_path(&path, &mut problems);
+        if !value.is_boolean() {
+            problems.push(format!("{file}: relevant `{path}` must be true or false"));
+        }
+    }
+    for (path, value) in section("outcomes") {
+        check_path(&path, &mut problems);
+        let outcome = value.as_str().unwrap_or("");
+        if !["Ok", "RequiredButEmpty", "ConstraintViolated"].contains(&outcome) {
+            problems.push(format!("{file}: outcome `{outcome}` for `{path}`"));
+        }
+    }
+    for path in section("values").keys() {
+        check_path(path, &mut problems);
+    }
+    let inputs = section("indicator_inputs");
+    if !file.starts_with("invalid_") {
+        for name in indicators.keys().filter(|n| !inputs.contains_key(*n)) {
+            problems.push(format!("{file}: no input given for indicator `{name}`"));
+        }
+    }
+    for (name, value) in inputs {
+        let Some((kind, scope)) = indicators.get(&name) else {
+            problems.push(format!("{file}: `{name}` is not an indicator"));
+            continue;
+        };
+        let entries: Vec<&Value> = match (scope.is_empty(), &value) {
+            (true, v) => vec![v],
+            (false, Value::Array(items)) => items.iter().collect(),
+            (false, _) => {
+                problems.push(format!("{file}: `{name}` is per `{scope}`: give an array"));
+                continue;
+            }
+        };
+        for entry in entries {
+            let ok = match kind.as_str() {
+                "count" | "proportion" => entry.is_boolean() || entry.is_null(),
+                _ => entry.is_number() || entry.is_null(),
+            };
+            if !ok {
+                problems.push(format!("{file}: `{name}` ({kind}) cannot take {entry}"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn scenario_fills_name_real_fields_and_indicators() {
+    for name in BUILT_IN {
+        let book = load(name);
+        let dir = forms_dir().join("scenarios").join(name);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("scenario folder")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        let stems: Vec<String> = files
+            .iter()
+            .filter_map(|p| p.file_stem()?.to_str().map(str::to_string))
+            .collect();
+        for prefix in ["typical", "worst_case", "edge_"] {
+            assert!(
+                stems.iter().any(|s| s.starts_with(prefix)),
+                "{name}: no `{prefix}*` scenario in {stems:?}"
+            );
+        }
+        for (path, stem) in files.iter().zip(&stems) {
+            let text = std::fs::read_to_string(path).expect("read scenario");
+            let json: serde_json::Value = serde_json::from_str(&text).expect("scenario is JSON");
+            let problems = check_scenario(&book, stem, &json);
+            assert!(problems.is_empty(), "{name}/{stem}: {problems:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_scenario_naming_a_missing_field_or_indicator_is_caught() {
+    let book = load("shelter_site_risk_review");
+    let json = serde_json::json!({
+        "answers": {"site_consent": "yes", "household_head_name": "x",
+                    "focus_group": [{"fg_size": 3}]},
+        "now": "yesterday",
+        "expect": {"relevant": {"opaque": "yes"}, "outcomes": {"opaque": "Fine"},
+                   "values": {}, "indicator_inputs": {"shared_pct": true, "no_such": 1}}
+    });
+    let problems = check_scenario(&book, "typical", &json);
+    for needle in [
+        "`household_head_name` is not a survey field",
+        "`focus_group[1]/fg_size` is not a survey field",
+        "is not RFC 3339",
+        "relevant `opaque` must be true or false",
+        "outcome `Fine`",
+        "`shared_pct` (mean) cannot take true",
+        "`no_such` is not an indicator",
+        "no input given for indicator `reviews`",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(needle)),
+            "expected `{needle}` in {problems:#?}"
+        );
+    }
+}
