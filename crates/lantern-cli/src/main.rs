@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod form_cmd;
+mod vault_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -25,12 +26,18 @@ enum Command {
         #[command(subcommand)]
         command: form_cmd::FormCommand,
     },
+    /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
+    Vault {
+        #[command(subcommand)]
+        command: vault_cmd::VaultCommand,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Form { command } => form_cmd::run(command),
+        Command::Vault { command } => vault_cmd::run(command),
     };
     match result {
         Ok(code) => code,
