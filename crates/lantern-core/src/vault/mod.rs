@@ -246,6 +246,10 @@ struct SealedState {
     key_epoch: i64,
     audit_seq: i64,
     audit_hash: String,
+    /// Set once an unlock finds the log no longer contains the anchored entry; kept
+    /// in every later state so the finding survives further appends.
+    #[serde(default)]
+    audit_broken_at: Option<i64>,
 }
 
 /// An open vault directory, locked or unlocked.
@@ -256,6 +260,8 @@ pub struct Vault {
     key: Option<DataKey>,
     config: VaultConfig,
     last_activity: DateTime<Utc>,
+    /// The anchored audit entry found missing or changed at unlock, if any.
+    audit_broken_at: Option<i64>,
 }
 
 fn day(now: DateTime<Utc>) -> String {
@@ -386,6 +392,7 @@ impl Vault {
             key: Some(key),
             config,
             last_activity: now,
+            audit_broken_at: None,
         };
         vault.in_tx(now, |tx, v| {
             v.log(tx, now, AuditEvent::Create, "")?;
@@ -415,6 +422,7 @@ impl Vault {
             key: None,
             config,
             last_activity: now,
+            audit_broken_at: None,
         })
     }
 
@@ -438,7 +446,17 @@ impl Vault {
         let ad = wrap_ad(&header.vault_id, header.key_epoch, header.kdf);
         match pk.unwrap(&header.wrapped_key, &ad) {
             Ok(key) => {
-                self.check_state(&key)?;
+                let state = self.check_state(&key)?;
+                // Compare the log with the anchor before this unlock moves it.
+                let entries = audit::entries(&self.conn)?;
+                let anchor = crypto::from_hex::<32>(&state.audit_hash)
+                    .map(|h| (state.audit_seq, h))
+                    .ok_or(VaultError::Decryption)?;
+                self.audit_broken_at = state.audit_broken_at.or_else(|| {
+                    audit::verify(&entries, Some(anchor))
+                        .err()
+                        .map(|_| state.audit_seq)
+                });
                 self.key = Some(key);
                 self.last_activity = now;
                 self.in_tx(now, |tx, v| {
@@ -474,7 +492,7 @@ impl Vault {
 
     /// Checks the sealed state against the header: a rolled-back wrapped key opens with
     /// an old passphrase but carries an old epoch.
-    fn check_state(&self, key: &DataKey) -> Result<()> {
+    fn check_state(&self, key: &DataKey) -> Result<SealedState> {
         let sealed: Option<Vec<u8>> = self
             .conn
             .query_row("SELECT sealed FROM vault_state WHERE id = 1", [], |r| {
@@ -488,7 +506,7 @@ impl Vault {
         if state.key_epoch != self.header.key_epoch {
             return Err(VaultError::Decryption);
         }
-        Ok(())
+        Ok(state)
     }
 
     fn sealed_state(&self) -> Result<Option<SealedState>> {
@@ -561,6 +579,7 @@ impl Vault {
                 key_epoch: self.header.key_epoch,
                 audit_seq: seq,
                 audit_hash: crypto::to_hex(&hash),
+                audit_broken_at: self.audit_broken_at,
             };
             let plain = Zeroizing::new(
                 serde_json::to_vec(&state).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
@@ -1149,6 +1168,9 @@ impl Vault {
     /// Returns the number of entries checked.
     pub fn verify_log(&self) -> Result<usize> {
         let entries = self.audit_entries()?;
+        if let Some(seq) = self.audit_broken_at {
+            return Err(VaultError::AuditBroken(ChainBreak::AnchorMismatch { seq }));
+        }
         let anchor = if self.key.is_some() {
             self.sealed_state()?
                 .and_then(|s| crypto::from_hex::<32>(&s.audit_hash).map(|h| (s.audit_seq, h)))
