@@ -325,7 +325,7 @@ impl Vault {
         self.active(now)?;
         // One transaction, no per-submission audit entries: the `restore` entry that
         // follows records the count.
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             for entry in entries {
                 let meta = SubmissionMeta {
                     id: entry.id.clone(),

@@ -226,7 +226,6 @@ pub struct VaultStatus {
     pub finalized: i64,
     pub audit_entries: i64,
     pub failed_unlocks: i64,
-    pub duress_passphrase_possible: bool,
 }
 
 /// The vault header, in clear in the `header` table.
@@ -290,12 +289,28 @@ fn wrap_ad(vault_id: &str, epoch: i64, kdf: KdfParams) -> Vec<u8> {
 }
 
 fn submission_ad(vault_id: &str, meta: &SubmissionMeta, status: Status) -> Vec<u8> {
-    associated_data(&[
-        "submission",
+    submission_ad_parts(
         vault_id,
         &meta.id,
         &meta.form_id,
         &meta.form_version,
+        status,
+    )
+}
+
+fn submission_ad_parts(
+    vault_id: &str,
+    id: &str,
+    form_id: &str,
+    form_version: &str,
+    status: Status,
+) -> Vec<u8> {
+    associated_data(&[
+        "submission",
+        vault_id,
+        id,
+        form_id,
+        form_version,
         status.as_str(),
     ])
 }
@@ -394,7 +409,7 @@ impl Vault {
             last_activity: now,
             audit_broken_at: None,
         };
-        vault.in_tx(now, |tx, v| {
+        vault.in_tx(|tx, v| {
             v.log(tx, now, AuditEvent::Create, "")?;
             Ok(())
         })?;
@@ -459,7 +474,7 @@ impl Vault {
                 });
                 self.key = Some(key);
                 self.last_activity = now;
-                self.in_tx(now, |tx, v| {
+                self.in_tx(|tx, v| {
                     tx.execute("UPDATE header SET failed_unlocks = 0 WHERE id = 1", [])?;
                     v.log(tx, now, AuditEvent::Unlock, "")?;
                     Ok(())
@@ -562,10 +577,8 @@ impl Vault {
     /// [`Vault::log`] inside it also move the sealed anchor, in the same transaction.
     fn in_tx<T>(
         &mut self,
-        now: DateTime<Utc>,
         f: impl FnOnce(&rusqlite::Transaction<'_>, &VaultCtx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let _ = now;
         let key = self.key.as_ref().ok_or(VaultError::Locked)?;
         let tx = self.conn.transaction()?;
         let ctx = VaultCtx {
@@ -622,7 +635,7 @@ impl Vault {
         self.header.key_epoch = epoch;
         self.header.kdf = kdf;
         self.header.wrapped_key = wrapped.clone();
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             tx.execute(
                 "UPDATE header SET wrapped_key = ?1, key_epoch = ?2, kdf_m_cost_kib = ?3, kdf_t_cost = ?4, kdf_p_cost = ?5 WHERE id = 1",
                 params![wrapped, epoch, kdf.m_cost_kib, kdf.t_cost, kdf.p_cost],
@@ -645,7 +658,7 @@ impl Vault {
         }
         let verifier = key.verifier(b"duress");
         self.header.duress_verifier = verifier.to_vec();
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             tx.execute(
                 "UPDATE header SET duress_verifier = ?1 WHERE id = 1",
                 [&verifier[..]],
@@ -724,7 +737,7 @@ impl Vault {
             }
         }
         let today = day(now);
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             for (meta, content) in drafts {
                 let existing: Option<(String, String, String)> = tx
                     .query_row(
@@ -790,7 +803,7 @@ impl Vault {
             form_version: sub.summary.form_version.clone(),
         };
         let today = day(now);
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             let plain = Zeroizing::new(
                 serde_json::to_vec(&sub.content)
                     .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
@@ -816,7 +829,7 @@ impl Vault {
     /// Withdraws (deletes) a submission, draft or finalized.
     pub fn withdraw(&mut self, id: &str, now: DateTime<Utc>) -> Result<()> {
         self.active(now)?;
-        let removed = self.in_tx(now, |tx, v| {
+        let removed = self.in_tx(|tx, v| {
             let n = tx.execute("DELETE FROM submissions WHERE id = ?1", [id])?;
             if n == 0 {
                 return Err(VaultError::NoSuchSubmission(id.to_string()));
@@ -880,21 +893,52 @@ impl Vault {
         now: DateTime<Utc>,
         mut f: impl FnMut(Submission),
     ) -> Result<usize> {
+        let mut parse_failed = false;
+        let count = self.for_each_plaintext(filter, now, |summary, plain| {
+            match serde_json::from_slice(plain) {
+                Ok(content) => f(Submission { summary, content }),
+                Err(_) => parse_failed = true,
+            }
+        })?;
+        if parse_failed {
+            // Authenticated bytes that are not JSON were sealed by something else.
+            return Err(VaultError::Decryption);
+        }
+        Ok(count)
+    }
+
+    /// Like [`Vault::for_each_submission`], but hands over the decrypted JSON bytes
+    /// (zeroized after the call) so a caller can parse them into its own types without
+    /// building a `serde_json::Value` first (aggregation over many submissions).
+    pub fn for_each_plaintext(
+        &mut self,
+        filter: &ListFilter,
+        now: DateTime<Utc>,
+        mut f: impl FnMut(SubmissionSummary, &[u8]),
+    ) -> Result<usize> {
         self.active(now)?;
         let key = self.data_key()?;
+        // Rowid order: no sort, so 100,000 sealed rows stream straight from the table.
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed
              FROM submissions
              WHERE (?1 IS NULL OR form_id = ?1) AND (?2 IS NULL OR status = ?2)
-             ORDER BY created_day, id",
+             ORDER BY rowid",
         )?;
         let mut rows = stmt.query(params![filter.form_id, filter.status.map(Status::as_str)])?;
         let mut count = 0;
         while let Some(r) = rows.next()? {
             let summary = summary_from_row(r)?;
             let sealed: &[u8] = r.get_ref(8)?.as_blob().map_err(rusqlite::Error::from)?;
-            let content = decrypt_submission(key, &self.header.vault_id, &summary, sealed)?;
-            f(Submission { summary, content });
+            let ad = submission_ad_parts(
+                &self.header.vault_id,
+                &summary.id,
+                &summary.form_id,
+                &summary.form_version,
+                summary.status,
+            );
+            let plain = key.open(sealed, &ad)?;
+            f(summary, &plain);
             count += 1;
         }
         Ok(count)
@@ -905,7 +949,7 @@ impl Vault {
     pub fn mark_acknowledged(&mut self, ids: &[&str], now: DateTime<Utc>) -> Result<usize> {
         self.active(now)?;
         let today = day(now);
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             let mut n = 0;
             for id in ids {
                 n += tx.execute(
@@ -923,7 +967,7 @@ impl Vault {
         self.active(now)?;
         let hash = crypto::to_hex(&crypto::sha256(&[&form.definition]));
         let today = day(now);
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             let ad = associated_data(&["form", &v.header.vault_id, &form.form_id, &form.version]);
             let sealed = v.key.seal(&form.definition, &ad)?;
             tx.execute(
@@ -969,7 +1013,7 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.active(now)?;
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             let plain = Zeroizing::new(
                 serde_json::to_vec(value).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
             );
@@ -1057,7 +1101,7 @@ impl Vault {
     ) -> Result<()> {
         self.active(now)?;
         let today = day(now);
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             let plain = Zeroizing::new(
                 serde_json::to_vec(payload).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
             );
@@ -1125,7 +1169,7 @@ impl Vault {
         if doomed.is_empty() {
             return Ok(report);
         }
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             for id in &doomed {
                 tx.execute("DELETE FROM submissions WHERE id = ?1", [id])?;
             }
@@ -1189,7 +1233,7 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.active(now)?;
-        self.in_tx(now, |tx, v| {
+        self.in_tx(|tx, v| {
             v.log(tx, now, event, detail)?;
             Ok(())
         })
@@ -1212,7 +1256,6 @@ impl Vault {
             finalized: count("SELECT count(*) FROM submissions WHERE status = 'finalized'")?,
             audit_entries: count("SELECT count(*) FROM audit_log")?,
             failed_unlocks: count("SELECT failed_unlocks FROM header WHERE id = 1")?,
-            duress_passphrase_possible: true,
         })
     }
 
@@ -1272,11 +1315,13 @@ fn decrypt_submission(
     summary: &SubmissionSummary,
     sealed: &[u8],
 ) -> Result<serde_json::Value> {
-    let meta = SubmissionMeta {
-        id: summary.id.clone(),
-        form_id: summary.form_id.clone(),
-        form_version: summary.form_version.clone(),
-    };
-    let plain = key.open(sealed, &submission_ad(vault_id, &meta, summary.status))?;
+    let ad = submission_ad_parts(
+        vault_id,
+        &summary.id,
+        &summary.form_id,
+        &summary.form_version,
+        summary.status,
+    );
+    let plain = key.open(sealed, &ad)?;
     serde_json::from_slice(&plain).map_err(|_| VaultError::Decryption)
 }
