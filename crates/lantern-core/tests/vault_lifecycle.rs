@@ -433,6 +433,16 @@ fn backup_round_trip_with_a_backup_passphrase() {
     )
     .unwrap();
     assert_restored(&mut r, &v);
+    // Restoring never overwrites an existing vault.
+    let onto_existing = Vault::restore(
+        &file,
+        BackupSecret::Passphrase(b"backup pw"),
+        &tmp.path().join("r"),
+        b"pw3",
+        cfg(),
+        t0(),
+    );
+    assert_eq!(onto_existing.err().unwrap().code(), "vault.already_exists");
     drop(r);
     let mut r = Vault::open(&tmp.path().join("r"), cfg(), t0()).unwrap();
     r.unlock(b"pw2", t0()).unwrap();

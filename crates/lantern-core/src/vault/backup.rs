@@ -269,6 +269,19 @@ impl Vault {
         drop(plain);
 
         let mut vault = Vault::create(dir, passphrase, config, now)?;
+        // A restore that fails half-way must not leave a half vault (with some of the
+        // plaintext-derived records) behind: wipe what was written and report the error.
+        match vault.fill_from_backup(&body, now) {
+            Ok(()) => Ok(vault),
+            Err(e) => {
+                let _ = vault.wipe();
+                Err(e)
+            }
+        }
+    }
+
+    fn fill_from_backup(&mut self, body: &Body, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let vault = self;
         // The new vault's own "created" entry is replaced by the original chain.
         vault.conn.execute_batch(
             "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;
@@ -314,7 +327,7 @@ impl Vault {
             ),
             now,
         )?;
-        Ok(vault)
+        Ok(())
     }
 
     fn import_submissions(
@@ -385,9 +398,22 @@ fn hex_to_vec(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Writes beside the target and renames, so an interrupted backup never leaves a
+/// truncated file under the name the user chose (or clobbers an older good one).
 fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut file = std::fs::File::create(path)?;
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp_name);
+    let mut file = std::fs::File::create(&tmp)?;
     file.write_all(bytes)?;
-    file.sync_all()
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }

@@ -171,4 +171,28 @@ impl Vault {
         self.active(now)?;
         self.get_sealed_json("outbox", "id", id)
     }
+
+    /// Ids of outbox items in a state (`pending` when queued), oldest first; works
+    /// while locked so the app can show "3 batches waiting".
+    pub fn outbox_ids(&self, state: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM outbox WHERE state = ?1 ORDER BY rowid")?;
+        let rows = stmt.query_map([state], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Moves an outbox item to another state (e.g. `sent`, `acknowledged`) as sync
+    /// reports progress.
+    pub fn set_outbox_state(&mut self, id: &str, state: &str, now: DateTime<Utc>) -> Result<()> {
+        self.active(now)?;
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = ?1 WHERE id = ?2",
+            params![state, id],
+        )?;
+        if n == 0 {
+            return Err(VaultError::InvalidInput(format!("no outbox item {id}")));
+        }
+        Ok(())
+    }
 }
