@@ -124,6 +124,11 @@ fn parent() {
             total_acks += 1;
         }
         check_after_crash(&dir, &canary, &acked, run);
+        if run % 10 == 9 {
+            // The process temp dir too (SQLite is set never to write temp files).
+            let found = scan(&std::env::temp_dir(), canary.as_bytes());
+            assert!(found.is_empty(), "run {run}: plaintext in {found:?}");
+        }
     }
     assert!(
         total_acks > 100,
@@ -134,6 +139,30 @@ fn parent() {
         acked.len(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Files under `dir` containing `needle`; files that vanish or are unreadable mid-scan
+/// (other processes share the temp dir) are skipped.
+fn scan(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            found.extend(scan(&path, needle));
+        } else if kind.is_file()
+            && let Ok(bytes) = std::fs::read(&path)
+            && bytes.windows(needle.len()).any(|w| w == needle)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
 }
 
 fn check_after_crash(dir: &Path, canary: &str, acked: &HashMap<String, (u64, bool)>, run: usize) {

@@ -318,6 +318,26 @@ fn a_rolled_back_wrapped_key_is_detected() {
     assert!(v.unlock(PASS, t0()).is_err());
 }
 
+#[test]
+fn a_hostile_header_cannot_make_unlock_exhaust_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    drop(Vault::create(tmp.path(), PASS, cfg(), t0()).unwrap());
+    // 4 TiB of Argon2id memory would take the device down; it is refused outright.
+    db(tmp.path())
+        .execute("UPDATE header SET kdf_m_cost_kib = 4294967295", [])
+        .unwrap();
+    let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
+    assert_eq!(v.unlock(PASS, t0()).unwrap_err().code(), "vault.kdf_params");
+    db(tmp.path())
+        .execute(
+            "UPDATE header SET kdf_m_cost_kib = 256, kdf_t_cost = 100000",
+            [],
+        )
+        .unwrap();
+    let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
+    assert_eq!(v.unlock(PASS, t0()).unwrap_err().code(), "vault.kdf_params");
+}
+
 fn audit_vault(dir: &Path) {
     let mut v = Vault::create(dir, PASS, cfg(), t0()).unwrap();
     for i in 0..4 {
