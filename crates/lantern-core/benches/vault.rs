@@ -144,6 +144,7 @@ fn list_and_decrypt(c: &mut Criterion) {
         b.iter(|| black_box(vault.list(&ListFilter::default()).unwrap().len()))
     });
     drop(vault);
+    let _ = std::fs::remove_dir_all(&dir);
 
     let dir = scratch("decrypt");
     let mut vault = Vault::create(&dir, PASS, fast(), Utc::now()).unwrap();
@@ -178,6 +179,9 @@ fn list_and_decrypt(c: &mut Criterion) {
         })
     });
     group.finish();
+    drop(vault);
+    // 100,000 sealed responses take ~150 MB; do not leave them in target/.
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, draft_save, finalize, open_unlock, list_and_decrypt);
