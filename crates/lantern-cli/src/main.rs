@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod form_cmd;
+mod vault_cmd;
 mod xpath_cmd;
 
 #[derive(Parser)]
@@ -31,6 +32,11 @@ enum Command {
         /// A vectors file, e.g. ../shared/conformance/dev/xpath/vectors.json.
         file: std::path::PathBuf,
     },
+    /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
+    Vault {
+        #[command(subcommand)]
+        command: vault_cmd::VaultCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Form { command } => form_cmd::run(command),
         Command::XpathVectors { file } => xpath_cmd::run(file),
+        Command::Vault { command } => vault_cmd::run(command),
     };
     match result {
         Ok(code) => code,

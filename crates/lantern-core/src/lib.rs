@@ -2,11 +2,13 @@
 //!
 //! Nothing here depends on a UI, IPC or HTTP-server crate. Modules follow the seams
 //! of the problem: `xlsform` turns workbook bytes into data, `catalog` finds the forms
-//! a device carries. See `ARCHITECTURE.md` for the map and its invariants.
+//! a device carries, `vault`
+//! keeps every response encrypted on the device. See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod catalog;
 pub mod expr;
 pub mod form;
+pub mod vault;
 pub mod xlsform;
 
 /// The version of Lantern, shown in the app and printed by the CLI.

@@ -1,0 +1,314 @@
+//! `lantern vault …`: create, inspect, check, back up, restore, purge and wipe an
+//! encrypted vault directory. Passphrases come from `LANTERN_PASSPHRASE`,
+//! `LANTERN_NEW_PASSPHRASE` and `LANTERN_BACKUP_PASSPHRASE` or from a prompt on a
+//! terminal, never from the command line (which other users can read in `ps`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::Subcommand;
+use lantern_core::vault::backup::{BackupRecipient, BackupSecret};
+use lantern_core::vault::crypto::{self, OrgSecretKey};
+use lantern_core::vault::{Vault, VaultConfig};
+use zeroize::Zeroizing;
+
+#[derive(Subcommand)]
+pub enum VaultCommand {
+    /// Create a new, empty vault in DIR (passphrase from LANTERN_PASSPHRASE or a prompt;
+    /// an optional duress passphrase from LANTERN_DURESS_PASSPHRASE).
+    Init { dir: PathBuf },
+    /// Show what the vault holds, without unlocking it.
+    Status {
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the audit log's hash chain (with --unlock, also against the sealed anchor).
+    VerifyLog {
+        dir: PathBuf,
+        /// Unlock first, so truncation and whole-chain rewrites are caught too.
+        #[arg(long)]
+        unlock: bool,
+    },
+    /// Write an encrypted backup of the whole vault to FILE (backup passphrase from
+    /// LANTERN_BACKUP_PASSPHRASE or a prompt, or --org-public-key).
+    Backup {
+        dir: PathBuf,
+        file: PathBuf,
+        /// Encrypt to the organisation's X25519 public key (64 hex digits) instead of a
+        /// backup passphrase: only headquarters can open it.
+        #[arg(long)]
+        org_public_key: Option<String>,
+    },
+    /// Restore a backup FILE into a new vault in DIR (the new vault's passphrase from
+    /// LANTERN_PASSPHRASE or a prompt).
+    Restore {
+        file: PathBuf,
+        dir: PathBuf,
+        /// The file holding the organisation's secret key (from `org-keygen`), for
+        /// backups made with --org-public-key.
+        #[arg(long)]
+        org_secret_key_file: Option<PathBuf>,
+    },
+    /// Destroy the vault in DIR now: the key is erased and every vault file overwritten
+    /// and deleted. No passphrase, no confirmation.
+    Wipe { dir: PathBuf },
+    /// Delete finalized submissions whose retention period has passed since their
+    /// aggregates were acknowledged.
+    Purge { dir: PathBuf },
+    /// Change the passphrase (LANTERN_PASSPHRASE, then LANTERN_NEW_PASSPHRASE); only the
+    /// data key is rewrapped.
+    ChangePassphrase { dir: PathBuf },
+    /// Make an organisation key pair for backups: writes the secret key to FILE (keep it
+    /// at headquarters) and prints the public key to give to devices.
+    OrgKeygen { file: PathBuf },
+}
+
+pub fn run(command: VaultCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        VaultCommand::Init { dir } => init(&dir),
+        VaultCommand::Status { dir, json } => status(&dir, json),
+        VaultCommand::VerifyLog { dir, unlock } => verify_log(&dir, unlock),
+        VaultCommand::Backup {
+            dir,
+            file,
+            org_public_key,
+        } => backup(&dir, &file, org_public_key.as_deref()),
+        VaultCommand::Restore {
+            file,
+            dir,
+            org_secret_key_file,
+        } => restore(&file, &dir, org_secret_key_file.as_deref()),
+        VaultCommand::Wipe { dir } => {
+            Vault::wipe_dir(&dir).map_err(core_error)?;
+            println!("wiped {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        VaultCommand::Purge { dir } => purge(&dir),
+        VaultCommand::ChangePassphrase { dir } => change_passphrase(&dir),
+        VaultCommand::OrgKeygen { file } => org_keygen(&file),
+    }
+}
+
+fn core_error(e: lantern_core::vault::VaultError) -> anyhow::Error {
+    anyhow::anyhow!("{} [{}]", e, e.code())
+}
+
+/// A passphrase from the environment or, on a terminal, a prompt without echo.
+fn passphrase(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    if let Ok(value) = std::env::var(var) {
+        return Ok(Zeroizing::new(value));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("set {var} or run on a terminal to be asked for the passphrase");
+    }
+    Ok(Zeroizing::new(rpassword::prompt_password(prompt)?))
+}
+
+/// A new passphrase: from the environment, or typed twice on a terminal.
+fn new_passphrase(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    if let Ok(value) = std::env::var(var) {
+        return Ok(Zeroizing::new(value));
+    }
+    let first = passphrase(var, prompt)?;
+    let again = Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+    if *first != *again {
+        bail!("the two passphrases differ");
+    }
+    Ok(first)
+}
+
+fn unlocked(dir: &Path) -> anyhow::Result<Vault> {
+    let mut vault = Vault::open(dir, VaultConfig::default(), Utc::now()).map_err(core_error)?;
+    let pass = passphrase("LANTERN_PASSPHRASE", "Vault passphrase: ")?;
+    vault
+        .unlock(pass.as_bytes(), Utc::now())
+        .map_err(core_error)?;
+    Ok(vault)
+}
+
+fn init(dir: &Path) -> anyhow::Result<ExitCode> {
+    let pass = new_passphrase("LANTERN_PASSPHRASE", "New vault passphrase: ")?;
+    let mut vault = Vault::create(dir, pass.as_bytes(), VaultConfig::default(), Utc::now())
+        .map_err(core_error)?;
+    if let Ok(duress) = std::env::var("LANTERN_DURESS_PASSPHRASE") {
+        let duress = Zeroizing::new(duress);
+        vault
+            .set_duress_passphrase(duress.as_bytes(), Utc::now())
+            .map_err(core_error)?;
+    }
+    let status = vault.status().map_err(core_error)?;
+    println!("created vault {} in {}", status.vault_id, dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let vault = Vault::open(dir, VaultConfig::default(), Utc::now()).map_err(core_error)?;
+    let s = vault.status().map_err(core_error)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("vault          {}", s.vault_id);
+    println!("directory      {}", dir.display());
+    println!("format         {} (schema {})", s.format, s.schema_version);
+    println!(
+        "key derivation Argon2id, {} MiB, {} passes, {} lane(s)",
+        s.kdf.m_cost_kib / 1024,
+        s.kdf.t_cost,
+        s.kdf.p_cost
+    );
+    println!("forms          {}", s.forms);
+    println!("drafts         {}", s.drafts);
+    println!("finalized      {}", s.finalized);
+    println!("audit entries  {}", s.audit_entries);
+    println!("failed unlocks {}", s.failed_unlocks);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_log(dir: &Path, unlock: bool) -> anyhow::Result<ExitCode> {
+    let vault = if unlock {
+        unlocked(dir)?
+    } else {
+        Vault::open(dir, VaultConfig::default(), Utc::now()).map_err(core_error)?
+    };
+    match vault.verify_log() {
+        Ok(n) => {
+            println!("audit log ok: {n} entries, chain intact");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("lantern: {} [{}]", e, e.code());
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn backup(dir: &Path, file: &Path, org_public_key: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut vault = unlocked(dir)?;
+    let backup_pass;
+    let recipient =
+        match org_public_key {
+            Some(hex) => BackupRecipient::OrgKey(crypto::from_hex::<32>(hex).context(
+                "--org-public-key must be 64 hex digits (from `lantern vault org-keygen`)",
+            )?),
+            None => {
+                backup_pass = new_passphrase("LANTERN_BACKUP_PASSPHRASE", "Backup passphrase: ")?;
+                BackupRecipient::Passphrase(backup_pass.as_bytes())
+            }
+        };
+    let report = vault
+        .backup(file, recipient, Utc::now())
+        .map_err(core_error)?;
+    println!(
+        "backed up {} submissions and {} forms to {} ({} bytes, encrypted)",
+        report.submissions,
+        report.forms,
+        file.display(),
+        report.bytes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(
+    file: &Path,
+    dir: &Path,
+    org_secret_key_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let org_key;
+    let backup_pass;
+    let secret = match org_secret_key_file {
+        Some(path) => {
+            let text = Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            );
+            let bytes = Zeroizing::new(
+                crypto::from_hex::<32>(&text)
+                    .context("the organisation key file is not 64 hex digits")?,
+            );
+            org_key = OrgSecretKey::from_bytes(&bytes);
+            BackupSecret::OrgKey(&org_key)
+        }
+        None => {
+            backup_pass = passphrase("LANTERN_BACKUP_PASSPHRASE", "Backup passphrase: ")?;
+            BackupSecret::Passphrase(backup_pass.as_bytes())
+        }
+    };
+    let pass = new_passphrase("LANTERN_PASSPHRASE", "Passphrase for the restored vault: ")?;
+    let vault = Vault::restore(
+        file,
+        secret,
+        dir,
+        pass.as_bytes(),
+        VaultConfig::default(),
+        Utc::now(),
+    )
+    .map_err(core_error)?;
+    let s = vault.status().map_err(core_error)?;
+    println!(
+        "restored {} drafts and {} finalized submissions into {}",
+        s.drafts,
+        s.finalized,
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn purge(dir: &Path) -> anyhow::Result<ExitCode> {
+    let mut vault = unlocked(dir)?;
+    let report = vault.purge(Utc::now()).map_err(core_error)?;
+    println!(
+        "purged {} submissions; {} acknowledged submissions have no retention period",
+        report.purged_ids.len(),
+        report.kept_without_period
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn change_passphrase(dir: &Path) -> anyhow::Result<ExitCode> {
+    let mut vault = Vault::open(dir, VaultConfig::default(), Utc::now()).map_err(core_error)?;
+    let old = passphrase("LANTERN_PASSPHRASE", "Current passphrase: ")?;
+    vault
+        .unlock(old.as_bytes(), Utc::now())
+        .map_err(core_error)?;
+    let new = new_passphrase("LANTERN_NEW_PASSPHRASE", "New passphrase: ")?;
+    vault
+        .change_passphrase(old.as_bytes(), new.as_bytes(), Utc::now())
+        .map_err(core_error)?;
+    println!("passphrase changed");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn org_keygen(file: &Path) -> anyhow::Result<ExitCode> {
+    if file.exists() {
+        bail!("{} already exists; not overwriting a key", file.display());
+    }
+    let key = OrgSecretKey::generate()
+        .map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
+    let secret_hex = Zeroizing::new(crypto::to_hex(key.to_bytes().as_ref()));
+    write_private(file, secret_hex.as_bytes())?;
+    println!("{}", crypto::to_hex(&key.public_key()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The `lantern vault …` contract: the exact commands, passphrases only from the
+//! environment (or a terminal prompt), stable error codes in messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lantern(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lantern"));
+    cmd.args(args)
+        .env_remove("LANTERN_PASSPHRASE")
+        .env_remove("LANTERN_NEW_PASSPHRASE")
+        .env_remove("LANTERN_BACKUP_PASSPHRASE")
+        .env_remove("LANTERN_DURESS_PASSPHRASE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn err(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const PW: (&str, &str) = ("LANTERN_PASSPHRASE", "field pass 1");
+
+#[test]
+fn init_status_verify_backup_restore_purge_wipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let file = tmp.path().join("backup.lantern");
+    let restored = tmp.path().join("r");
+
+    // Without a passphrase and without a terminal, it says what to set.
+    let e = err(&lantern(&["vault", "init", s(&dir)], &[]));
+    assert!(e.contains("LANTERN_PASSPHRASE"), "{e}");
+
+    let out = ok(&lantern(&["vault", "init", s(&dir)], &[PW]));
+    assert!(out.starts_with("created vault "), "{out}");
+    let status = ok(&lantern(&["vault", "status", s(&dir)], &[]));
+    assert!(status.contains("Argon2id, 128 MiB, 3 passes"), "{status}");
+    assert!(status.contains("drafts         0"), "{status}");
+    let json = ok(&lantern(&["vault", "status", "--json", s(&dir)], &[]));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["unlocked"], false);
+
+    let e = err(&lantern(
+        &["vault", "purge", s(&dir)],
+        &[("LANTERN_PASSPHRASE", "wrong")],
+    ));
+    assert!(
+        e.contains("wrong passphrase [vault.wrong_passphrase]"),
+        "{e}"
+    );
+    let status = ok(&lantern(&["vault", "status", s(&dir)], &[]));
+    assert!(status.contains("failed unlocks 1"), "{status}");
+
+    let out = ok(&lantern(&["vault", "verify-log", s(&dir)], &[]));
+    assert_eq!(out, "audit log ok: 2 entries, chain intact\n");
+    ok(&lantern(
+        &["vault", "verify-log", "--unlock", s(&dir)],
+        &[PW],
+    ));
+
+    let out = ok(&lantern(&["vault", "purge", s(&dir)], &[PW]));
+    assert!(out.starts_with("purged 0 submissions"), "{out}");
+
+    let e = err(&lantern(&["vault", "backup", s(&dir), s(&file)], &[PW]));
+    assert!(e.contains("LANTERN_BACKUP_PASSPHRASE"), "{e}");
+    ok(&lantern(
+        &["vault", "backup", s(&dir), s(&file)],
+        &[PW, ("LANTERN_BACKUP_PASSPHRASE", "backup pass")],
+    ));
+    let e = err(&lantern(
+        &["vault", "restore", s(&file), s(&restored)],
+        &[
+            ("LANTERN_PASSPHRASE", "pass 2"),
+            ("LANTERN_BACKUP_PASSPHRASE", "nope"),
+        ],
+    ));
+    assert!(e.contains("[vault.decryption]"), "{e}");
+    ok(&lantern(
+        &["vault", "restore", s(&file), s(&restored)],
+        &[
+            ("LANTERN_PASSPHRASE", "pass 2"),
+            ("LANTERN_BACKUP_PASSPHRASE", "backup pass"),
+        ],
+    ));
+    ok(&lantern(
+        &["vault", "verify-log", "--unlock", s(&restored)],
+        &[("LANTERN_PASSPHRASE", "pass 2")],
+    ));
+
+    ok(&lantern(
+        &["vault", "change-passphrase", s(&restored)],
+        &[
+            ("LANTERN_PASSPHRASE", "pass 2"),
+            ("LANTERN_NEW_PASSPHRASE", "pass 3"),
+        ],
+    ));
+    ok(&lantern(
+        &["vault", "purge", s(&restored)],
+        &[("LANTERN_PASSPHRASE", "pass 3")],
+    ));
+
+    let out = ok(&lantern(&["vault", "wipe", s(&dir)], &[]));
+    assert!(out.starts_with("wiped "), "{out}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let e = err(&lantern(&["vault", "status", s(&dir)], &[]));
+    assert!(e.contains("[vault.not_a_vault]"), "{e}");
+}
+
+#[test]
+fn backup_to_an_organisation_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let key_file = tmp.path().join("org.key");
+    let file = tmp.path().join("b.lantern");
+    ok(&lantern(&["vault", "init", s(&dir)], &[PW]));
+    let public = ok(&lantern(&["vault", "org-keygen", s(&key_file)], &[]));
+    let public = public.trim();
+    assert_eq!(public.len(), 64, "{public}");
+    // The key file is never overwritten.
+    err(&lantern(&["vault", "org-keygen", s(&key_file)], &[]));
+    ok(&lantern(
+        &[
+            "vault",
+            "backup",
+            s(&dir),
+            s(&file),
+            "--org-public-key",
+            public,
+        ],
+        &[PW],
+    ));
+    let e = err(&lantern(
+        &["vault", "restore", s(&file), s(&tmp.path().join("x"))],
+        &[PW, ("LANTERN_BACKUP_PASSPHRASE", "guess")],
+    ));
+    assert!(e.contains("organisation"), "{e}");
+    ok(&lantern(
+        &[
+            "vault",
+            "restore",
+            s(&file),
+            s(&tmp.path().join("r")),
+            "--org-secret-key-file",
+            s(&key_file),
+        ],
+        &[("LANTERN_PASSPHRASE", "hq pass")],
+    ));
+}

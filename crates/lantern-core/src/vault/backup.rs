@@ -1,0 +1,419 @@
+//! Encrypted backup and restore of a whole vault: one file, sealed either under a
+//! separate backup passphrase (Argon2id) or to an organisation's X25519 public key so
+//! only headquarters can open it.
+//!
+//! File layout: `LNTNBAK1` magic, a mode byte, the mode's header (salt and Argon2id
+//! parameters, or the ephemeral and organisation public keys), then one AES-256-GCM
+//! sealed body whose associated data is everything before it. The body is the vault's
+//! content as JSON, built and parsed in zeroizing memory only: no plaintext temp file.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::crypto::{self, BackupKey, KdfParams, OrgSecretKey};
+use super::{
+    AuditEntry, AuditEvent, FormRecord, ListFilter, Status, SubmissionMeta, Vault, VaultConfig,
+    VaultError, audit,
+};
+
+const MAGIC: &[u8; 8] = b"LNTNBAK1";
+const MODE_PASSPHRASE: u8 = 1;
+const MODE_ORG_KEY: u8 = 2;
+
+/// Who can open a backup.
+pub enum BackupRecipient<'a> {
+    /// Anyone with this backup passphrase (kept apart from the vault passphrase).
+    Passphrase(&'a [u8]),
+    /// Only the holder of the organisation's X25519 secret key.
+    OrgKey([u8; 32]),
+}
+
+/// What opens a backup.
+pub enum BackupSecret<'a> {
+    Passphrase(&'a [u8]),
+    OrgKey(&'a OrgSecretKey),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    vault_id: String,
+    forms: Vec<FormEntry>,
+    submissions: Vec<SubmissionEntry>,
+    sites: Vec<(String, serde_json::Value)>,
+    settings: Vec<(String, serde_json::Value)>,
+    outbox: Vec<OutboxEntry>,
+    audit: Vec<AuditEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FormEntry {
+    form_id: String,
+    version: String,
+    definition_hex: String,
+    retention_days: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SubmissionEntry {
+    id: String,
+    form_id: String,
+    form_version: String,
+    status: Status,
+    created_day: String,
+    updated_day: String,
+    finalized_day: Option<String>,
+    acknowledged_day: Option<String>,
+    content: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OutboxEntry {
+    id: String,
+    created_day: String,
+    state: String,
+    payload: serde_json::Value,
+}
+
+/// Counts of what a backup holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    pub submissions: usize,
+    pub forms: usize,
+    pub bytes: usize,
+}
+
+impl Vault {
+    /// Writes the whole vault, encrypted, to `file`.
+    pub fn backup(
+        &mut self,
+        file: &Path,
+        recipient: BackupRecipient<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<BackupReport, VaultError> {
+        self.active(now)?;
+        let mut submissions = Vec::new();
+        self.for_each_submission(&ListFilter::default(), now, |s| {
+            submissions.push(SubmissionEntry {
+                id: s.summary.id,
+                form_id: s.summary.form_id,
+                form_version: s.summary.form_version,
+                status: s.summary.status,
+                created_day: s.summary.created_day,
+                updated_day: s.summary.updated_day,
+                finalized_day: s.summary.finalized_day,
+                acknowledged_day: s.summary.acknowledged_day,
+                content: s.content,
+            })
+        })?;
+        let form_keys: Vec<(String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT form_id, version FROM forms ORDER BY form_id, version")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut forms = Vec::new();
+        for (form_id, version) in form_keys {
+            let f = self.form(&form_id, &version, now)?;
+            forms.push(FormEntry {
+                form_id: f.form_id,
+                version: f.version,
+                definition_hex: crypto::to_hex(&f.definition),
+                retention_days: f.retention_days,
+            });
+        }
+        let sites = self.all_sealed("sites", "id")?;
+        let settings = self.all_sealed("settings", "key")?;
+        let outbox_rows: Vec<(String, String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, created_day, state FROM outbox ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut outbox = Vec::new();
+        for (id, created_day, state) in outbox_rows {
+            let payload = self
+                .get_sealed_json("outbox", "id", &id)?
+                .unwrap_or(serde_json::Value::Null);
+            outbox.push(OutboxEntry {
+                id,
+                created_day,
+                state,
+                payload,
+            });
+        }
+        let report_counts = (submissions.len(), forms.len());
+        let body = Body {
+            vault_id: self.header.vault_id.clone(),
+            forms,
+            submissions,
+            sites,
+            settings,
+            outbox,
+            audit: self.audit_entries()?,
+        };
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&body).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
+        );
+        drop(body);
+
+        let mut head = MAGIC.to_vec();
+        let (key, mode) = match recipient {
+            BackupRecipient::Passphrase(pass) => {
+                if pass.is_empty() {
+                    return Err(VaultError::InvalidInput(
+                        "the backup passphrase must not be empty".into(),
+                    ));
+                }
+                let salt = crypto::random_salt()?;
+                let kdf = self.config.kdf;
+                head.push(MODE_PASSPHRASE);
+                head.extend_from_slice(&salt);
+                head.extend_from_slice(&kdf.to_bytes());
+                (BackupKey::from_passphrase(pass, &salt, kdf)?, "passphrase")
+            }
+            BackupRecipient::OrgKey(org_public) => {
+                let (key, eph_public) = BackupKey::to_org_key(&org_public)?;
+                head.push(MODE_ORG_KEY);
+                head.extend_from_slice(&eph_public);
+                head.extend_from_slice(&org_public);
+                (key, "org_key")
+            }
+        };
+        let sealed = key.seal(&plain, &head)?;
+        let mut out = head;
+        out.extend_from_slice(&sealed);
+        write_durably(file, &out)?;
+        self.record_event(
+            AuditEvent::Backup,
+            &format!(
+                "mode={mode} submissions={} forms={}",
+                report_counts.0, report_counts.1
+            ),
+            now,
+        )?;
+        Ok(BackupReport {
+            submissions: report_counts.0,
+            forms: report_counts.1,
+            bytes: out.len(),
+        })
+    }
+
+    fn all_sealed(
+        &self,
+        table: &'static str,
+        key_column: &'static str,
+    ) -> Result<Vec<(String, serde_json::Value)>, VaultError> {
+        let ids: Vec<String> = {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {key_column} FROM {table} ORDER BY {key_column}"
+            ))?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(value) = self.get_sealed_json(table, key_column, &id)? {
+                out.push((id, value));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Restores a backup into a new vault in `dir` under `passphrase`, with a new data
+    /// key. The original audit chain is kept as it was and a `restore` entry appended.
+    pub fn restore(
+        file: &Path,
+        secret: BackupSecret<'_>,
+        dir: &Path,
+        passphrase: &[u8],
+        config: VaultConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, VaultError> {
+        let bytes = std::fs::read(file)?;
+        let (head, sealed) = split_backup(&bytes)?;
+        let key = match (head[MAGIC.len()], secret) {
+            (MODE_PASSPHRASE, BackupSecret::Passphrase(pass)) => {
+                let salt = &head[9..9 + crypto::SALT_LEN];
+                let p = &head[9 + crypto::SALT_LEN..];
+                let word = |i: usize| u32::from_be_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+                let kdf = KdfParams {
+                    m_cost_kib: word(0),
+                    t_cost: word(4),
+                    p_cost: word(8),
+                };
+                BackupKey::from_passphrase(pass, salt, kdf)?
+            }
+            (MODE_ORG_KEY, BackupSecret::OrgKey(org)) => {
+                let mut eph = [0u8; 32];
+                eph.copy_from_slice(&head[9..41]);
+                BackupKey::from_org_secret(org, &eph)?
+            }
+            (MODE_PASSPHRASE, _) => {
+                return Err(VaultError::InvalidInput(
+                    "this backup is protected by a backup passphrase".into(),
+                ));
+            }
+            _ => {
+                return Err(VaultError::InvalidInput(
+                    "this backup can only be opened with the organisation's secret key".into(),
+                ));
+            }
+        };
+        let plain = key.open(sealed, head)?;
+        let body: Body = serde_json::from_slice(&plain).map_err(|_| VaultError::BackupFormat)?;
+        drop(plain);
+
+        let mut vault = Vault::create(dir, passphrase, config, now)?;
+        // A restore that fails half-way must not leave a half vault (with some of the
+        // plaintext-derived records) behind: wipe what was written and report the error.
+        match vault.fill_from_backup(&body, now) {
+            Ok(()) => Ok(vault),
+            Err(e) => {
+                let _ = vault.wipe();
+                Err(e)
+            }
+        }
+    }
+
+    fn fill_from_backup(&mut self, body: &Body, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let vault = self;
+        // The new vault's own "created" entry is replaced by the original chain.
+        vault.conn.execute_batch(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;
+             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+        )?;
+        for entry in &body.audit {
+            audit::insert_raw(&vault.conn, entry)?;
+        }
+        for form in &body.forms {
+            let definition = hex_to_vec(&form.definition_hex).ok_or(VaultError::BackupFormat)?;
+            vault.add_form(
+                &FormRecord {
+                    form_id: form.form_id.clone(),
+                    version: form.version.clone(),
+                    definition,
+                    retention_days: form.retention_days,
+                },
+                now,
+            )?;
+        }
+        vault.import_submissions(&body.submissions, now)?;
+        for (id, site) in &body.sites {
+            vault.put_site(id, site, now)?;
+        }
+        for (key, value) in &body.settings {
+            vault.set_setting(key, value, now)?;
+        }
+        for item in &body.outbox {
+            vault.enqueue_outbox(&item.id, &item.payload, now)?;
+            vault.conn.execute(
+                "UPDATE outbox SET created_day = ?1, state = ?2 WHERE id = ?3",
+                rusqlite::params![item.created_day, item.state, item.id],
+            )?;
+        }
+        vault.record_event(
+            AuditEvent::Restore,
+            &format!(
+                "from_vault={} submissions={} forms={}",
+                body.vault_id,
+                body.submissions.len(),
+                body.forms.len()
+            ),
+            now,
+        )?;
+        Ok(())
+    }
+
+    fn import_submissions(
+        &mut self,
+        entries: &[SubmissionEntry],
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
+        self.active(now)?;
+        // One transaction, no per-submission audit entries: the `restore` entry that
+        // follows records the count.
+        self.in_tx(|tx, v| {
+            for entry in entries {
+                let meta = SubmissionMeta {
+                    id: entry.id.clone(),
+                    form_id: entry.form_id.clone(),
+                    form_version: entry.form_version.clone(),
+                };
+                let plain = Zeroizing::new(
+                    serde_json::to_vec(&entry.content)
+                        .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
+                );
+                let sealed = v.key.seal(
+                    &plain,
+                    &super::submission_ad(&v.header.vault_id, &meta, entry.status),
+                )?;
+                tx.execute(
+                    "INSERT INTO submissions (id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    rusqlite::params![
+                        entry.id,
+                        entry.form_id,
+                        entry.form_version,
+                        entry.status.as_str(),
+                        entry.created_day,
+                        entry.updated_day,
+                        entry.finalized_day,
+                        entry.acknowledged_day,
+                        sealed
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8]), VaultError> {
+    if bytes.len() < MAGIC.len() + 1 || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(VaultError::BackupFormat);
+    }
+    let head_len = match bytes[MAGIC.len()] {
+        MODE_PASSPHRASE => MAGIC.len() + 1 + crypto::SALT_LEN + 12,
+        MODE_ORG_KEY => MAGIC.len() + 1 + 64,
+        _ => return Err(VaultError::BackupFormat),
+    };
+    if bytes.len() < head_len + crypto::SEAL_OVERHEAD {
+        return Err(VaultError::BackupFormat);
+    }
+    Ok(bytes.split_at(head_len))
+}
+
+fn hex_to_vec(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).ok())
+        .collect()
+}
+
+/// Writes beside the target and renames, so an interrupted backup never leaves a
+/// truncated file under the name the user chose (or clobbers an older good one).
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp_name);
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}

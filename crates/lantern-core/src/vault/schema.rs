@@ -1,0 +1,125 @@
+//! The vault's SQLite schema, its migrations, and the connection settings every
+//! connection must use (WAL, `synchronous=FULL`, `secure_delete=ON`, temp data in memory).
+//!
+//! Migrations are additive only: a vault written by any earlier Lantern must still open.
+//! Columns in clear are limited to what must be queried while locked (ids, form id and
+//! version, status, coarse day-level timestamps); everything else is a `sealed` blob.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+
+/// Migration 1: the first schema Lantern shipped.
+const V1: &str = "
+CREATE TABLE header (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    vault_id        TEXT NOT NULL,
+    format          INTEGER NOT NULL,
+    kdf_m_cost_kib  INTEGER NOT NULL,
+    kdf_t_cost      INTEGER NOT NULL,
+    kdf_p_cost      INTEGER NOT NULL,
+    salt            BLOB NOT NULL,
+    key_epoch       INTEGER NOT NULL,
+    wrapped_key     BLOB NOT NULL,
+    duress_verifier BLOB NOT NULL,
+    failed_unlocks  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- Sealed state that must move together with the data key (the key epoch), kept
+-- apart from the header so that rolling back the header alone is detected.
+CREATE TABLE vault_state (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed  BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE forms (
+    form_id      TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    added_day    TEXT NOT NULL,
+    sealed       BLOB NOT NULL,
+    PRIMARY KEY (form_id, version)
+) STRICT;
+
+CREATE TABLE submissions (
+    id            TEXT PRIMARY KEY,
+    form_id       TEXT NOT NULL,
+    form_version  TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('draft', 'finalized')),
+    created_day   TEXT NOT NULL,
+    updated_day   TEXT NOT NULL,
+    finalized_day TEXT,
+    sealed        BLOB NOT NULL
+) STRICT;
+CREATE INDEX submissions_by_form ON submissions (form_id, status);
+
+CREATE TABLE sites (
+    id      TEXT PRIMARY KEY,
+    sealed  BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE settings (
+    key     TEXT PRIMARY KEY,
+    sealed  BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE outbox (
+    id          TEXT PRIMARY KEY,
+    created_day TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    sealed      BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    event     TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL
+) STRICT;
+-- Append-only: the database itself refuses edits and deletions of audit entries;
+-- the hash chain catches anyone who edits the file directly.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+";
+
+/// Migration 2: retention. A form's retention period (from its `purpose` sheet) and the
+/// day a submission's aggregates were acknowledged by a server, from which it counts.
+const V2: &str = "
+ALTER TABLE forms ADD COLUMN retention_days INTEGER;
+ALTER TABLE submissions ADD COLUMN acknowledged_day TEXT;
+";
+
+/// All migrations, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1), M::up(V2)])
+}
+
+/// The number of migrations, i.e. the current schema version.
+pub const LATEST: usize = 2;
+
+/// Opens (creating if asked) the vault database with the settings every connection needs.
+pub fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    // journal_mode answers with a row, so it is read rather than executed.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::InvalidQuery);
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
