@@ -1,0 +1,129 @@
+// End-to-end tier: the REAL lantern-app binary in a real window (under Xvfb, started by
+// scripts/tier-e2e.sh), driven through tauri-driver + WebKitWebDriver with
+// selenium-webdriver. It points the app at a temporary forms folder holding the
+// repository's forms plus a broken workbook, and checks what the window shows.
+// Screenshots go to target/e2e-artifacts/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, connect } from 'node:net';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const require = createRequire(join(root, 'ui/package.json'));
+const { Builder, By, until } = require('selenium-webdriver');
+
+const application = process.env.LANTERN_APP ?? join(root, 'target/debug/lantern-app');
+const artifacts = join(root, 'target/e2e-artifacts');
+const TIMEOUT = 30_000;
+
+/** A port nobody listens on right now (other engineers' E2E runs share the machine). */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForPort(port, child) {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited early with ${child.exitCode}`);
+    const up = await new Promise((ok) => {
+      const c = connect(port, '127.0.0.1', () => c.end(() => ok(true)));
+      c.on('error', () => ok(false));
+    });
+    if (up) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`tauri-driver did not listen on ${port} within ${TIMEOUT} ms`);
+}
+
+let driverProcess;
+let driver;
+let formsDir;
+let driverLog = '';
+
+before(async () => {
+  assert.ok(existsSync(application), `${application} is missing: run scripts/tier-e2e.sh, which builds it`);
+  mkdirSync(artifacts, { recursive: true });
+
+  formsDir = mkdtempSync(join(tmpdir(), 'lantern-e2e-forms-'));
+  for (const f of readdirSync(join(root, 'forms')).filter((f) => f.endsWith('.xlsx'))) {
+    copyFileSync(join(root, 'forms', f), join(formsDir, f));
+  }
+  writeFileSync(join(formsDir, 'zz_broken.xlsx'), 'this is not a zip archive');
+
+  const port = await freePort();
+  const nativePort = await freePort();
+  driverProcess = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    // The app inherits this environment through WebKitWebDriver.
+    env: { ...process.env, LANTERN_FORMS_DIR: formsDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  driverProcess.stdout.on('data', (d) => (driverLog += d));
+  driverProcess.stderr.on('data', (d) => (driverLog += d));
+  await waitForPort(port, driverProcess);
+
+  driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application } })
+    .build();
+});
+
+after(async () => {
+  try {
+    await driver?.quit(); // closes the app window and ends the app
+  } finally {
+    if (driverProcess && driverProcess.exitCode === null) {
+      // SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too; a SIGKILL
+      // would orphan it and keep our pipes open.
+      const exited = new Promise((ok) => driverProcess.once('exit', ok));
+      driverProcess.kill('SIGTERM');
+      await exited;
+    }
+    if (formsDir) rmSync(formsDir, { recursive: true, force: true });
+  }
+});
+
+async function screenshot(name) {
+  // WebKitGTK's screenshot is the last frame it painted, which lags the DOM the
+  // assertions just read; let two frames and a short pause pass so the picture matches.
+  await driver.executeAsyncScript('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));');
+  writeFileSync(join(artifacts, name), await driver.takeScreenshot(), 'base64');
+}
+
+describe('the app window', () => {
+  it('lists the forms of the forms folder, the broken workbook with its error', async (t) => {
+    try {
+      const list = await driver.wait(until.elementLocated(By.css('[data-testid="form-list"]')), TIMEOUT, 'no form list in the window');
+      const site = await list.findElement(By.css('li[data-form-id="site_visit_check"]'));
+      assert.equal(await site.findElement(By.css('h3')).getText(), 'Site visit check');
+      assert.match(await site.getText(), /site_visit_check/);
+      const broken = await list.findElement(By.css('li.broken'));
+      assert.match(await broken.getText(), /zz_broken\.xlsx/);
+      assert.match(await broken.getText(), /workbook\.unreadable/);
+      const version = await driver.findElement(By.css('[data-testid="app-version"]')).getText();
+      assert.match(version, /^Version \d+\.\d+\.\d+/);
+    } finally {
+      await screenshot('home.png').catch((e) => t.diagnostic(`no screenshot: ${e}`));
+      if (driverLog) t.diagnostic(`tauri-driver:\n${driverLog.slice(-2000)}`);
+    }
+  });
+
+  it('switches to Arabic, right to left', async () => {
+    const select = await driver.findElement(By.css('[data-testid="language"]'));
+    await select.findElement(By.css('option[value="ar"]')).click();
+    await driver.wait(async () => (await driver.executeScript('return document.documentElement.dir')) === 'rtl', TIMEOUT);
+    assert.equal(await driver.findElement(By.css('h2')).getText(), 'الاستمارات');
+    await screenshot('home-ar.png');
+  });
+});
