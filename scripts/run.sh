@@ -46,7 +46,8 @@ rm -f "$shot"
 # Inside Xvfb: start the app, wait for its window to be mapped and the form list to
 # render, take the screenshot, then close the app with SIGTERM.
 say "running Lantern under Xvfb"
-xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+# The screen matches the window (1024x720 in tauri.conf.json), so the shot is just the app.
+xvfb-run -a -s "-screen 0 1024x720x24" bash -c '
   set -euo pipefail
   app=$1 shot=$2
   "$app" & pid=$!

@@ -19,7 +19,7 @@ const { Builder, By, until } = require('selenium-webdriver');
 
 const application = process.env.LANTERN_APP ?? join(root, 'target/debug/lantern-app');
 const artifacts = join(root, 'target/e2e-artifacts');
-const TIMEOUT = 30_000;
+const TIMEOUT = Number(process.env.LANTERN_E2E_TIMEOUT ?? 30_000);
 
 /** A port nobody listens on right now (other engineers' E2E runs share the machine). */
 function freePort() {
@@ -79,18 +79,32 @@ before(async () => {
     .build();
 });
 
+/** Resolves with `promise`, or with `fallback` after `ms` (a hung teardown must not hang CI). */
+function within(ms, promise, fallback) {
+  let timer;
+  return Promise.race([promise, new Promise((ok) => (timer = setTimeout(() => ok(fallback), ms)))]).finally(() => clearTimeout(timer));
+}
+
 after(async () => {
+  const log = (m) => process.env.LANTERN_E2E_DEBUG && console.error(`[teardown ${new Date().toISOString()}] ${m}`);
   try {
-    await driver?.quit(); // closes the app window and ends the app
+    log('quit');
+    // Ends the session, which closes the app window and ends the app.
+    const quit = await within(15_000, driver?.quit().then(() => 'ok', (e) => `failed: ${e}`), 'timed out');
+    log(`quit: ${quit}`);
   } finally {
-    if (driverProcess && driverProcess.exitCode === null) {
+    if (driverProcess && driverProcess.exitCode === null && driverProcess.signalCode === null) {
       // SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too; a SIGKILL
       // would orphan it and keep our pipes open.
       const exited = new Promise((ok) => driverProcess.once('exit', ok));
       driverProcess.kill('SIGTERM');
-      await exited;
+      log(`tauri-driver exit: ${await within(15_000, exited.then(() => 'ok'), 'timed out')}`);
     }
+    // Our pipes from tauri-driver may be inherited by the app; never wait on them.
+    driverProcess?.stdout.destroy();
+    driverProcess?.stderr.destroy();
     if (formsDir) rmSync(formsDir, { recursive: true, force: true });
+    log('done');
   }
 });
 
