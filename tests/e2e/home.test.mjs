@@ -5,7 +5,7 @@
 // Screenshots go to target/e2e-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ const require = createRequire(join(root, 'ui/package.json'));
 const { Builder, By, until } = require('selenium-webdriver');
 
 const application = process.env.LANTERN_APP ?? join(root, 'target/debug/lantern-app');
+const cli = process.env.LANTERN_CLI ?? join(root, 'target/debug/lantern');
 const artifacts = join(root, 'target/e2e-artifacts');
 const TIMEOUT = Number(process.env.LANTERN_E2E_TIMEOUT ?? 30_000);
 
@@ -131,6 +132,26 @@ describe('the app window', () => {
       await screenshot('home.png').catch((e) => t.diagnostic(`no screenshot: ${e}`));
       if (driverLog) t.diagnostic(`tauri-driver:\n${driverLog.slice(-2000)}`);
     }
+  });
+
+  it('shows the same forms as `lantern form list`', async (t) => {
+    assert.ok(existsSync(cli), `${cli} is missing: scripts/tier-e2e.sh builds it with the app`);
+    // The CLI exits non-zero when a workbook is broken; its JSON still lists everything.
+    const out = spawnSync(cli, ['form', 'list', '--json', formsDir], { encoding: 'utf8' });
+    const entries = JSON.parse(out.stdout);
+    assert.ok(entries.length >= 2, `the CLI listed ${out.stdout}`);
+    const shown = await driver.findElements(By.css('[data-testid="form-list"] > li'));
+    assert.equal(shown.length, entries.length, 'as many entries in the window as in the CLI');
+    for (const entry of entries) {
+      if (entry.status === 'ok') {
+        const li = await driver.findElement(By.css(`li[data-form-id="${entry.summary.form_id}"]`));
+        assert.equal(await li.findElement(By.css('h3')).getText(), entry.summary.title);
+      } else {
+        const li = await driver.findElement(By.css(`li.broken[data-file="${entry.file}"]`));
+        assert.ok((await li.getText()).includes(entry.code), `${entry.file} shows ${entry.code}`);
+      }
+    }
+    t.diagnostic(`${entries.length} entries match the CLI`);
   });
 
   it('switches to Arabic, right to left', async () => {
