@@ -124,6 +124,25 @@ describe('home screen', () => {
     await page.close();
   });
 
+  it('has no accessibility violations (axe-core), in English and in Arabic', async () => {
+    // axe is injected as a script, which the app's CSP rightly forbids: this page alone
+    // bypasses the CSP (the other tests keep it).
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/?scenario=forms`);
+    await page.getByTestId('form-list').waitFor();
+    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    for (const lang of ['en', 'ar']) {
+      await page.getByTestId('language').selectOption(lang);
+      const violations = await page.evaluate(async () => {
+        const result = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      assert.deepEqual(violations, [], `axe violations with the screen in ${lang}`);
+    }
+    await context.close();
+  });
+
   it('says why when the forms folder cannot be read', async () => {
     const { page } = await open('unreadable');
     const alert = page.getByRole('alert');

@@ -154,6 +154,22 @@ describe('the app window', () => {
     t.diagnostic(`${entries.length} entries match the CLI`);
   });
 
+  it('runs under a CSP that forbids eval and remote connections', async () => {
+    // The page itself tries both; the CSP must block them and report each violation (so
+    // a remote fetch failing only because this machine is offline does not count).
+    const outcome = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const result = { eval: null, violations: [] };
+      document.addEventListener('securitypolicyviolation', (e) => result.violations.push(e.effectiveDirective));
+      try { new Function('return 1')(); result.eval = 'allowed'; } catch (e) { result.eval = 'blocked'; }
+      const finish = () => setTimeout(() => done(result), 200);
+      fetch('https://example.org/').then(finish, finish);
+    `);
+    assert.equal(outcome.eval, 'blocked');
+    assert.ok(outcome.violations.includes('connect-src'), JSON.stringify(outcome));
+    assert.ok(outcome.violations.some((d) => d.startsWith('script-src')), JSON.stringify(outcome));
+  });
+
   it('switches to Arabic, right to left', async () => {
     const select = await driver.findElement(By.css('[data-testid="language"]'));
     await select.findElement(By.css('option[value="ar"]')).click();
