@@ -1,0 +1,180 @@
+// End-to-end tier: the REAL lantern-app binary in a real window (under Xvfb, started by
+// scripts/tier-e2e.sh), driven through tauri-driver + WebKitWebDriver with
+// selenium-webdriver. It points the app at a temporary forms folder holding the
+// repository's forms plus a broken workbook, and checks what the window shows.
+// Screenshots go to target/e2e-artifacts/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, connect } from 'node:net';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const require = createRequire(join(root, 'ui/package.json'));
+const { Builder, By, until } = require('selenium-webdriver');
+
+const application = process.env.LANTERN_APP ?? join(root, 'target/debug/lantern-app');
+const cli = process.env.LANTERN_CLI ?? join(root, 'target/debug/lantern');
+const artifacts = join(root, 'target/e2e-artifacts');
+const TIMEOUT = Number(process.env.LANTERN_E2E_TIMEOUT ?? 30_000);
+
+/** A port nobody listens on right now (other engineers' E2E runs share the machine). */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForPort(port, child) {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited early with ${child.exitCode}`);
+    const up = await new Promise((ok) => {
+      const c = connect(port, '127.0.0.1', () => c.end(() => ok(true)));
+      c.on('error', () => ok(false));
+    });
+    if (up) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`tauri-driver did not listen on ${port} within ${TIMEOUT} ms`);
+}
+
+let driverProcess;
+let driver;
+let formsDir;
+let driverLog = '';
+
+before(async () => {
+  assert.ok(existsSync(application), `${application} is missing: run scripts/tier-e2e.sh, which builds it`);
+  mkdirSync(artifacts, { recursive: true });
+
+  formsDir = mkdtempSync(join(tmpdir(), 'lantern-e2e-forms-'));
+  for (const f of readdirSync(join(root, 'forms')).filter((f) => f.endsWith('.xlsx'))) {
+    copyFileSync(join(root, 'forms', f), join(formsDir, f));
+  }
+  writeFileSync(join(formsDir, 'zz_broken.xlsx'), 'this is not a zip archive');
+
+  const port = await freePort();
+  const nativePort = await freePort();
+  driverProcess = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    // The app inherits this environment through WebKitWebDriver.
+    env: { ...process.env, LANTERN_FORMS_DIR: formsDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  driverProcess.stdout.on('data', (d) => (driverLog += d));
+  driverProcess.stderr.on('data', (d) => (driverLog += d));
+  await waitForPort(port, driverProcess);
+
+  driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application } })
+    .build();
+});
+
+/** Resolves with `promise`, or with `fallback` after `ms` (a hung teardown must not hang CI). */
+function within(ms, promise, fallback) {
+  let timer;
+  return Promise.race([promise, new Promise((ok) => (timer = setTimeout(() => ok(fallback), ms)))]).finally(() => clearTimeout(timer));
+}
+
+after(async () => {
+  const log = (m) => process.env.LANTERN_E2E_DEBUG && console.error(`[teardown ${new Date().toISOString()}] ${m}`);
+  try {
+    log('quit');
+    // Ends the session, which closes the app window and ends the app.
+    const quit = await within(15_000, driver?.quit().then(() => 'ok', (e) => `failed: ${e}`), 'timed out');
+    log(`quit: ${quit}`);
+  } finally {
+    if (driverProcess && driverProcess.exitCode === null && driverProcess.signalCode === null) {
+      // SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too; a SIGKILL
+      // would orphan it and keep our pipes open.
+      const exited = new Promise((ok) => driverProcess.once('exit', ok));
+      driverProcess.kill('SIGTERM');
+      log(`tauri-driver exit: ${await within(15_000, exited.then(() => 'ok'), 'timed out')}`);
+    }
+    // Our pipes from tauri-driver may be inherited by the app; never wait on them.
+    driverProcess?.stdout.destroy();
+    driverProcess?.stderr.destroy();
+    if (formsDir) rmSync(formsDir, { recursive: true, force: true });
+    log('done');
+  }
+});
+
+async function screenshot(name) {
+  // WebKitGTK's screenshot is the last frame it painted, which lags the DOM the
+  // assertions just read; let two frames and a short pause pass so the picture matches.
+  await driver.executeAsyncScript('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));');
+  writeFileSync(join(artifacts, name), await driver.takeScreenshot(), 'base64');
+}
+
+describe('the app window', () => {
+  it('lists the forms of the forms folder, the broken workbook with its error', async (t) => {
+    try {
+      const list = await driver.wait(until.elementLocated(By.css('[data-testid="form-list"]')), TIMEOUT, 'no form list in the window');
+      const site = await list.findElement(By.css('li[data-form-id="site_visit_check"]'));
+      assert.equal(await site.findElement(By.css('h3')).getText(), 'Site visit check');
+      assert.match(await site.getText(), /site_visit_check/);
+      const broken = await list.findElement(By.css('li.broken'));
+      assert.match(await broken.getText(), /zz_broken\.xlsx/);
+      assert.match(await broken.getText(), /workbook\.unreadable/);
+      const version = await driver.findElement(By.css('[data-testid="app-version"]')).getText();
+      assert.match(version, /^Version \d+\.\d+\.\d+/);
+    } finally {
+      await screenshot('home.png').catch((e) => t.diagnostic(`no screenshot: ${e}`));
+      if (driverLog) t.diagnostic(`tauri-driver:\n${driverLog.slice(-2000)}`);
+    }
+  });
+
+  it('shows the same forms as `lantern form list`', async (t) => {
+    assert.ok(existsSync(cli), `${cli} is missing: scripts/tier-e2e.sh builds it with the app`);
+    // The CLI exits non-zero when a workbook is broken; its JSON still lists everything.
+    const out = spawnSync(cli, ['form', 'list', '--json', formsDir], { encoding: 'utf8' });
+    const entries = JSON.parse(out.stdout);
+    assert.ok(entries.length >= 2, `the CLI listed ${out.stdout}`);
+    const shown = await driver.findElements(By.css('[data-testid="form-list"] > li'));
+    assert.equal(shown.length, entries.length, 'as many entries in the window as in the CLI');
+    for (const entry of entries) {
+      if (entry.status === 'ok') {
+        const li = await driver.findElement(By.css(`li[data-form-id="${entry.summary.form_id}"]`));
+        assert.equal(await li.findElement(By.css('h3')).getText(), entry.summary.title);
+      } else {
+        const li = await driver.findElement(By.css(`li.broken[data-file="${entry.file}"]`));
+        assert.ok((await li.getText()).includes(entry.code), `${entry.file} shows ${entry.code}`);
+      }
+    }
+    t.diagnostic(`${entries.length} entries match the CLI`);
+  });
+
+  it('runs under a CSP that forbids eval and remote connections', async () => {
+    // The page itself tries both; the CSP must block them and report each violation (so
+    // a remote fetch failing only because this machine is offline does not count).
+    const outcome = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const result = { eval: null, violations: [] };
+      document.addEventListener('securitypolicyviolation', (e) => result.violations.push(e.effectiveDirective));
+      try { new Function('return 1')(); result.eval = 'allowed'; } catch (e) { result.eval = 'blocked'; }
+      const finish = () => setTimeout(() => done(result), 200);
+      fetch('https://example.org/').then(finish, finish);
+    `);
+    assert.equal(outcome.eval, 'blocked');
+    assert.ok(outcome.violations.includes('connect-src'), JSON.stringify(outcome));
+    assert.ok(outcome.violations.some((d) => d.startsWith('script-src')), JSON.stringify(outcome));
+  });
+
+  it('switches to Arabic, right to left', async () => {
+    const select = await driver.findElement(By.css('[data-testid="language"]'));
+    await select.findElement(By.css('option[value="ar"]')).click();
+    await driver.wait(async () => (await driver.executeScript('return document.documentElement.dir')) === 'rtl', TIMEOUT);
+    assert.equal(await driver.findElement(By.css('h2')).getText(), 'الاستمارات');
+    await screenshot('home-ar.png');
+  });
+});
