@@ -5,6 +5,7 @@
 //! a device carries. See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod catalog;
+pub mod engine;
 pub mod expr;
 pub mod form;
 pub mod xlsform;
