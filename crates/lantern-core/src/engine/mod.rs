@@ -11,6 +11,7 @@
 //! `docs/spec-notes-engine.md`.
 
 mod eval;
+mod fill;
 mod graph;
 mod instance;
 pub mod view;
@@ -23,6 +24,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 pub use eval::EvalError;
+pub use fill::{AnswerRecord, AnswerResult};
 pub use instance::InstId;
 
 use eval::{Ctx, Evaluator, Value};
@@ -60,6 +62,8 @@ pub enum EngineError {
     NotARepeat { path: String },
     #[error("{path}: the number of instances is set by repeat_count")]
     FixedRepeatCount { path: String },
+    #[error("{text} is not an RFC 3339 time ({message})")]
+    InvalidTime { text: String, message: String },
     #[error("the form has no language {language}")]
     UnknownLanguage { language: String },
 }
@@ -78,6 +82,7 @@ impl EngineError {
             EngineError::NotARepeat { .. } => "engine.not_a_repeat",
             EngineError::FixedRepeatCount { .. } => "engine.fixed_repeat_count",
             EngineError::UnknownLanguage { .. } => "engine.unknown_language",
+            EngineError::InvalidTime { .. } => "engine.invalid_time",
         }
     }
 }
@@ -115,6 +120,37 @@ pub struct Config {
     pub seed: u64,
     /// The language to show; `None` for the form's default language.
     pub language: Option<String>,
+}
+
+impl Config {
+    /// A configuration at an RFC 3339 instant (`2026-11-23T08:00:00+03:00`).
+    pub fn at_rfc3339(now: &str, seed: u64) -> Result<Config, EngineError> {
+        let now = DateTime::parse_from_rfc3339(now).map_err(|e| EngineError::InvalidTime {
+            text: now.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Config {
+            now,
+            seed,
+            language: None,
+        })
+    }
+
+    /// A configuration at a Unix time in milliseconds, in UTC (for callers that read
+    /// the system clock at the edge).
+    pub fn at_unix_millis(millis: i64, seed: u64) -> Result<Config, EngineError> {
+        let now = DateTime::from_timestamp_millis(millis)
+            .ok_or_else(|| EngineError::InvalidTime {
+                text: millis.to_string(),
+                message: "out of range".into(),
+            })?
+            .fixed_offset();
+        Ok(Config {
+            now,
+            seed,
+            language: None,
+        })
+    }
 }
 
 /// A form ready to run: the definition and its dependency graph, shared by sessions.
@@ -231,7 +267,8 @@ impl Session {
         inst.initialized = compiled.graph.nodes[def.0].dynamic_default.is_none();
         if let Some(preload) = node.preload {
             inst.value = match (preload.preload, preload.params) {
-                ("timestamp", "start") => self.now.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
+                // A headless session has one time: `end` is the session time too.
+                ("timestamp", _) => self.now.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
                 ("date", "today") => self.now.format("%Y-%m-%d").to_string(),
                 ("uid", _) => format!("uuid:{}", self.evaluator().uuid()),
                 _ => String::new(),
@@ -581,6 +618,11 @@ impl Session {
     /// An empty value clears the answer.
     pub fn answer(&mut self, path: &str, value: &str) -> Result<Outcome, EngineError> {
         let id = self.find(path)?;
+        self.answer_node(id, value)
+    }
+
+    /// Answers the question at instance node `id` (see [`Session::answer`]).
+    pub fn answer_node(&mut self, id: InstId, value: &str) -> Result<Outcome, EngineError> {
         let node = self.instance.get(id);
         let def = self.form().node(node.def);
         let full_path = self.path_of(id);
