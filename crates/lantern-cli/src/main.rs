@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod fill_cmd;
 mod form_cmd;
+mod xpath_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -26,12 +27,18 @@ enum Command {
         #[command(subcommand)]
         command: form_cmd::FormCommand,
     },
+    /// Evaluate XPath conformance vectors (vectors.json format) and report each result.
+    XpathVectors {
+        /// A vectors file, e.g. ../shared/conformance/dev/xpath/vectors.json.
+        file: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Form { command } => form_cmd::run(command),
+        Command::XpathVectors { file } => xpath_cmd::run(file),
     };
     match result {
         Ok(code) => code,

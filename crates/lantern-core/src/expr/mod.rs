@@ -4,10 +4,22 @@
 //! forms: the form session supplies the tree, the clock and the randomness.
 
 mod ast;
+mod datetime;
+mod digest;
+mod env;
+mod eval;
+mod functions;
+mod geo;
 mod parser;
+mod value;
+pub mod vectors;
+pub mod xml_env;
 
 pub use ast::{Axis, BinaryOp, Expr, LocationPath, NodeTest, Step};
+pub use env::{Env, NodeId, NodeKind, NodeName};
+pub use eval::{EvalError, evaluate};
 pub use parser::{ParseError, ParseErrorKind, parse};
+pub use value::{Value, number_to_string};
 
 /// Functions of the ODK XForms spec (plus the JavaRosa extensions ODK Collect runs and
 /// the XPath 1.0 core library), as a form may call them.

@@ -53,7 +53,11 @@ impl ParseError {
 
 /// Nesting limit: deeper expressions are rejected instead of overflowing the stack
 /// (no real form comes near it; fuzzers do).
-const MAX_DEPTH: usize = 100;
+const MAX_DEPTH: usize = 64;
+
+/// Longest chain of same-level operators (`a + b + … `), which the evaluator walks
+/// iteratively; the limit keeps printing and dropping the tree within the stack.
+const MAX_CHAIN: usize = 1_000;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -311,6 +315,26 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                         i = scan_ncname(src, i + 1);
                     }
                 }
+                // Enketo and JavaRosa read `1mod2` and `1 and1` as operators: after an
+                // operand, a name can only be an operator, so split a leading one.
+                if operator_position {
+                    for (word, op) in [
+                        ("and", BinaryOp::And),
+                        ("or", BinaryOp::Or),
+                        ("div", BinaryOp::Div),
+                        ("mod", BinaryOp::Mod),
+                    ] {
+                        let rest = src[start..i].strip_prefix(word);
+                        if rest.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
+                            i = start + word.len();
+                            toks.push((Tok::Op(op), start));
+                            break;
+                        }
+                    }
+                    if toks.last().is_some_and(|(_, o)| *o == start) {
+                        continue;
+                    }
+                }
                 let name = &src[start..i];
                 let op = match name {
                     "and" => Some(BinaryOp::And),
@@ -463,12 +487,23 @@ impl Parser {
             return self.unary();
         }
         let mut left = self.binary(min + 1)?;
+        let mut chain = 0;
         loop {
             let op = match self.peek() {
                 Some(Tok::Op(op)) if op.precedence() == min => *op,
                 Some(Tok::Minus) if min == 5 => BinaryOp::Sub,
                 _ => return Ok(left),
             };
+            chain += 1;
+            if chain > MAX_CHAIN {
+                return Err(ParseError::new(
+                    ParseErrorKind::TooDeep,
+                    self.offset(),
+                    format!(
+                        "more than {MAX_CHAIN} operators in a row: split the expression into several calculations"
+                    ),
+                ));
+            }
             self.pos += 1;
             let right = self.binary(min + 1)?;
             left = Expr::Binary {
@@ -491,7 +526,16 @@ impl Parser {
 
     fn union(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.path_expr()?;
+        let mut chain = 0;
         while self.eat(&Tok::Op(BinaryOp::Union)) {
+            chain += 1;
+            if chain > MAX_CHAIN {
+                return Err(ParseError::new(
+                    ParseErrorKind::TooDeep,
+                    self.offset(),
+                    format!("more than {MAX_CHAIN} '|' in a row: split the expression"),
+                ));
+            }
             let right = self.path_expr()?;
             left = Expr::Binary {
                 op: BinaryOp::Union,

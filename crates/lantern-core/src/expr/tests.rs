@@ -221,3 +221,327 @@ proptest! {
         prop_assert_eq!(reparsed, expr, "printed as {}", text);
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Evaluation.
+
+use std::collections::HashMap;
+
+use chrono::{FixedOffset, TimeZone};
+
+use super::xml_env::XmlEnv;
+
+const FORM: &str = r#"<data xmlns="http://www.w3.org/2002/xforms" xmlns:jr="http://openrosa.org/javarosa" id="audit">
+  <consent>yes</consent>
+  <age>17</age>
+  <hazards>lighting latrines water</hazards>
+  <visit>2024-03-01</visit>
+  <household><name>Amina</name><size>4</size></household>
+  <household><name>Ben</name><size>6</size></household>
+  <household><name>Chen</name><size></size></household>
+  <note/>
+</data>"#;
+
+fn env() -> XmlEnv {
+    let zone = FixedOffset::east_opt(3 * 3600).unwrap();
+    let now = zone
+        .with_ymd_and_hms(2024, 3, 5, 14, 30, 0)
+        .single()
+        .unwrap();
+    let prefixes = HashMap::from([("jr".to_string(), "http://openrosa.org/javarosa".to_string())]);
+    XmlEnv::parse(FORM, prefixes, now, 42).unwrap()
+}
+
+/// Evaluates `src` with the context at `context` (a child-index path) and shows the
+/// result as `type: string value` or the error code.
+fn eval_at(src: &str, context: &str) -> String {
+    let env = env();
+    let ctx = env.node_at(context);
+    match parse(src) {
+        Err(e) => format!("parse error {}", e.code()),
+        Ok(expr) => match evaluate(&expr, &env, ctx) {
+            Ok(Value::NodeSet(nodes)) => format!(
+                "node-set: {:?}",
+                nodes.iter().map(|n| env.path_of(*n)).collect::<Vec<_>>()
+            ),
+            Ok(v) => format!("{}: {}", v.type_name(), v.to_string_value(&env)),
+            Err(e) => format!("error {}: {e}", e.code()),
+        },
+    }
+}
+
+fn check(cases: &str, expect: Expect) {
+    let mut out = String::new();
+    for line in cases.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (context, src) = match line.split_once(" :: ") {
+            Some((c, s)) => (c, s),
+            None => ("/*[1]", line),
+        };
+        out.push_str(&format!("{src} => {}\n", eval_at(src, context)));
+    }
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn evaluates_the_functions_real_forms_use_most() {
+    check(
+        r#"
+        selected(${hazards}, 'water')
+        selected(${hazards}, 'wat')
+        not(selected(/data/hazards, 'fire'))
+        count-selected(${hazards})
+        selected-at(${hazards}, 1)
+        if(${age} >= 18, 'adult', 'minor')
+        sum(/data/household/size)
+        count(/data/household)
+        count(/data/household[size > 4])
+        indexed-repeat(/data/household/name, /data/household, 2)
+        /*[1]/*[5]/*[1] :: position(..)
+        /*[1]/*[6]/*[1] :: concat(../name, ' of ', count(../../household))
+        regex(${age}, '^[0-9]+$')
+        int(7.9) + round(2.5) + coalesce(/data/note, 3)
+        join(', ', /data/household/name)
+        string-length(${hazards})
+        max(/data/household/size)
+        min(4, 2, 9)
+        "#,
+        expect![[r#"
+            selected(${hazards}, 'water') => boolean: true
+            selected(${hazards}, 'wat') => boolean: false
+            not(selected(/data/hazards, 'fire')) => boolean: true
+            count-selected(${hazards}) => number: 3
+            selected-at(${hazards}, 1) => string: latrines
+            if(${age} >= 18, 'adult', 'minor') => string: minor
+            sum(/data/household/size) => number: NaN
+            count(/data/household) => number: 3
+            count(/data/household[size > 4]) => number: 1
+            indexed-repeat(/data/household/name, /data/household, 2) => node-set: ["/*[1]/*[6]/*[1]"]
+            position(..) => number: 1
+            concat(../name, ' of ', count(../../household)) => string: Ben of 3
+            regex(${age}, '^[0-9]+$') => boolean: true
+            int(7.9) + round(2.5) + coalesce(/data/note, 3) => number: 13
+            join(', ', /data/household/name) => string: Amina, Ben, Chen
+            string-length(${hazards}) => number: 23
+            max(/data/household/size) => number: NaN
+            min(4, 2, 9) => number: 2
+        "#]],
+    );
+}
+
+#[test]
+fn evaluates_dates_against_the_injected_clock() {
+    check(
+        r#"
+        today()
+        now()
+        ${visit} + 7
+        date(${visit}) < today()
+        format-date(${visit}, '%e %b %Y (%a)')
+        format-date-time(now(), '%Y-%m-%d %H:%M')
+        decimal-date-time('1970-01-02T00:00:00Z')
+        decimal-time('18:00:00.000+03:00')
+        date('2021-02-30')
+        today() - date(${visit})
+        "#,
+        expect![[r#"
+            today() => date: 2024-03-05
+            now() => dateTime: 2024-03-05T14:30:00.000+03:00
+            ${visit} + 7 => number: 19790
+            date(${visit}) < today() => boolean: true
+            format-date(${visit}, '%e %b %Y (%a)') => string: 1 Mar 2024 (Fri)
+            format-date-time(now(), '%Y-%m-%d %H:%M') => string: 2024-03-05 14:30
+            decimal-date-time('1970-01-02T00:00:00Z') => number: 1
+            decimal-time('18:00:00.000+03:00') => number: 0.75
+            date('2021-02-30') => error expr.invalid_date: date() cannot read '2021-02-30' as a date: write it as YYYY-MM-DD
+            today() - date(${visit}) => number: 4
+        "#]],
+    );
+}
+
+#[test]
+fn reports_evaluation_errors_with_codes() {
+    check(
+        r#"
+        explode()
+        count(1)
+        ${nowhere}
+        substr('abc')
+        regex('a', '(')
+        digest('a', 'CRC32')
+        "#,
+        expect![[r#"
+            explode() => error expr.unknown_function: unknown function explode(): check the spelling or use a function of the ODK XForms spec
+            count(1) => error expr.type_mismatch: count() needs a node-set (a path such as /data/item), not a number
+            ${nowhere} => error expr.unresolved_field: ${nowhere} does not refer to a field of this form
+            substr('abc') => error expr.arity: substr() takes 2 to 3 argument(s) but was given 1
+            regex('a', '(') => error expr.invalid_regex: invalid regular expression '(': regex parse error:
+                (
+                ^
+            error: unclosed group
+            digest('a', 'CRC32') => error expr.unsupported: digest() does not know the algorithm 'CRC32': use MD5, SHA-1, SHA-256, SHA-384 or SHA-512
+        "#]],
+    );
+}
+
+#[test]
+fn short_circuits_and_or_and_if() {
+    check(
+        r#"
+        false() and explode()
+        true() or explode()
+        if(true(), 1, explode())
+        "#,
+        expect![[r#"
+            false() and explode() => boolean: false
+            true() or explode() => boolean: true
+            if(true(), 1, explode()) => number: 1
+        "#]],
+    );
+}
+
+#[test]
+fn field_refs_resolve_within_the_same_repeat_instance() {
+    check(
+        r#"
+        /*[1]/*[6]/*[2] :: ${name}
+        /*[1]/*[7]/*[1] :: ${size} = ''
+        /*[1]/*[6]/*[2] :: current()/../name
+        /*[1]/*[6]/*[2] :: /data/household[name = current()/../name]/size
+        "#,
+        expect![[r#"
+            ${name} => node-set: ["/*[1]/*[6]/*[1]"]
+            ${size} = '' => boolean: true
+            current()/../name => node-set: ["/*[1]/*[6]/*[1]"]
+            /data/household[name = current()/../name]/size => node-set: ["/*[1]/*[6]/*[2]"]
+        "#]],
+    );
+}
+
+#[test]
+fn once_keeps_an_existing_value() {
+    check(
+        r#"
+        /*[1]/*[2] :: once(99)
+        /*[1]/*[9] :: once(concat('a', 'b'))
+        "#,
+        expect![[r#"
+            once(99) => string: 17
+            once(concat('a', 'b')) => string: ab
+        "#]],
+    );
+}
+
+#[test]
+fn randomness_comes_only_from_the_env_seed() {
+    let a = eval_at(
+        "concat(random(), uuid(), join(' ', randomize(/data/household/name)))",
+        "/*[1]",
+    );
+    let b = eval_at(
+        "concat(random(), uuid(), join(' ', randomize(/data/household/name)))",
+        "/*[1]",
+    );
+    assert_eq!(a, b, "same seed, same values");
+    let seeded = eval_at("join(' ', randomize(/data/household/name, 7))", "/*[1]");
+    assert_eq!(
+        seeded,
+        eval_at("join(' ', randomize(/data/household/name, 7))", "/*[1]")
+    );
+    let uuid = eval_at("uuid()", "/*[1]");
+    let re = regex::Regex::new(
+        "^string: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+    )
+    .unwrap();
+    assert!(re.is_match(&uuid), "{uuid}");
+}
+
+#[test]
+fn long_operator_chains_evaluate_without_exhausting_the_stack() {
+    let terms = vec!["1"; 1000].join(" + ");
+    let expr = parse(&terms).unwrap();
+    let env = env();
+    let v = evaluate(&expr, &env, None).unwrap();
+    assert_eq!(v, Value::Number(1000.0));
+    assert_eq!(parse(&expr.to_string()).unwrap(), expr);
+    let too_long = vec!["1"; 1002].join(" + ");
+    assert_eq!(parse(&too_long).unwrap_err().code(), "expr.too_deep");
+}
+
+proptest! {
+    #[test]
+    fn evaluation_never_panics(expr in arb_expr()) {
+        let env = env();
+        let ctx = env.node_at("/*[1]/*[5]/*[1]");
+        // Any outcome is fine; a panic fails the property.
+        let _ = evaluate(&expr, &env, ctx);
+    }
+}
+
+#[test]
+fn deepest_accepted_nesting_evaluates_within_a_small_stack() {
+    // The parser accepts 64 nested levels (63 here plus the bottom expression). Each
+    // shape must evaluate on a 1 MiB thread, about what a worker thread gets on a
+    // low-end Android phone, even in this unoptimised test build.
+    let n = 63;
+    let shapes = [
+        (
+            format!(
+                "{}/data/household[size > 1]/name{}",
+                "concat(".repeat(n - 1),
+                ")".repeat(n - 1)
+            ),
+            "AminaBen",
+        ),
+        (
+            format!("{}'deep'{}", "if(true(), ".repeat(n), ", 0)".repeat(n)),
+            "deep",
+        ),
+        (
+            format!(
+                "count(/data/age{}{})",
+                // A predicate holding a call is two levels; one node per level keeps
+                // the work linear.
+                "[count(/data/age".repeat(n / 2),
+                ") > 0]".repeat(n / 2)
+            ),
+            "1",
+        ),
+        (
+            format!("{}1{}", "-(".repeat(n / 2), ")".repeat(n / 2)),
+            "-1",
+        ),
+        (
+            format!("{}${{age}}{}", "selected(".repeat(n), ", 'x')".repeat(n)),
+            "false",
+        ),
+    ];
+    for (src, want) in shapes {
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let expr = parse(&src).expect("parses");
+                let env = env();
+                evaluate(&expr, &env, None)
+                    .expect("evaluates")
+                    .to_string_value(&env)
+            })
+            .expect("spawn");
+        assert_eq!(handle.join().expect("no stack overflow"), want);
+    }
+    let too_deep = format!("{}1{}", "concat(".repeat(64), ")".repeat(64));
+    assert_eq!(parse(&too_deep).unwrap_err().code(), "expr.too_deep");
+}
+
+#[test]
+fn exponential_predicates_stop_with_an_error_instead_of_freezing() {
+    // Each level re-evaluates the next for all three households: 3^20 steps.
+    let src = format!(
+        "count(/data/household{}{})",
+        "[count(/data/household".repeat(20),
+        ") > 0]".repeat(20)
+    );
+    let expr = parse(&src).unwrap();
+    let env = env();
+    let err = evaluate(&expr, &env, None).unwrap_err();
+    assert_eq!(err.code(), "expr.too_complex");
+}
