@@ -7,8 +7,9 @@
 //! ([`NodeKind`]); questions carry their XForms [`DataType`], their [`Control`], and
 //! any `jr:preload`. Every node has a [`Bind`] (`relevant`, `required`, `constraint`,
 //! `calculation`, `readonly`, `default`, messages) whose expressions are kept as
-//! written in the form ([`Expression::source`], with `${name}` references) along with
-//! the references they make. Translatable text (labels, hints, messages, media) is a
+//! written in the form ([`Expression::source`], with `${name}` references), parsed
+//! ([`Expression::parsed`], an `expr::Expr`), and with the references they make;
+//! [`FormDef::resolve`] finds the node a reference names. Translatable text (labels, hints, messages, media) is a
 //! [`Text`]: one value per language, the untranslated column stored under
 //! [`FormDef::default_language`]. Choice lists are [`ChoiceList`]s with their extra
 //! columns kept for `choice_filter`. Lantern's own sheets are parsed into [`Purpose`]
@@ -24,6 +25,8 @@ mod lantern_sheets;
 mod types;
 
 use serde::Serialize;
+
+use crate::expr::{Expr, ParseError};
 
 pub use inspect::{InspectField, InspectView};
 pub use lantern_sheets::{
@@ -212,26 +215,46 @@ pub struct Bind {
     pub default: Option<String>,
 }
 
-/// An XPath expression as written in the form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An XPath expression as written in the form, with its parse.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Expression {
     /// The text of the cell, `${name}` references included.
     pub source: String,
-    /// The names referenced as `${name}`, in order of first appearance.
+    /// The names referenced as `${name}`, in order of first appearance (not those
+    /// read from the last saved submission, `${last-saved#name}`).
     pub refs: Vec<String>,
+    /// The parsed [`Expression::xpath`], or why it does not parse. A form whose
+    /// import has no errors has only `Ok` here.
+    pub parsed: Result<Expr, ParseError>,
 }
 
 impl Expression {
     pub fn new(source: impl Into<String>) -> Expression {
         let source = source.into();
         let refs = field_refs(&source);
-        Expression { source, refs }
+        let parsed = parse_xpath(binding_xpath(&source));
+        Expression {
+            source,
+            refs,
+            parsed,
+        }
     }
 
     /// The XPath to evaluate: the source, except that XLSForm's `yes`/`no`/`TRUE`/
     /// `false`… become `true()`/`false()` (pyxform's binding conversions).
     pub fn xpath(&self) -> &str {
         binding_xpath(&self.source)
+    }
+}
+
+/// Parses an expression; `${last-saved#name}` is read as `${name}` because the
+/// expression language does not know it yet (the value comes from the previous
+/// submission; a session must look it up there).
+fn parse_xpath(xpath: &str) -> Result<Expr, ParseError> {
+    if xpath.contains("${last-saved#") {
+        crate::expr::parse(&xpath.replace("${last-saved#", "${"))
+    } else {
+        crate::expr::parse(xpath)
     }
 }
 

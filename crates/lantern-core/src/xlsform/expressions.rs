@@ -22,12 +22,19 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
     let sources = name_sources(form);
     for node in form.fields() {
         let row = node.origin.row();
-        for (column, text, is_expression) in cells(form, node.id) {
-            for error in reference_errors(text, &sources) {
+        for (column, cell) in cells(form, node.id) {
+            let malformed_refs = reference_errors(cell.text(), &sources);
+            let has_malformed = malformed_refs
+                .iter()
+                .any(|e| matches!(e, ImportError::MalformedReference { .. }));
+            for error in malformed_refs {
                 diags.push(error, sheet, row, Some(column));
             }
-            if is_expression {
-                for error in check_syntax(column, crate::form::binding_xpath(text)) {
+            // A malformed `${…}` is also a syntax error; say it once.
+            if let Cell::Expression(expression) = cell
+                && !has_malformed
+            {
+                for error in expression_errors(column, expression) {
                     diags.push(error, sheet, row, Some(column));
                 }
             }
@@ -59,7 +66,7 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
             }
         }
     }
-    for cycle in cycles(form, &by_name) {
+    for (cycle, column) in cycles(form, &by_name) {
         let names: Vec<&str> = cycle
             .iter()
             .map(|id| form.node(*id).name.as_str())
@@ -67,17 +74,17 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
         let mut text = names.join(" → ");
         text.push_str(" → ");
         text.push_str(names[0]);
-        let row = cycle
-            .iter()
-            .filter_map(|id| form.node(*id).origin.row())
-            .min();
-        diags.push(
-            ImportError::DependencyCycle(text),
-            sheet,
-            row,
-            Some("calculation"),
-        );
+        let row = form.node(cycle[0]).origin.row();
+        diags.push(ImportError::DependencyCycle(text), sheet, row, Some(column));
     }
+}
+
+/// The 1-based character position of a byte offset, as an author counts in a cell.
+fn character(text: &str, byte_offset: usize) -> usize {
+    text.get(..byte_offset)
+        .map(|before| before.chars().count())
+        .unwrap_or(byte_offset)
+        + 1
 }
 
 /// The problems with the `${…}` references of one cell.
@@ -90,7 +97,7 @@ pub(crate) fn reference_errors(
     for (offset, reference) in references(text) {
         match reference {
             Reference::Malformed => errors.push(ImportError::MalformedReference {
-                offset,
+                offset: character(text, offset),
                 text: text[offset..].chars().take(24).collect(),
             }),
             Reference::Field { name, .. } => {
@@ -125,9 +132,25 @@ pub(crate) fn name_sources(form: &FormDef) -> HashMap<&str, Vec<String>> {
     sources
 }
 
-/// The cells of a node that may hold `${name}` references: (column, text, whether
-/// the whole cell is an XPath expression rather than text with references).
-fn cells(form: &FormDef, id: NodeId) -> Vec<(&'static str, &str, bool)> {
+/// A cell of a node that may hold `${name}` references.
+enum Cell<'a> {
+    /// A whole-cell XPath expression (`relevant`, `calculation`…).
+    Expression(&'a Expression),
+    /// Text with references in it (labels, hints, messages, `default`, attributes).
+    Text(&'a str),
+}
+
+impl<'a> Cell<'a> {
+    fn text(&self) -> &'a str {
+        match self {
+            Cell::Expression(e) => e.source.as_str(),
+            Cell::Text(t) => t,
+        }
+    }
+}
+
+/// The cells of a node that may hold `${name}` references, with their column.
+fn cells(form: &FormDef, id: NodeId) -> Vec<(&'static str, Cell<'_>)> {
     let node = form.node(id);
     let b = &node.bind;
     let choice_filter = node.select.as_ref().and_then(|s| s.choice_filter.as_ref());
@@ -140,17 +163,17 @@ fn cells(form: &FormDef, id: NodeId) -> Vec<(&'static str, &str, bool)> {
         ("repeat_count", node.repeat_count.as_ref()),
         ("choice_filter", choice_filter),
     ];
-    let mut out: Vec<(&'static str, &str, bool)> = expressions
+    let mut out: Vec<(&'static str, Cell<'_>)> = expressions
         .into_iter()
-        .filter_map(|(column, e)| e.map(|e| (column, e.source.as_str(), true)))
+        .filter_map(|(column, e)| e.map(|e| (column, Cell::Expression(e))))
         .collect();
     if let Some(select) = &node.select
         && select.from_repeat.is_some()
     {
-        out.push(("type", select.list_name.as_str(), false));
+        out.push(("type", Cell::Text(select.list_name.as_str())));
     }
     if let Some(default) = &b.default {
-        out.push(("default", default.as_str(), false));
+        out.push(("default", Cell::Text(default.as_str())));
     }
     for (column, text) in [
         ("label", &node.label),
@@ -160,7 +183,7 @@ fn cells(form: &FormDef, id: NodeId) -> Vec<(&'static str, &str, bool)> {
         ("required_message", &b.required_message),
     ] {
         for (_, value) in &text.0 {
-            out.push((column, value.as_str(), false));
+            out.push((column, Cell::Text(value.as_str())));
         }
     }
     for (_, value) in node
@@ -170,58 +193,33 @@ fn cells(form: &FormDef, id: NodeId) -> Vec<(&'static str, &str, bool)> {
         .chain(&node.extra.instance)
         .chain(&node.extra.body)
     {
-        out.push(("bind", value.as_str(), false));
+        out.push(("bind", Cell::Text(value.as_str())));
     }
     out
 }
 
-/// Checks one expression's syntax and functions. Until the expression language
-/// lands, this checks what can be checked without a parser: balanced quotes,
-/// parentheses and brackets.
-pub(crate) fn check_syntax(column: &str, source: &str) -> Vec<ImportError> {
-    let mut depth: Vec<(char, usize)> = Vec::new();
-    let mut quote: Option<(char, usize)> = None;
-    for (offset, ch) in source.char_indices() {
-        if let Some((q, _)) = quote {
-            if ch == q {
-                quote = None;
-            }
-            continue;
-        }
-        match ch {
-            '\'' | '"' => quote = Some((ch, offset)),
-            '(' | '[' => depth.push((ch, offset)),
-            ')' | ']' => {
-                let open = if ch == ')' { '(' } else { '[' };
-                match depth.pop() {
-                    Some((c, _)) if c == open => {}
-                    _ => {
-                        return vec![ImportError::ExpressionSyntax {
-                            column: column.to_string(),
-                            offset,
-                            message: format!("`{ch}` closes nothing"),
-                        }];
-                    }
+/// The problems with one expression: a syntax error, or calls to functions ODK does
+/// not have. This is where the expression language plugs into import.
+pub(crate) fn expression_errors(column: &str, expression: &Expression) -> Vec<ImportError> {
+    match &expression.parsed {
+        Err(error) => vec![ImportError::ExpressionSyntax {
+            column: column.to_string(),
+            offset: character(expression.xpath(), error.offset),
+            message: error.message.clone(),
+        }],
+        Ok(expr) => {
+            let mut unknown: Vec<&str> = Vec::new();
+            for name in expr.function_names() {
+                if !crate::expr::is_known_function(name) && !unknown.contains(&name) {
+                    unknown.push(name);
                 }
             }
-            _ => {}
+            unknown
+                .into_iter()
+                .map(|name| ImportError::UnknownFunction(name.to_string()))
+                .collect()
         }
     }
-    if let Some((q, offset)) = quote {
-        return vec![ImportError::ExpressionSyntax {
-            column: column.to_string(),
-            offset,
-            message: format!("the string opened by {q} is never closed"),
-        }];
-    }
-    if let Some((c, offset)) = depth.pop() {
-        return vec![ImportError::ExpressionSyntax {
-            column: column.to_string(),
-            offset,
-            message: format!("`{c}` is never closed"),
-        }];
-    }
-    Vec::new()
 }
 
 /// The dependency cycles among computed properties, each as the nodes on it.
@@ -229,13 +227,14 @@ pub(crate) fn check_syntax(column: &str, source: &str) -> Vec<ImportError> {
 /// A node depends on the fields its `calculation`, `relevant`, `required` and
 /// `read_only` reference (JavaRosa's triggerables); constraints are checked on
 /// answer and never recomputed, so they take no part.
-fn cycles(form: &FormDef, by_name: &HashMap<&str, Vec<NodeId>>) -> Vec<Vec<NodeId>> {
+fn cycles(
+    form: &FormDef,
+    by_name: &HashMap<&str, Vec<NodeId>>,
+) -> Vec<(Vec<NodeId>, &'static str)> {
     let n = form.nodes.len();
-    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // Each edge: (the node depended on, the column of the dependent that reads it).
+    let mut edges: Vec<Vec<(usize, &'static str)>> = vec![Vec::new(); n];
     for node in form.fields() {
-        if node.kind == NodeKind::Root {
-            continue;
-        }
         let b = &node.bind;
         // A triggered calculation runs when its trigger changes, not whenever its
         // inputs do, so it cannot loop.
@@ -244,24 +243,38 @@ fn cycles(form: &FormDef, by_name: &HashMap<&str, Vec<NodeId>>) -> Vec<Vec<NodeI
         } else {
             &None
         };
-        for e in [calculation, &b.relevant, &b.required, &b.readonly]
-            .into_iter()
-            .flatten()
-        {
+        let properties = [
+            ("calculation", calculation),
+            ("relevant", &b.relevant),
+            ("required", &b.required),
+            ("read_only", &b.readonly),
+        ];
+        for (column, e) in properties {
+            let Some(e) = e else { continue };
             for name in &e.refs {
                 let candidates = by_name.get(name.as_str()).into_iter().flatten().copied();
                 if let Some(target) = form.nearest(candidates, node.id) {
-                    edges[node.id.0].push(target.0);
+                    edges[node.id.0].push((target.0, column));
                 }
             }
         }
     }
-    strongly_connected(&edges)
+    let targets: Vec<Vec<usize>> = edges
+        .iter()
+        .map(|e| e.iter().map(|(t, _)| *t).collect())
+        .collect();
+    strongly_connected(&targets)
         .into_iter()
-        .filter(|c| c.len() > 1 || edges[c[0]].contains(&c[0]))
+        .filter(|c| c.len() > 1 || targets[c[0]].contains(&c[0]))
         .map(|mut c| {
+            // Reported on the cycle's first row, in the column that closes it there.
             c.sort_unstable();
-            c.into_iter().map(NodeId).collect()
+            let column = edges[c[0]]
+                .iter()
+                .find(|(t, _)| c.contains(t))
+                .map(|(_, column)| *column)
+                .unwrap_or("calculation");
+            (c.into_iter().map(NodeId).collect(), column)
         })
         .collect()
 }
@@ -334,11 +347,27 @@ mod tests {
         assert_eq!(found, vec![vec![0, 1, 2], vec![3], vec![4]]);
     }
 
+    fn errors(source: &str) -> Vec<String> {
+        expression_errors("c", &Expression::new(source))
+            .iter()
+            .map(|e| format!("{}: {e}", e.code()))
+            .collect()
+    }
+
     #[test]
-    fn unbalanced_quotes_and_brackets_are_syntax_errors() {
-        assert!(check_syntax("c", "if(${a} = 'x', 1, 2)").is_empty());
-        assert_eq!(check_syntax("c", "because it doesn't").len(), 1);
-        assert_eq!(check_syntax("c", "concat(1, 2").len(), 1);
-        assert_eq!(check_syntax("c", "1)").len(), 1);
+    fn syntax_errors_and_unknown_functions() {
+        assert!(errors("if(${a} = 'x', 1, 2)").is_empty());
+        assert!(errors("yes").is_empty());
+        assert!(errors("${last-saved#a} + 1").is_empty());
+        assert!(errors("jr:choice-name(${a}, '${a}')").is_empty());
+        assert_eq!(errors("because it doesn't").len(), 1);
+        assert_eq!(errors("concat(1, 2").len(), 1);
+        assert_eq!(errors("1)").len(), 1);
+        assert_eq!(
+            errors("frobnicate(${a}) + frobnicate(1)"),
+            vec![
+                "xlsform.unknown_function: unknown function `frobnicate()`; check its spelling against the ODK XForms functions"
+            ]
+        );
     }
 }

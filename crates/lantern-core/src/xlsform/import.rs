@@ -144,6 +144,20 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
             .filter(|v| !v.is_empty())
     };
     let form_id = setting("id_string").unwrap_or_else(|| file_stem.to_string());
+    // `name` becomes the instance's root element, so it must be an XML name.
+    if let Some(name) = setting("name")
+        && !is_xml_name(&name)
+    {
+        let sheet = book.sheet("settings");
+        let sheet_name = sheet.map(|s| s.name.as_str()).unwrap_or("settings");
+        let row = sheet.and_then(settings_value_row);
+        diags.push(
+            ImportError::InvalidName(name),
+            sheet_name,
+            row,
+            Some("name"),
+        );
+    }
     let settings = Settings {
         style: setting("style"),
         public_key: setting("public_key"),
@@ -341,6 +355,17 @@ fn report_duplicate_columns(table: &Table<'_>, diags: &mut Diagnostics) {
 }
 
 /// The `settings` sheet as (normalised header, value) pairs from its first data row.
+/// The spreadsheet row of the settings' values: the second non-blank row.
+fn settings_value_row(sheet: &super::workbook::Sheet) -> Option<usize> {
+    sheet
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .nth(1)
+        .map(|(i, _)| i + 1)
+}
+
 fn read_settings(sheet: &super::workbook::Sheet) -> Vec<(String, String)> {
     let mut rows = sheet
         .rows

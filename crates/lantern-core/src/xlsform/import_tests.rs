@@ -274,9 +274,24 @@ fn expression_syntax_errors() {
         | | integer | q1 | Q1 | if(${q1} > 1, 2 | . > 'a |
         ",
         expect![[r#"
-            survey:2:relevant: error[xlsform.expression_syntax]: `relevant` has a syntax error at character 2: `(` is never closed
-            survey:2:constraint: error[xlsform.expression_syntax]: `constraint` has a syntax error at character 4: the string opened by ' is never closed
-            survey:2:calculation: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: q1 → q1; break the cycle so each value can be computed"#]],
+            survey:2:relevant: error[xlsform.expression_syntax]: `relevant` has a syntax error at character 16: the expression ends too early: separate the arguments of if() with ',' and close it with ')'
+            survey:2:constraint: error[xlsform.expression_syntax]: `constraint` has a syntax error at character 5: this text is never closed: add a matching ' at its end
+            survey:2:relevant: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: q1 → q1; break the cycle so each value can be computed"#]],
+    );
+}
+
+#[test]
+fn unknown_functions() {
+    check(
+        "
+        | survey |
+        | | type | name | label | constraint | calculation |
+        | | integer | q1 | Q1 | is_valid(.) | |
+        | | calculate | c | | | jr:choice-name(${q1}, '${q1}') + frobnicate(1) |
+        ",
+        expect![[r#"
+            survey:2:constraint: error[xlsform.unknown_function]: unknown function `is_valid()`; check its spelling against the ODK XForms functions
+            survey:3:calculation: error[xlsform.unknown_function]: unknown function `frobnicate()`; check its spelling against the ODK XForms functions"#]],
     );
 }
 
@@ -295,7 +310,7 @@ fn dependency_cycles() {
         expect![[r#"
             survey:2:calculation: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: a → b → a; break the cycle so each value can be computed
             survey:4:calculation: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: self → self; break the cycle so each value can be computed
-            survey:5:calculation: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: q → q; break the cycle so each value can be computed"#]],
+            survey:5:relevant: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: q → q; break the cycle so each value can be computed"#]],
     );
 }
 
@@ -358,9 +373,9 @@ fn malformed_and_last_saved_references() {
         | | text | q2 | Bye ${q1 | ${last-saved#nobody} |
         ",
         expect![[r#"
-            survey:2:label: error[xlsform.malformed_reference]: malformed reference at character 6 (`${q 1}`); write `${name}` with the name of a question, group or repeat
+            survey:2:label: error[xlsform.malformed_reference]: malformed reference at character 7 (`${q 1}`); write `${name}` with the name of a question, group or repeat
             survey:3:default: error[xlsform.unknown_reference]: `${nobody}` refers to no question, group or repeat of this form; fix the name or add the question
-            survey:3:label: error[xlsform.malformed_reference]: malformed reference at character 4 (`${q1`); write `${name}` with the name of a question, group or repeat"#]],
+            survey:3:label: error[xlsform.malformed_reference]: malformed reference at character 5 (`${q1`); write `${name}` with the name of a question, group or repeat"#]],
     );
 }
 

@@ -359,7 +359,7 @@ fn read_indicators(
                     );
                 }
             }
-            for error in super::expressions::check_syntax(column, &expr.source) {
+            for error in super::expressions::expression_errors(column, expr) {
                 diags.push(error, &sheet, Some(row.number), Some(column));
             }
         }

@@ -9,7 +9,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Reader, Sheets, Xlsx, XlsxError, open_workbook_auto_from_rs};
 
 /// How the bytes of a workbook are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,30 +107,103 @@ impl Workbook {
     }
 }
 
+/// Reads an .xlsx or .xls workbook. calamine panics on some damaged .xls files
+/// (out-of-range sector indexes in the compound file); a damaged file is bad input,
+/// not a bug of ours, so such a panic becomes `Unreadable` instead of taking the app
+/// down. (This needs `panic = "unwind"`, Rust's default.)
 fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_spreadsheet_unguarded(bytes)
+    }))
+    .unwrap_or_else(|_| Err(WorkbookError::Unreadable("the file is damaged".to_string())))
+}
+
+fn read_spreadsheet_unguarded(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
     let cursor = Cursor::new(bytes.to_vec());
-    let mut book =
+    let book =
         open_workbook_auto_from_rs(cursor).map_err(|e| WorkbookError::Unreadable(e.to_string()))?;
-    let mut sheets = Vec::new();
-    for name in book.sheet_names() {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| WorkbookError::Sheet(name.clone(), e.to_string()))?;
-        // A range starts at its first used cell; pad so that row and column numbers
-        // match the spreadsheet's own (row 1 is index 0), which diagnostics report.
-        let (first_row, first_col) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<String>> = vec![Vec::new(); first_row as usize];
-        for row in range.rows() {
-            let mut cells = vec![String::new(); first_col as usize];
-            cells.extend(row.iter().map(cell_text));
-            while cells.last().is_some_and(|c| c.is_empty()) {
-                cells.pop();
+    let sheets = match book {
+        Sheets::Xlsx(xlsx) => read_xlsx_cells(xlsx)?,
+        mut other => {
+            let mut sheets = Vec::new();
+            for name in other.sheet_names() {
+                let range = other
+                    .worksheet_range(&name)
+                    .map_err(|e| WorkbookError::Sheet(name.clone(), e.to_string()))?;
+                // `used_cells` counts from the range's first used cell.
+                let (first_row, first_col) = range.start().unwrap_or((0, 0));
+                let mut rows = Rows::default();
+                for (row, col, cell) in range.used_cells() {
+                    rows.set(
+                        first_row as usize + row,
+                        first_col as usize + col,
+                        cell_text(cell),
+                    );
+                }
+                sheets.push(Sheet {
+                    name,
+                    rows: rows.finish(),
+                });
             }
-            rows.push(cells);
+            sheets
         }
-        sheets.push(Sheet { name, rows });
-    }
+    };
     Ok(Workbook { sheets })
+}
+
+/// Reads each .xlsx sheet cell by cell. calamine's `worksheet_range` would build a
+/// dense rows × columns grid, so one stray value far down or to the right (row
+/// 1,048,576 is allowed) could take gigabytes; here only the used cells cost memory.
+fn read_xlsx_cells<RS: std::io::Read + std::io::Seek>(
+    mut xlsx: Xlsx<RS>,
+) -> Result<Vec<Sheet>, WorkbookError> {
+    let mut sheets = Vec::new();
+    for name in xlsx.sheet_names() {
+        let sheet_error = |e: XlsxError| WorkbookError::Sheet(name.clone(), e.to_string());
+        let mut rows = Rows::default();
+        match xlsx.worksheet_cells_reader(&name) {
+            Ok(mut reader) => {
+                while let Some(cell) = reader.next_cell().map_err(sheet_error)? {
+                    let (row, col) = cell.get_position();
+                    let value: Data = cell.get_value().clone().into();
+                    rows.set(row as usize, col as usize, cell_text(&value));
+                }
+            }
+            // A chart sheet has no cells.
+            Err(XlsxError::NotAWorksheet(_)) => {}
+            Err(e) => return Err(sheet_error(e)),
+        }
+        sheets.push(Sheet {
+            name,
+            rows: rows.finish(),
+        });
+    }
+    Ok(sheets)
+}
+
+/// Sparse cells gathered into rows whose indexes are the spreadsheet's own (row 1 is
+/// index 0, column A is index 0), which diagnostics report.
+#[derive(Default)]
+struct Rows(Vec<Vec<String>>);
+
+impl Rows {
+    fn set(&mut self, row: usize, col: usize, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        if self.0.len() <= row {
+            self.0.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut self.0[row];
+        if cells.len() <= col {
+            cells.resize_with(col + 1, String::new);
+        }
+        cells[col] = text;
+    }
+
+    fn finish(self) -> Vec<Vec<String>> {
+        self.0
+    }
 }
 
 /// Renders a cell as pyxform would read it.
@@ -302,6 +375,38 @@ mod tests {
             book.sheet("choices").unwrap().rows[0],
             vec!["list_name", "name", "label"]
         );
+    }
+
+    /// A damaged .xls (from the pyxform fixtures, with bytes overwritten) on which
+    /// calamine 0.38 panics in its compound-file reader.
+    #[test]
+    fn damaged_xls_is_unreadable_not_a_panic() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/test_data/damaged.xls"
+        ))
+        .unwrap();
+        let err = Workbook::from_bytes(&bytes, WorkbookFormat::Xls).unwrap_err();
+        assert_eq!(err.code(), "workbook.unreadable");
+    }
+
+    /// One value in the last cell an .xlsx allows (XFD1048576): a dense grid would be
+    /// 17 billion cells and abort the process on allocation; cell by cell it is one.
+    #[test]
+    fn a_stray_far_cell_costs_one_cell() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/test_data/stray_cell.xlsx"
+        ))
+        .unwrap();
+        let book = Workbook::from_bytes(&bytes, WorkbookFormat::Xlsx).unwrap();
+        let survey = book.sheet("survey").unwrap();
+        assert_eq!(survey.rows[0], vec!["type", "name", "label"]);
+        assert_eq!(survey.rows[1], vec!["text", "q1", "Q1"]);
+        assert_eq!(survey.rows.len(), 1_048_576);
+        assert!(survey.rows[2..1_048_575].iter().all(Vec::is_empty));
+        assert_eq!(survey.rows[1_048_575].len(), 16_384);
+        assert_eq!(survey.rows[1_048_575][16_383], "stray");
     }
 
     #[test]
