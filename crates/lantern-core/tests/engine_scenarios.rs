@@ -490,9 +490,11 @@ const PROPERTY_FORM: &str = r#"
 | | begin repeat | r | R | ${a} != 3 | | | |
 | | integer | x | X | ${a} > position(..) | | | |
 | | calculate | y | | | ${x} * 2 + ${a} | | |
+| | calculate | prev | | | if(position(..) > 1, indexed-repeat(${x}, ${r}, position(..) - 1), 0) | | |
 | | end repeat | | | | | | |
 | | calculate | total | | | sum(${y}) | | |
 | | calculate | n | | | count(${r}) | | |
+| | calculate | first_x | | | indexed-repeat(${x}, ${r}, 1) | | |
 | | integer | d | D | ${total} > 5 | | | |
 "#;
 

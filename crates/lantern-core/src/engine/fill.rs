@@ -95,7 +95,7 @@ impl Session {
             };
             used[index] = true;
             let value = &answers[&name];
-            let found = self.evaluator().instances_under(container, def);
+            let found = self.instances_under(container, def);
             let id = if self.form().node(def).kind == NodeKind::Repeat {
                 None
             } else {

@@ -32,6 +32,10 @@ pub(crate) struct Graph {
     /// For each node, the nodes whose state must be recomputed when its value or
     /// relevance changes (including its children, which inherit relevance).
     pub dependents: Vec<Vec<NodeId>>,
+    /// For each node, the dependents that read it across repeat instances (through an
+    /// absolute path or `indexed-repeat`), so every instance of them is recomputed
+    /// rather than only those in the same repeat instance.
+    pub unscoped: Vec<Vec<NodeId>>,
     /// Topological rank of each node: a node's rank is greater than the rank of every
     /// node it reads.
     pub rank: Vec<u32>,
@@ -96,6 +100,7 @@ impl Graph {
         let mut graph = Graph {
             nodes,
             dependents: vec![Vec::new(); form.nodes.len()],
+            unscoped: vec![Vec::new(); form.nodes.len()],
             rank: vec![0; form.nodes.len()],
             order: Vec::new(),
             repeats,
@@ -105,6 +110,7 @@ impl Graph {
         // Edges: every node a node reads → the node; parent → child for inherited
         // relevance.
         let mut reads: Vec<Vec<NodeId>> = vec![Vec::new(); form.nodes.len()];
+        let mut unscoped: Vec<(NodeId, NodeId)> = Vec::new();
         for node in &form.nodes {
             let mut deps = Vec::new();
             if let Some(parent) = node.parent {
@@ -151,6 +157,24 @@ impl Graph {
                     graph.triggered_by.entry(target).or_default().push(node.id);
                 }
             }
+            for expr in [
+                &compiled.relevant,
+                &compiled.required,
+                &compiled.constraint,
+                &compiled.readonly,
+                &compiled.dynamic_default,
+                &compiled.calculation,
+                &compiled.repeat_count,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut across = Vec::new();
+                graph.unscoped_deps(form, expr, node.id, &mut across);
+                for source in across {
+                    unscoped.push((source, node.id));
+                }
+            }
             deps.sort();
             deps.dedup();
             // `.` in a constraint reads the node itself; that is not a dependency.
@@ -162,7 +186,33 @@ impl Graph {
                 graph.dependents[dep.0].push(NodeId(node));
             }
         }
+        for (source, dependent) in unscoped {
+            if !graph.unscoped[source.0].contains(&dependent) {
+                graph.unscoped[source.0].push(dependent);
+            }
+        }
         graph.topological_order(form, &reads)?;
+        // Evaluation runs on the shared evaluator, which reads `${name}` as a single
+        // node: rewrite references into paths from `current()` so they yield every
+        // instance they can see. Choice filters keep `${name}` (their context node is
+        // the choice item; the session resolves `${name}` from the question).
+        for node in &form.nodes {
+            let rewrite = |e: &mut Option<Expr>, origin: NodeId| {
+                if let Some(expr) = e {
+                    *expr = super::env::rewrite_refs(form, &graph, expr, origin);
+                }
+            };
+            let mut compiled = graph.nodes[node.id.0].clone();
+            rewrite(&mut compiled.relevant, node.id);
+            rewrite(&mut compiled.required, node.id);
+            rewrite(&mut compiled.constraint, node.id);
+            rewrite(&mut compiled.calculation, node.id);
+            rewrite(&mut compiled.readonly, node.id);
+            rewrite(&mut compiled.dynamic_default, node.id);
+            // repeat_count is evaluated in the repeat's parent instance.
+            rewrite(&mut compiled.repeat_count, node.parent.unwrap_or(node.id));
+            graph.nodes[node.id.0] = compiled;
+        }
         Ok(graph)
     }
 
@@ -202,6 +252,26 @@ impl Graph {
             [one] => Some(*one),
             many => form.nearest(many.iter().copied(), from),
         }
+    }
+
+    /// The nodes an expression reads in every repeat instance: targets of absolute
+    /// paths and the field and repeat arguments of `indexed-repeat`.
+    fn unscoped_deps(&self, form: &FormDef, expr: &Expr, context: NodeId, out: &mut Vec<NodeId>) {
+        expr.walk(&mut |e| match e {
+            Expr::Path(path) if path.absolute => {
+                out.extend(static_path(form, path, context));
+            }
+            Expr::Call { name, args } if name == "indexed-repeat" => {
+                for (i, arg) in args.iter().enumerate() {
+                    if let Expr::FieldRef(field) = arg
+                        && (i == 0 || i % 2 == 1)
+                    {
+                        out.extend(self.resolve(form, field, context));
+                    }
+                }
+            }
+            _ => {}
+        });
     }
 
     /// The nodes of the definition an expression reads, from the node `context`.

@@ -10,10 +10,11 @@
 //! values of non-relevant nodes left out. The rules and deviations are in
 //! `docs/spec-notes-engine.md`.
 
-mod eval;
+mod env;
 mod fill;
 mod graph;
 mod instance;
+mod scope;
 pub mod view;
 
 use std::cell::Cell;
@@ -23,11 +24,11 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-pub use eval::EvalError;
+pub use crate::expr::EvalError;
 pub use fill::{AnswerRecord, AnswerResult};
 pub use instance::InstId;
 
-use eval::{Ctx, Evaluator, Value};
+use env::SessionEnv;
 use graph::{Graph, is_repeat, within};
 use instance::{InstNode, Instance};
 
@@ -235,15 +236,68 @@ impl Session {
         Ok(())
     }
 
-    fn evaluator(&self) -> Evaluator<'_> {
-        Evaluator {
+    /// The instance as the shared evaluator sees it, for the expressions of
+    /// `origin_def` evaluated at instance node `origin`.
+    fn env(&self, origin: InstId, origin_def: NodeId) -> SessionEnv<'_> {
+        SessionEnv {
             form: &self.compiled.form,
             graph: &self.compiled.graph,
             instance: &self.instance,
             language: &self.language,
             now: self.now,
             rng: &self.rng,
+            origin,
+            origin_def,
         }
+    }
+
+    /// Evaluates an expression of `def` at instance node `at`.
+    fn eval(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<(crate::expr::Value, SessionEnv<'_>), EvalError> {
+        let env = self.env(at, def);
+        let value = crate::expr::evaluate(expr, &env, Some(env::node(at)))?;
+        Ok((value, env))
+    }
+
+    fn eval_bool(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<bool, EvalError> {
+        self.eval(expr, at, def).map(|(v, _)| v.to_bool())
+    }
+
+    fn eval_string(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<String, EvalError> {
+        self.eval(expr, at, def)
+            .map(|(v, env)| v.to_string_value(&env))
+    }
+
+    fn eval_number(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<f64, EvalError> {
+        self.eval(expr, at, def).map(|(v, env)| v.to_number(&env))
+    }
+
+    fn nearest_instances(&self, from: InstId, from_def: NodeId, target: NodeId) -> Vec<InstId> {
+        let c = &self.compiled;
+        scope::nearest_instances(&c.form, &c.graph, &self.instance, from, from_def, target)
+    }
+
+    fn instances_under(&self, anchor: InstId, target: NodeId) -> Vec<InstId> {
+        scope::instances_under(&self.compiled.form, &self.instance, anchor, target)
     }
 
     /// Creates the instance nodes of `def` under `parent` (at `index` among the parent's
@@ -270,7 +324,7 @@ impl Session {
                 // A headless session has one time: `end` is the session time too.
                 ("timestamp", _) => self.now.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
                 ("date", "today") => self.now.format("%Y-%m-%d").to_string(),
-                ("uid", _) => format!("uuid:{}", self.evaluator().uuid()),
+                ("uid", _) => format!("uuid:{}", scope::uuid(&self.rng)),
                 _ => String::new(),
             };
         }
@@ -327,20 +381,12 @@ impl Session {
         let def = node.def;
         let form_node = compiled.form.node(def);
         let binds = &compiled.graph.nodes[def.0];
-        let ctx = Ctx {
-            node: id,
-            def,
-            position: 1,
-            size: 1,
-            choice: None,
-        };
         let mut error: Option<String> = None;
         let (relevant, required, readonly, value, initialized) = {
-            let ev = self.evaluator();
             let mut boolean = |expr: &Option<crate::expr::Expr>, otherwise: bool| match expr {
                 None => otherwise,
-                Some(e) => match ev.eval(e, ctx) {
-                    Ok(v) => ev.boolean(&v),
+                Some(e) => match self.eval_bool(e, id, def) {
+                    Ok(v) => v,
                     Err(err) => {
                         error.get_or_insert(err.to_string());
                         otherwise
@@ -353,8 +399,8 @@ impl Session {
             let readonly = binds.calculation.is_some() || boolean(&binds.readonly, false);
             let mut value = node.value.clone();
             let mut initialized = node.initialized;
-            let mut string = |expr: &crate::expr::Expr| match ev.eval(expr, ctx) {
-                Ok(v) => Some(ev.string(&v)),
+            let mut string = |expr: &crate::expr::Expr| match self.eval_string(expr, id, def) {
+                Ok(v) => Some(v),
                 Err(err) => {
                     error.get_or_insert(err.to_string());
                     None
@@ -386,9 +432,8 @@ impl Session {
             && !self.instance.get(id).value.is_empty()
             && let Some(constraint) = &binds.constraint
         {
-            let ev = self.evaluator();
-            match ev.eval(constraint, ctx) {
-                Ok(v) => constraint_ok = ev.boolean(&v),
+            match self.eval_bool(constraint, id, def) {
+                Ok(v) => constraint_ok = v,
                 Err(err) => {
                     error.get_or_insert(err.to_string());
                 }
@@ -406,19 +451,11 @@ impl Session {
         let Some(count) = &self.compiled.graph.nodes[repeat.0].repeat_count else {
             return;
         };
-        let ctx = Ctx {
-            node: parent,
-            def: repeat,
-            position: 1,
-            size: 1,
-            choice: None,
-        };
+        let parent_def = self.instance.get(parent).def;
         let wanted = {
-            let ev = self.evaluator();
-            match ev.eval(count, ctx) {
+            match self.eval_number(count, parent, parent_def) {
                 // A count from a bad answer must not exhaust the device: cap it.
-                Ok(v) => {
-                    let n = ev.number(&v);
+                Ok(n) => {
                     if n.is_nan() || n < 0.0 {
                         0
                     } else {
@@ -461,7 +498,6 @@ impl Session {
         let source = self.instance.get(x).def;
         let mut marks = Vec::new();
         {
-            let ev = self.evaluator();
             for dependent in &graph.dependents[source.0] {
                 let rank = graph.rank[dependent.0];
                 let node = compiled.form.node(*dependent);
@@ -469,16 +505,17 @@ impl Session {
                     && let Some(parent) = node.parent
                 {
                     marks.extend(
-                        ev.nearest_instances(x, source, parent)
+                        self.nearest_instances(x, source, parent)
                             .into_iter()
                             .map(|p| (rank, p.0)),
                     );
                 }
-                marks.extend(
-                    ev.nearest_instances(x, source, *dependent)
-                        .into_iter()
-                        .map(|d| (rank, d.0)),
-                );
+                let seen = if graph.unscoped[source.0].contains(dependent) {
+                    self.instances_under(InstId(0), *dependent)
+                } else {
+                    self.nearest_instances(x, source, *dependent)
+                };
+                marks.extend(seen.into_iter().map(|d| (rank, d.0)));
             }
         }
         self.dirty.extend(marks);
@@ -492,7 +529,6 @@ impl Session {
         let graph = &compiled.graph;
         let mut marks = Vec::new();
         {
-            let ev = self.evaluator();
             let mut defs: Vec<NodeId> = compiled
                 .form
                 .nodes
@@ -509,7 +545,7 @@ impl Session {
             for d in defs {
                 let rank = graph.rank[d.0];
                 marks.extend(
-                    ev.instances_under(InstId(0), d)
+                    self.instances_under(InstId(0), d)
                         .into_iter()
                         .map(|i| (rank, i.0)),
                 );
@@ -517,7 +553,7 @@ impl Session {
                     && let Some(parent) = compiled.form.node(d).parent
                 {
                     marks.extend(
-                        ev.instances_under(InstId(0), parent)
+                        self.instances_under(InstId(0), parent)
                             .into_iter()
                             .map(|i| (rank, i.0)),
                     );
@@ -576,7 +612,7 @@ impl Session {
                     path: path.to_string(),
                 });
             }
-            let found = self.evaluator().instances_under(InstId(0), def);
+            let found = self.instances_under(InstId(0), def);
             pick(found, index, path)?
         };
         for (name, index) in segments {
@@ -664,21 +700,9 @@ impl Session {
             let Some(calculation) = &compiled.graph.nodes[target.0].calculation else {
                 continue;
             };
-            let instances = self
-                .evaluator()
-                .nearest_instances(source, source_def, *target);
+            let instances = self.nearest_instances(source, source_def, *target);
             for id in instances {
-                let ctx = Ctx {
-                    node: id,
-                    def: *target,
-                    position: 1,
-                    size: 1,
-                    choice: None,
-                };
-                let value = {
-                    let ev = self.evaluator();
-                    ev.eval(calculation, ctx).map(|v| ev.string(&v))
-                };
+                let value = self.eval_string(calculation, id, *target);
                 match value {
                     Ok(v) => self.instance.get_mut(id).value = v,
                     Err(e) => self.instance.get_mut(id).error = Some(e.to_string()),
@@ -914,7 +938,7 @@ impl Session {
         let parent = match parent_path {
             Some(p) if !p.is_empty() => self.find(p)?,
             _ => {
-                let parents = self.evaluator().instances_under(InstId(0), parent_def);
+                let parents = self.instances_under(InstId(0), parent_def);
                 pick(parents, None, repeat)?
             }
         };
@@ -927,14 +951,7 @@ impl Session {
         if !text.contains("${") {
             return text.to_string();
         }
-        let ev = self.evaluator();
-        let ctx = Ctx {
-            node: at,
-            def: self.instance.get(at).def,
-            position: 1,
-            size: 1,
-            choice: None,
-        };
+        let def = self.instance.get(at).def;
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -943,7 +960,18 @@ impl Session {
             match after.find('}') {
                 Some(end) => {
                     let name = &after[..end];
-                    out.push_str(&ev.string(&Value::Nodes(ev.field_ref(name, ctx))));
+                    // The value the reference reads: the nearest node's, empty when it is
+                    // not relevant.
+                    let value = self
+                        .compiled
+                        .graph
+                        .resolve(self.form(), name, def)
+                        .and_then(|target| self.nearest_instances(at, def, target).first().copied())
+                        .map(|n| self.instance.get(n))
+                        .filter(|n| n.relevant)
+                        .map(|n| n.value.clone())
+                        .unwrap_or_default();
+                    out.push_str(&value);
                     rest = &after[end + 1..];
                 }
                 None => {
@@ -986,7 +1014,7 @@ impl Session {
         let def = defs.next().ok_or_else(|| EngineError::NotARepeat {
             path: repeat.to_string(),
         })?;
-        Ok(self.evaluator().instances_under(InstId(0), def.id).len())
+        Ok(self.instances_under(InstId(0), def.id).len())
     }
 
     /// Every live node's computed state in document order: what a full recompute must

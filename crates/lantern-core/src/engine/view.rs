@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::eval::Ctx;
+use super::env;
 use super::instance::InstId;
 use super::{Outcome, Session};
 use crate::form::{Control, NodeKind};
@@ -153,45 +153,49 @@ impl Session {
         let Some(select) = &def.select else {
             return Vec::new();
         };
-        let ev = self.evaluator();
         if let Some(field) = &select.from_repeat {
-            let ctx = Ctx {
-                node: id,
-                def: def.id,
-                position: 1,
-                size: 1,
-                choice: None,
-            };
-            return ev
-                .field_ref(field, ctx)
+            return self
+                .compiled
+                .graph
+                .resolve(self.form(), field, def.id)
+                .map(|target| self.nearest_instances(id, def.id, target))
+                .unwrap_or_default()
                 .into_iter()
-                .map(|n| ev.node_string(n))
-                .filter(|v| !v.is_empty())
-                .map(|v| ChoiceView {
-                    name: v.clone(),
-                    label: v,
+                .map(|n| self.instance.get(n))
+                .filter(|n| n.relevant && !n.value.is_empty())
+                .map(|n| ChoiceView {
+                    name: n.value.clone(),
+                    label: n.value.clone(),
                 })
                 .collect();
         }
-        let Some(list) = self.form().choice_list(&select.list_name) else {
+        let Some(list_index) = self
+            .form()
+            .choice_lists
+            .iter()
+            .position(|l| l.name == select.list_name)
+        else {
             return Vec::new();
         };
+        let list = &self.form().choice_lists[list_index];
         let filter = &self.compiled.graph.nodes[def.id.0].choice_filter;
+        let environment = self.env(id, def.id);
         list.choices
             .iter()
-            .filter(|choice| match filter {
+            .enumerate()
+            .filter(|(index, _)| match filter {
                 None => true,
-                Some(expr) => {
-                    let ctx = Ctx {
-                        node: id,
-                        def: def.id,
-                        position: 1,
-                        size: 1,
-                        choice: Some(choice),
-                    };
-                    ev.eval(expr, ctx).map(|v| ev.boolean(&v)).unwrap_or(false)
-                }
+                // As pyxform's `instance('list')/root/item[filter]`: the item is the
+                // context node, its columns are its children.
+                Some(expr) => crate::expr::evaluate(
+                    expr,
+                    &environment,
+                    Some(env::choice_node(list_index, *index, 0)),
+                )
+                .map(|v| v.to_bool())
+                .unwrap_or(false),
             })
+            .map(|(_, choice)| choice)
             .map(|choice| ChoiceView {
                 name: choice.name.clone(),
                 label: choice
