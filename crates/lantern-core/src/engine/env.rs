@@ -211,11 +211,7 @@ impl expr::Env for SessionEnv<'_> {
         match (ca.get(shared), cb.get(shared)) {
             (None, _) => Ordering::Less,
             (_, None) => Ordering::Greater,
-            (Some(p), Some(q)) => {
-                let parent = &self.instance.get(ca[shared - 1]).children;
-                let pos = |n: &InstId| parent.iter().position(|c| c == n);
-                pos(p).cmp(&pos(q))
-            }
+            (Some(p), Some(q)) => self.instance.get(*p).slot.cmp(&self.instance.get(*q).slot),
         }
     }
 

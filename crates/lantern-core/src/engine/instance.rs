@@ -28,6 +28,9 @@ pub(crate) struct InstNode {
     /// Whether the dynamic default has been applied.
     pub initialized: bool,
     pub alive: bool,
+    /// The node's index among its parent's children, kept current so that document
+    /// order is a walk up a few levels, not a scan of a long list of repeat instances.
+    pub slot: u32,
 }
 
 impl InstNode {
@@ -44,6 +47,7 @@ impl InstNode {
             error: None,
             initialized: false,
             alive: true,
+            slot: 0,
         }
     }
 }
@@ -67,6 +71,15 @@ impl Instance {
         let id = InstId(self.nodes.len() as u32);
         self.nodes.push(node);
         id
+    }
+
+    /// Renumbers the children of `parent` after an insertion, removal or move.
+    pub fn renumber(&mut self, parent: InstId) {
+        let children = std::mem::take(&mut self.get_mut(parent).children);
+        for (i, child) in children.iter().enumerate() {
+            self.get_mut(*child).slot = i as u32;
+        }
+        self.get_mut(parent).children = children;
     }
 
     /// The ancestor-or-self of `id` that is an instance of `def`.

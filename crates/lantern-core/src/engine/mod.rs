@@ -333,8 +333,15 @@ impl Session {
         if let Some(parent) = parent {
             let children = &mut self.instance.get_mut(parent).children;
             match index {
-                Some(i) if i < children.len() => children.insert(i, id),
-                _ => children.push(id),
+                Some(i) if i < children.len() => {
+                    children.insert(i, id);
+                    self.instance.renumber(parent);
+                }
+                _ => {
+                    children.push(id);
+                    let slot = children.len() as u32 - 1;
+                    self.instance.get_mut(id).slot = slot;
+                }
             }
         }
         self.dirty.insert((compiled.graph.rank[def.0], id.0));
@@ -569,6 +576,7 @@ impl Session {
         }
         if let Some(parent) = self.instance.get(id).parent {
             self.instance.get_mut(parent).children.retain(|c| *c != id);
+            self.instance.renumber(parent);
         }
     }
 
@@ -858,6 +866,7 @@ impl Session {
                 .map_or(children.len(), |p| p + 1),
         };
         children.insert(at, id);
+        self.instance.renumber(parent);
         self.push_structure(def);
         self.process();
         Ok(())
