@@ -229,6 +229,7 @@ use std::collections::HashMap;
 
 use chrono::{FixedOffset, TimeZone};
 
+use super::vectors;
 use super::xml_env::XmlEnv;
 
 const FORM: &str = r#"<data xmlns="http://www.w3.org/2002/xforms" xmlns:jr="http://openrosa.org/javarosa" id="audit">
@@ -544,4 +545,47 @@ fn exponential_predicates_stop_with_an_error_instead_of_freezing() {
     let env = env();
     let err = evaluate(&expr, &env, None).unwrap_err();
     assert_eq!(err.code(), "expr.too_complex");
+}
+
+#[test]
+fn vectors_runner_reports_pass_fail_and_reasoned_not_applicable() {
+    let file = serde_json::json!({
+        "meta": {"semantics": {"namespace_prefixes": {}}},
+        "documents": {"d": "<data><a>4</a><a>6</a></data>"},
+        "vectors": [
+            {"id": "p", "source": "javarosa", "category": "c1", "expr": "sum(/data/a)",
+             "result_type": "number", "expected": 10, "context_doc": "d", "context_path": "/",
+             "uses_id_function": false},
+            {"id": "f", "source": "javarosa", "category": "c1", "expr": "1 + 1",
+             "result_type": "string", "expected": "3", "context_doc": null, "context_path": null,
+             "uses_id_function": false},
+            {"id": "n", "source": "openrosa-xpath-evaluator", "category": "c2", "expr": "id('x')",
+             "result_type": "nodeset", "expected": [], "context_doc": "d", "context_path": "/",
+             "uses_id_function": true},
+            {"id": "e", "source": "javarosa", "category": "c2", "expr": "count(",
+             "result_type": "error", "expected": "error", "context_doc": null, "context_path": null,
+             "uses_id_function": false},
+            {"id": "s", "source": "openrosa-xpath-evaluator", "category": "c2", "expr": "/data/a[2]",
+             "result_type": "nodeset", "expected": ["/*[1]/*[2]"], "context_doc": "d",
+             "context_path": "/*[1]", "uses_id_function": false}
+        ]
+    });
+    let zone = FixedOffset::west_opt(7 * 3600).unwrap();
+    let now = zone.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap();
+    let report = vectors::run(&file.to_string(), now).unwrap();
+    let lines: Vec<String> = report
+        .outcomes
+        .iter()
+        .map(|o| o.to_json().to_string())
+        .collect();
+    expect![[r#"
+        {"got":10.0,"id":"p","status":"pass"}
+        {"got":"2","id":"f","status":"fail"}
+        {"got":null,"id":"n","reason":"uses id(), which needs DTD-declared IDs; ODK instances have none and forms never call it","status":"not_applicable"}
+        {"got":{"error":"expr.unexpected_end","message":"the expression ends too early: expected a value here: a number, 'text', ${name}, a path or a function call"},"id":"e","status":"pass"}
+        {"got":["/*[1]/*[2]"],"id":"s","status":"pass"}
+        3 passed, 1 failed, 1 not_applicable"#]]
+    .assert_eq(&format!("{}\n{}", lines.join("\n"), report.summary_line()));
+    let c2 = &report.by_category()["c2"];
+    assert_eq!((c2.passed, c2.failed, c2.not_applicable), (2, 0, 1));
 }
