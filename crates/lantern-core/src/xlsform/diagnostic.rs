@@ -135,6 +135,10 @@ pub enum ImportError {
         "a table-list group shows one list; `{list}` differs from `{header}` used by its first select"
     )]
     TableListMismatch { list: String, header: String },
+    #[error(
+        "the first select of a table-list group cannot have a choice_filter (its choices head the table); remove the filter"
+    )]
+    TableListChoiceFilter,
     #[error("this choice has no label; add one so the enumerator sees what to pick")]
     ChoiceWithoutLabel,
     #[error(
@@ -235,6 +239,7 @@ impl ImportError {
             E::InstanceClash { .. } => "xlsform.instance_clash",
             E::BadTrigger(_) => "xlsform.bad_trigger",
             E::TableListMismatch { .. } => "xlsform.table_list_mismatch",
+            E::TableListChoiceFilter => "xlsform.table_list_choice_filter",
             E::ExpressionSyntax { .. } => "xlsform.expression_syntax",
             E::UnknownFunction(_) => "xlsform.unknown_function",
             E::DependencyCycle(_) => "xlsform.dependency_cycle",

@@ -1133,6 +1133,9 @@ impl Builder<'_> {
                 TableList::Off => {}
                 TableList::Pending { row: group_row } => {
                     let group_row = *group_row;
+                    if row.choice_filter.is_some() {
+                        self.error(ImportError::TableListChoiceFilter, row.row, "choice_filter");
+                    }
                     let mut header = empty_node(
                         format!("reserved_name_for_field_list_labels_{}", row.row),
                         NodeKind::Question,
@@ -1370,6 +1373,55 @@ impl Builder<'_> {
                 row.row,
                 "parameters",
             );
+        }
+        // The value rules pyxform applies to the other types' parameters.
+        let rules: &[ParameterRule] = &[
+            ("text", "rows", is_integer, "a whole number"),
+            ("image", "max-pixels", is_integer, "a whole number"),
+            ("geopoint", "capture-accuracy", is_number, "a number"),
+            ("geopoint", "warning-accuracy", is_number, "a number"),
+            (
+                "geopoint",
+                "allow-mock-accuracy",
+                is_boolean,
+                "true or false",
+            ),
+            (
+                "geotrace",
+                "allow-mock-accuracy",
+                is_boolean,
+                "true or false",
+            ),
+            (
+                "geoshape",
+                "allow-mock-accuracy",
+                is_boolean,
+                "true or false",
+            ),
+            (
+                "audio",
+                "quality",
+                is_audio_quality,
+                "voice-only, low, normal or external",
+            ),
+        ];
+        for (type_name, key, valid, expected) in rules {
+            if node.type_name != *type_name {
+                continue;
+            }
+            if let Some(value) = get(key)
+                && !valid(value)
+            {
+                self.error(
+                    ImportError::BadParameterValue {
+                        name: key.to_string(),
+                        value: value.to_string(),
+                        expected,
+                    },
+                    row.row,
+                    "parameters",
+                );
+            }
         }
     }
 
@@ -1688,6 +1740,25 @@ pub fn parse_parameters(raw: &str) -> Option<Vec<(String, String)>> {
         }
     }
     Some(pairs)
+}
+
+/// (type, parameter, the check its value must pass, what it must be).
+type ParameterRule = (&'static str, &'static str, fn(&str) -> bool, &'static str);
+
+fn is_integer(value: &str) -> bool {
+    value.parse::<i64>().is_ok()
+}
+
+fn is_number(value: &str) -> bool {
+    value.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+fn is_boolean(value: &str) -> bool {
+    value == "true" || value == "false"
+}
+
+fn is_audio_quality(value: &str) -> bool {
+    matches!(value, "voice-only" | "low" | "normal" | "external")
 }
 
 /// The parameter keys pyxform accepts for a type; `None` when it does not check.

@@ -532,6 +532,28 @@ fn files_triggers_and_table_lists() {
 }
 
 #[test]
+fn table_list_header_select_has_no_filter_and_parameter_values() {
+    check(
+        "
+        | survey |
+        | | type | name | label | appearance | choice_filter | parameters |
+        | | begin group | g | G | table-list | | |
+        | | select_one l | q | Q | | name != 'a' | |
+        | | end group | | | | | |
+        | | image | i | I | | | max-pixels=big |
+        | | audio | a | A | | | quality=superb |
+        | choices |
+        | | list_name | name | label |
+        | | l | a | A |
+        ",
+        expect![[r#"
+            survey:3:choice_filter: error[xlsform.table_list_choice_filter]: the first select of a table-list group cannot have a choice_filter (its choices head the table); remove the filter
+            survey:5:parameters: error[xlsform.bad_parameter_value]: parameter `max-pixels` must be a whole number, not `big`
+            survey:6:parameters: error[xlsform.bad_parameter_value]: parameter `quality` must be voice-only, low, normal or external, not `superb`"#]],
+    );
+}
+
+#[test]
 fn indicators_need_their_columns() {
     check(
         "
