@@ -124,6 +124,11 @@ impl Scenario {
         self
     }
 
+    fn insert_repeat(mut self, repeat: &str, index: usize) -> Scenario {
+        self.session.insert_repeat(repeat, index).expect("insert");
+        self
+    }
+
     fn move_repeat(mut self, path: &str, to: usize) -> Scenario {
         self.session.move_repeat(path, to).expect("move");
         self
@@ -280,6 +285,14 @@ fn repeats_add_remove_move() {
         .assert_value("member[1]/pos", "1")
         .assert_value("member[2]/prev_age", "5")
         .assert_value("first_age", "5")
+        .insert_repeat("member", 1)
+        .assert_repeat_len("member", 4)
+        .assert_value("member[1]/age", "")
+        .assert_value("member[2]/age", "5")
+        .assert_value("member[2]/pos", "2")
+        .assert_value("member[3]/prev_age", "5")
+        .assert_consistent()
+        .remove_repeat("member[1]")
         .remove_repeat("member[1]")
         .assert_value("total", "42")
         .assert_value("members", "2")
@@ -503,6 +516,7 @@ enum Step {
     Answer(&'static str, i32),
     Clear(&'static str),
     Add,
+    Insert(usize),
     Remove(usize),
     Move(usize, usize),
 }
@@ -513,6 +527,7 @@ fn step() -> impl Strategy<Value = Step> {
         4 => (field.clone(), -5i32..60).prop_map(|(f, v)| Step::Answer(f, v)),
         1 => field.prop_map(Step::Clear),
         1 => Just(Step::Add),
+        1 => (1usize..4).prop_map(Step::Insert),
         1 => (1usize..4).prop_map(Step::Remove),
         1 => (1usize..4, 1usize..4).prop_map(|(a, b)| Step::Move(a, b)),
     ]
@@ -531,6 +546,7 @@ proptest! {
                 Step::Answer(f, v) => s.answer(f, &v.to_string()).map(|_| ()),
                 Step::Clear(f) => s.answer(f, "").map(|_| ()),
                 Step::Add => s.add_repeat("r").map(|_| ()),
+                Step::Insert(i) => s.insert_repeat("r", i).map(|_| ()),
                 Step::Remove(i) => s.remove_repeat(&format!("r[{i}]")),
                 Step::Move(i, to) => s.move_repeat(&format!("r[{i}]"), to),
             };
@@ -539,4 +555,25 @@ proptest! {
             prop_assert_eq!(s.snapshot(), full.snapshot());
         }
     }
+}
+
+#[test]
+fn a_triggered_calculation_runs_only_when_its_trigger_changes() {
+    let md = r#"
+| survey |
+| | type | name | label | calculation | trigger |
+| | integer | a | A | | |
+| | integer | b | B | | |
+| | calculate | stamp | | ${a} + ${b} | ${a} |
+"#;
+    Scenario::from_markdown(md)
+        .answer("b", 10)
+        .assert_value("stamp", "")
+        .answer("a", 1)
+        .assert_value("stamp", "11")
+        // b is read but is not the trigger: no recompute.
+        .answer("b", 20)
+        .assert_value("stamp", "11")
+        .answer("a", 2)
+        .assert_value("stamp", "22");
 }
