@@ -38,6 +38,22 @@ pub enum FormCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Fill a form headlessly from a JSON object of answers (`{"name or /path": value}`,
+    /// repeats as arrays of objects); print the instance and every outcome as JSON and
+    /// exit non-zero if the form cannot be finalized.
+    Fill {
+        /// The workbook.
+        file: PathBuf,
+        /// The answers file.
+        #[arg(long)]
+        answers: PathBuf,
+        /// The session's time (RFC 3339), for now(), today() and start; default: the clock.
+        #[arg(long)]
+        now: Option<String>,
+        /// Seed for random(), uuid() and the instanceID.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 pub fn run(command: FormCommand) -> anyhow::Result<ExitCode> {
@@ -45,6 +61,12 @@ pub fn run(command: FormCommand) -> anyhow::Result<ExitCode> {
         FormCommand::List { dir, json } => list(dir, json),
         FormCommand::Validate { files, json } => validate(&files, json),
         FormCommand::Inspect { file, json } => inspect(&file, json),
+        FormCommand::Fill {
+            file,
+            answers,
+            now,
+            seed,
+        } => crate::fill_cmd::run(&file, &answers, now.as_deref(), seed),
     }
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod fill_cmd;
 mod form_cmd;
 mod vault_cmd;
 mod xpath_cmd;

@@ -6,6 +6,7 @@
 //! keeps every response encrypted on the device. See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod catalog;
+pub mod engine;
 pub mod expr;
 pub mod form;
 pub mod vault;

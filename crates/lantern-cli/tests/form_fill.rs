@@ -1,0 +1,122 @@
+//! The `lantern form fill FILE --answers ANSWERS.json [--now RFC3339] [--seed N]`
+//! contract: prints `{instance, outcomes, blocking, finalizable}` as JSON; exit 0 only
+//! when the form can be finalized, else non-zero with the reason on stderr.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const FORM: &str = "
+| survey |
+| | type | name | label | relevant | required | constraint | constraint_message | calculation | repeat_count |
+| | integer | n | How many? | | yes | . >= 0 | Not negative | | |
+| | begin repeat | people | People | | | | | | ${n} |
+| | integer | age | Age | | yes | | | | |
+| | text | school | School | ${age} < 18 | | | | | |
+| | end repeat | | | | | | | | |
+| | calculate | total | | | | | | sum(${age}) | |
+| | begin repeat | visits | Visits | | | | | | |
+| | text | place | Place | | | | | | |
+| | end repeat | | | | | | | | |
+| | date | day | Day | | | | | | |
+| settings |
+| | form_id |
+| | demo |
+";
+
+fn fill(answers: Value) -> (Output, Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let form = dir.path().join("demo.md");
+    std::fs::write(&form, FORM).expect("write form");
+    let answers_file: PathBuf = dir.path().join("answers.json");
+    std::fs::write(&answers_file, answers.to_string()).expect("write answers");
+    let output = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(["form", "fill"])
+        .arg(&form)
+        .arg("--answers")
+        .arg(&answers_file)
+        .args(["--now", "2026-11-23T08:00:00+03:00", "--seed", "5"])
+        .output()
+        .expect("runs");
+    let json = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    (output, json)
+}
+
+#[test]
+fn a_complete_fill_finalizes() {
+    let (output, json) = fill(json!({
+        "people": [{"age": 30}, {"age": 12, "school": "Hope"}],
+        "n": 2,
+        "visits": [{"place": "well"}, {"place": "clinic"}, {"place": "market"}],
+        "day": "2026-11-20",
+    }));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(json["finalizable"], true);
+    assert_eq!(json["blocking"], json!([]));
+    let mut instance = json["instance"].clone();
+    let id = instance["meta"]["instanceID"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert!(id.starts_with("uuid:"), "{id}");
+    instance.as_object_mut().expect("object").remove("meta");
+    assert_eq!(
+        instance,
+        json!({
+            "n": 2,
+            // The adult's school is not relevant, so it is left out.
+            "people": [{"age": 30}, {"age": 12, "school": "Hope"}],
+            "total": "42",
+            "visits": [{"place": "well"}, {"place": "clinic"}, {"place": "market"}],
+            "day": "2026-11-20",
+        })
+    );
+    // The count is answered first (document order), whatever the JSON order.
+    assert_eq!(
+        json["outcomes"][0],
+        json!({"path": "/demo/n", "outcome": "ok"})
+    );
+    assert_eq!(json["outcomes"].as_array().expect("array").len(), 8);
+}
+
+#[test]
+fn an_unfinished_fill_exits_non_zero_and_says_why() {
+    let (output, json) = fill(json!({
+        "n": 1,
+        "people": [{}],
+        "visits": [{"place": "well"}],
+        "nickname": "x",
+    }));
+    assert!(!output.status.success());
+    assert_eq!(json["finalizable"], false);
+    assert_eq!(
+        json["blocking"],
+        json!([{"path": "/demo/people[1]/age", "outcome": "required_but_empty"}])
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/demo/people[1]/age: blocks finalizing"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("nickname: answer not applied: error[engine.unknown_field]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the form cannot be finalized"), "{stderr}");
+}
+
+#[test]
+fn a_constraint_violation_blocks_with_its_message() {
+    let (output, json) = fill(json!({"n": -1}));
+    assert!(!output.status.success());
+    assert_eq!(
+        json["outcomes"][0],
+        json!({"path": "/demo/n", "outcome": "constraint_violated", "message": "Not negative"})
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Not negative"));
+}
