@@ -178,6 +178,20 @@ impl Session {
                 message: "a repeat takes an array with one object per instance".into(),
             }));
         };
+        // The repeat may sit inside plain groups of `container`: its instances belong
+        // to the instance of the repeat's own parent group, not to `container`.
+        let parent_def = self.form().node(repeat).parent;
+        let parent = match parent_def {
+            Some(def) if def == self.instance.get(container).def => container,
+            Some(def) => match self.instances_under(container, def).first() {
+                Some(parent) => *parent,
+                None => {
+                    return Some(AnswerResult::rejected(&EngineError::UnknownField { path }));
+                }
+            },
+            None => return Some(AnswerResult::rejected(&EngineError::UnknownField { path })),
+        };
+        let container = parent;
         let fixed = self.form().node(repeat).repeat_count.is_some();
         let mut instances = self.repeat_instances(container, repeat);
         if fixed && instances.len() != items.len() {

@@ -13,6 +13,7 @@
 mod env;
 mod fill;
 mod graph;
+mod indicators;
 mod instance;
 mod scope;
 pub mod view;
@@ -26,6 +27,7 @@ use serde::Serialize;
 
 pub use crate::expr::EvalError;
 pub use fill::{AnswerRecord, AnswerResult};
+pub use indicators::{Contribution, IndicatorInput};
 pub use instance::InstId;
 
 use env::SessionEnv;
@@ -624,7 +626,7 @@ impl Session {
             pick(found, index, path)?
         };
         for (name, index) in segments {
-            let matching: Vec<InstId> = self
+            let mut matching: Vec<InstId> = self
                 .instance
                 .get(at)
                 .children
@@ -632,6 +634,16 @@ impl Session {
                 .copied()
                 .filter(|c| form.node(self.instance.get(*c).def).name == name)
                 .collect();
+            if matching.is_empty() {
+                // `visits[2]/age` may name a field inside a plain group of the instance.
+                let at_def = self.instance.get(at).def;
+                let mut nested = form
+                    .nodes_named(name)
+                    .filter(|n| in_plain_groups_of(form, n.id, at_def));
+                if let (Some(def), None) = (nested.next(), nested.next()) {
+                    matching = self.instances_under(at, def.id);
+                }
+            }
             at = pick(matching, index, path)?;
         }
         Ok(at)
@@ -1142,4 +1154,19 @@ fn pick(found: Vec<InstId>, index: Option<usize>, path: &str) -> Result<InstId, 
             }),
         },
     }
+}
+
+/// Whether `node` lies below `ancestor` with only plain groups (no repeat) between them.
+fn in_plain_groups_of(form: &FormDef, node: NodeId, ancestor: NodeId) -> bool {
+    let mut at = form.node(node).parent;
+    while let Some(parent) = at {
+        if parent == ancestor {
+            return true;
+        }
+        if form.node(parent).kind != NodeKind::Group {
+            return false;
+        }
+        at = form.node(parent).parent;
+    }
+    false
 }
