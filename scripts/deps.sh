@@ -26,6 +26,14 @@ fi
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
 command -v node >/dev/null || { echo "node is missing: apt-get install nodejs npm" >&2; exit 1; }
 
+# A JDK runs ODK Validate (JavaRosa) on the built-in forms and their scenario fills.
+if ! command -v javac >/dev/null; then
+  say "installing a JDK (for ODK Validate)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends default-jdk-headless >/dev/null
+fi
+
 if ! command -v tauri-driver >/dev/null; then
   say "installing tauri-driver 2.x (crates.io)"
   cargo install tauri-driver --version '^2' --locked --quiet
