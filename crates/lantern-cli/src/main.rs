@@ -33,6 +33,26 @@ enum Command {
         /// A vectors file, e.g. ../shared/conformance/dev/xpath/vectors.json.
         file: std::path::PathBuf,
     },
+    /// Fill a form from JSON answers and store the result, encrypted, in a vault.
+    Fill {
+        /// The vault directory (made with `lantern vault init`).
+        #[arg(long)]
+        vault: std::path::PathBuf,
+        /// The XLSForm to fill.
+        form: std::path::PathBuf,
+        /// A JSON object of answers (`{"name or /path": value}`; repeats as arrays).
+        #[arg(long)]
+        answers: std::path::PathBuf,
+        /// Finalize the submission if nothing blocks it (else it stays a draft).
+        #[arg(long)]
+        finalize: bool,
+        /// The session's time, RFC 3339 (default: now).
+        #[arg(long)]
+        now: Option<String>,
+        /// Seed for random(), uuid() and the instance id (default: random).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
     Vault {
         #[command(subcommand)]
@@ -46,6 +66,14 @@ fn main() -> ExitCode {
         Command::Form { command } => form_cmd::run(command),
         Command::XpathVectors { file } => xpath_cmd::run(file),
         Command::Vault { command } => vault_cmd::run(command),
+        Command::Fill {
+            vault,
+            form,
+            answers,
+            finalize,
+            now,
+            seed,
+        } => fill_cmd::run_into_vault(&vault, &form, &answers, finalize, now.as_deref(), seed),
     };
     match result {
         Ok(code) => code,

@@ -94,7 +94,7 @@ pub fn run(command: VaultCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn core_error(e: lantern_core::vault::VaultError) -> anyhow::Error {
+pub(crate) fn core_error(e: lantern_core::vault::VaultError) -> anyhow::Error {
     anyhow::anyhow!("{} [{}]", e, e.code())
 }
 
@@ -122,7 +122,7 @@ fn new_passphrase(var: &str, prompt: &str) -> anyhow::Result<Zeroizing<String>> 
     Ok(first)
 }
 
-fn unlocked(dir: &Path) -> anyhow::Result<Vault> {
+pub(crate) fn unlocked(dir: &Path) -> anyhow::Result<Vault> {
     let mut vault = Vault::open(dir, VaultConfig::default(), Utc::now()).map_err(core_error)?;
     let pass = passphrase("LANTERN_PASSPHRASE", "Vault passphrase: ")?;
     vault
