@@ -76,7 +76,9 @@ pub fn fill(
             Config::at_unix_millis(millis, seed)?
         }
     };
-    let compiled = CompiledForm::new(form.clone())
+    let mut form = form.clone();
+    crate::media::attach(&mut form, file)?;
+    let compiled = CompiledForm::new(form)
         .map_err(|e| anyhow::anyhow!("{}: error[{}]: {e}", file.display(), e.code()))?;
     let mut session = Session::new(compiled, config)?;
     let outcomes = session.fill(&answers);

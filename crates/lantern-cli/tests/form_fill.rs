@@ -120,3 +120,68 @@ fn a_constraint_violation_blocks_with_its_message() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("Not negative"));
 }
+
+const SITE_FORM: &str = "
+| survey |
+| | type | name | label | calculation |
+| | select_one_from_file sites.csv | site | Site | |
+| | calculate | district | | pulldata('sites', 'district', 'name', ${site}) |
+| settings |
+| | form_id |
+| | sites_demo |
+";
+
+/// Fills `SITE_FORM` with `site`, `sites.csv` placed at `media` (relative to the
+/// form's folder) when given.
+fn fill_site(site: &str, media: Option<&str>) -> (Output, Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let form = dir.path().join("sites_demo.md");
+    std::fs::write(&form, SITE_FORM).expect("write form");
+    if let Some(media) = media {
+        let path = dir.path().join(media);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            "name,label,district\nSS01,Camp A,Juba\nSS02,Camp B,Wau\n",
+        )
+        .unwrap();
+    }
+    let answers_file = dir.path().join("answers.json");
+    std::fs::write(&answers_file, json!({ "site": site }).to_string()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(["form", "fill"])
+        .arg(&form)
+        .arg("--answers")
+        .arg(&answers_file)
+        .args(["--now", "2026-11-23T08:00:00+03:00"])
+        .output()
+        .expect("runs");
+    let json = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    (output, json)
+}
+
+#[test]
+fn a_csv_next_to_the_form_or_in_its_media_folder_is_read() {
+    for media in ["sites.csv", "sites_demo-media/sites.csv"] {
+        let (output, json) = fill_site("SS02", Some(media));
+        assert!(
+            output.status.success(),
+            "{media}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(json["instance"]["district"], "Wau", "{media}");
+        let (output, _) = fill_site("SS99", Some(media));
+        assert!(!output.status.success(), "{media}: unknown site accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("SS99 is not a choice"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_missing_csv_is_a_warning_and_answers_are_taken_as_given() {
+    let (output, json) = fill_site("SS99", None);
+    assert!(output.status.success());
+    assert_eq!(json["instance"]["site"], "SS99");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning: sites.csv not found"), "{stderr}");
+}

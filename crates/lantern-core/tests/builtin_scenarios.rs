@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use lantern_core::engine::{CompiledForm, Config, Contribution, IndicatorInput, Outcome, Session};
-use lantern_core::xlsform::{WorkbookFormat, import_bytes};
+use lantern_core::xlsform::{WorkbookFormat, attach_csv, import_bytes};
 use serde_json::Value;
 
 fn forms_dir() -> PathBuf {
@@ -136,9 +136,12 @@ fn every_scenario_of_every_built_in_form_holds() {
         let form_name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let bytes = std::fs::read(forms_dir().join(format!("{form_name}.xlsx"))).unwrap();
         let import = import_bytes(&bytes, WorkbookFormat::Xlsx, &form_name);
-        let form = import
+        let mut form = import
             .form
             .unwrap_or_else(|| panic!("{form_name} imports: {:?}", import.diagnostics));
+        // The site list, as the app and the CLI attach it: site answers are checked.
+        let sites = std::fs::read(forms_dir().join("sites.csv")).unwrap();
+        attach_csv(&mut form, "sites.csv", &sites).expect("sites.csv attaches");
         let compiled = CompiledForm::new(form).expect("built-in form compiles");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()

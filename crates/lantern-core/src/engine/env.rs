@@ -1,7 +1,10 @@
 //! The session's instance tree as an `expr::Env`, so expressions run on the shared
 //! evaluator. Node ids: 0 is the document node, `n + 1` is instance node `n`, and
 //! choice items (the context of a `choice_filter`) and their columns live above
-//! `CHOICE_BIT`. A non-relevant node's string value is empty: expressions never see a
+//! `CHOICE_BIT`, and the document and `root` nodes of each list as a secondary
+//! instance (`instance('list')/root/item`) above `INSTANCE_BIT`. A list is one of the
+//! `choices` sheet or a CSV file attached to the form (`instance('sites')` reads
+//! `sites.csv`). A non-relevant node's string value is empty: expressions never see a
 //! value that will not be submitted.
 //!
 //! `${name}` is rewritten once, when the form is compiled, into a path from `current()`
@@ -23,6 +26,7 @@ use crate::expr::{self, Axis, Expr, LocationPath, NodeKind, NodeName, NodeTest, 
 use crate::form::{Choice, FormDef, NodeId};
 
 const CHOICE_BIT: usize = 1 << 60;
+const INSTANCE_BIT: usize = 1 << 59;
 
 /// The document node.
 pub(crate) const DOCUMENT: expr::NodeId = expr::NodeId(0);
@@ -32,7 +36,7 @@ pub(crate) fn node(id: InstId) -> expr::NodeId {
 }
 
 pub(crate) fn inst(id: expr::NodeId) -> Option<InstId> {
-    if id.0 == 0 || id.0 & CHOICE_BIT != 0 {
+    if id.0 == 0 || id.0 & (CHOICE_BIT | INSTANCE_BIT) != 0 {
         None
     } else {
         Some(InstId((id.0 - 1) as u32))
@@ -43,6 +47,22 @@ pub(crate) fn inst(id: expr::NodeId) -> Option<InstId> {
 /// `c`-th column (name, label, then the extra columns).
 pub(crate) fn choice_node(list: usize, choice: usize, column: usize) -> expr::NodeId {
     expr::NodeId(CHOICE_BIT | (list << 36) | (choice << 12) | column)
+}
+
+/// The document node of list `list` as a secondary instance.
+fn instance_document(list: usize) -> expr::NodeId {
+    expr::NodeId(INSTANCE_BIT | (list << 1))
+}
+
+/// The `root` element of list `list` as a secondary instance.
+fn instance_root(list: usize) -> expr::NodeId {
+    expr::NodeId(INSTANCE_BIT | (list << 1) | 1)
+}
+
+/// `(list, is_root)` for a secondary instance's document or `root` node.
+fn split_instance(id: expr::NodeId) -> Option<(usize, bool)> {
+    (id.0 & INSTANCE_BIT != 0 && id.0 & CHOICE_BIT == 0)
+        .then_some(((id.0 & !INSTANCE_BIT) >> 1, id.0 & 1 == 1))
 }
 
 fn split_choice(id: expr::NodeId) -> Option<(usize, usize, usize)> {
@@ -67,6 +87,35 @@ pub(crate) struct SessionEnv<'a> {
 impl SessionEnv<'_> {
     fn choice(&self, list: usize, choice: usize) -> Option<&Choice> {
         self.form.choice_lists.get(list)?.choices.get(choice)
+    }
+
+    /// The list `instance(id)` names: a list of the `choices` sheet, or an attached
+    /// file by its stem (`sites` for `sites.csv`).
+    fn instance_list(&self, id: &str) -> Option<usize> {
+        let lists = &self.form.choice_lists;
+        lists.iter().position(|l| l.name == id).or_else(|| {
+            let file = &self
+                .form
+                .secondary_instances
+                .iter()
+                .find(|i| i.id == id)?
+                .file;
+            lists.iter().position(|l| &l.name == file)
+        })
+    }
+
+    /// The value of a list item's column by its header (`name`, `label` in the
+    /// current language, or an extra column).
+    fn item_column(&self, choice: &Choice, column: &str) -> Option<String> {
+        match column {
+            "name" => Some(choice.name.clone()),
+            "label" => choice.label.get_or_first(self.language).map(str::to_string),
+            _ => choice
+                .extra
+                .iter()
+                .find(|(k, _)| k == column)
+                .map(|(_, v)| v.clone()),
+        }
     }
 
     fn column(&self, list: usize, choice: usize, column: usize) -> Option<(&str, String)> {
@@ -102,7 +151,7 @@ impl expr::Env for SessionEnv<'_> {
     }
 
     fn kind(&self, id: expr::NodeId) -> NodeKind {
-        if id == DOCUMENT {
+        if id == DOCUMENT || matches!(split_instance(id), Some((_, false))) {
             NodeKind::Root
         } else {
             NodeKind::Element
@@ -119,6 +168,8 @@ impl expr::Env for SessionEnv<'_> {
                 2 => "label",
                 n => self.choice(list, choice)?.extra.get(n - 3)?.0.as_str(),
             }
+        } else if let Some((_, true)) = split_instance(id) {
+            "root"
         } else {
             return None;
         };
@@ -133,8 +184,11 @@ impl expr::Env for SessionEnv<'_> {
         if let Some(i) = inst(id) {
             return Some(self.instance.get(i).parent.map_or(DOCUMENT, node));
         }
+        if let Some((list, is_root)) = split_instance(id) {
+            return is_root.then(|| instance_document(list));
+        }
         match split_choice(id)? {
-            (_, _, 0) => None,
+            (list, _, 0) => Some(instance_root(list)),
             (list, choice, _) => Some(choice_node(list, choice, 0)),
         }
     }
@@ -151,6 +205,17 @@ impl expr::Env for SessionEnv<'_> {
                 .iter()
                 .map(|c| node(*c))
                 .collect();
+        }
+        if let Some((list, is_root)) = split_instance(id) {
+            if !is_root {
+                return vec![instance_root(list)];
+            }
+            let items = self
+                .form
+                .choice_lists
+                .get(list)
+                .map_or(0, |l| l.choices.len());
+            return (0..items).map(|c| choice_node(list, c, 0)).collect();
         }
         match split_choice(id) {
             Some((list, choice, 0)) => {
@@ -184,6 +249,13 @@ impl expr::Env for SessionEnv<'_> {
         }
         if id == DOCUMENT {
             return self.string_value(node(InstId(0)));
+        }
+        if split_instance(id).is_some() {
+            return self
+                .children(id)
+                .into_iter()
+                .map(|c| self.string_value(c))
+                .collect();
         }
         match split_choice(id) {
             Some((_, _, 0)) => self
@@ -227,6 +299,26 @@ impl expr::Env for SessionEnv<'_> {
         )
         .first()
         .map(|i| node(*i))
+    }
+
+    fn instance(&self, id: &str) -> Option<expr::NodeId> {
+        self.instance_list(id).map(instance_document)
+    }
+
+    /// `pulldata('sites', 'district', 'name', ${site})`: the first item of the list
+    /// whose `key_column` is `key`.
+    fn pulldata(
+        &self,
+        instance: &str,
+        column: &str,
+        key_column: &str,
+        key: &str,
+    ) -> Option<String> {
+        let list = self.form.choice_lists.get(self.instance_list(instance)?)?;
+        list.choices
+            .iter()
+            .find(|c| self.item_column(c, key_column).as_deref() == Some(key))
+            .and_then(|c| self.item_column(c, column))
     }
 
     fn choice_name(

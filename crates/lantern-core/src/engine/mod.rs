@@ -739,8 +739,9 @@ impl Session {
             return Ok(String::new());
         }
         let node = self.form().node(def);
+        // A `select_one_from_file` list is known once its file is attached
+        // (`xlsform::attach_csv`); until then answers are taken as given.
         if let Some(select) = &node.select
-            && select.from_file.is_none()
             && select.from_repeat.is_none()
             && let Some(list) = self.form().choice_list(&select.list_name)
         {

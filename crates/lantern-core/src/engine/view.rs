@@ -186,11 +186,13 @@ impl Session {
             .filter(|(index, _)| match filter {
                 None => true,
                 // As pyxform's `instance('list')/root/item[filter]`: the item is the
-                // context node, its columns are its children.
-                Some(expr) => crate::expr::evaluate(
+                // context node, its columns are its children, and `current()` is the
+                // question.
+                Some(expr) => crate::expr::evaluate_with_current(
                     expr,
                     &environment,
                     Some(env::choice_node(list_index, *index, 0)),
+                    Some(env::node(id)),
                 )
                 .map(|v| v.to_bool())
                 .unwrap_or(false),

@@ -74,11 +74,23 @@ pub struct Context {
 
 /// Evaluates `expr` with `context` as the context node (and `current()`).
 pub fn evaluate(expr: &Expr, env: &dyn Env, context: Option<NodeId>) -> EvalResult<Value> {
+    evaluate_with_current(expr, env, context, context)
+}
+
+/// Evaluates `expr` at `context` with `current()` returning `current`: a
+/// `choice_filter` runs with each choice item as its context, while `current()` is
+/// the question, as in the `instance('list')/root/item[filter]` pyxform writes.
+pub fn evaluate_with_current(
+    expr: &Expr,
+    env: &dyn Env,
+    context: Option<NodeId>,
+    current: Option<NodeId>,
+) -> EvalResult<Value> {
     let ctx = Context {
         node: context,
         position: 1,
         size: 1,
-        current: context,
+        current,
         in_predicate: false,
     };
     Evaluator {

@@ -17,7 +17,7 @@ pub mod xml_env;
 
 pub use ast::{Axis, BinaryOp, Expr, LocationPath, NodeTest, Step};
 pub use env::{Env, NodeId, NodeKind, NodeName};
-pub use eval::{EvalError, evaluate};
+pub use eval::{EvalError, evaluate, evaluate_with_current};
 pub use parser::{ParseError, ParseErrorKind, parse};
 pub use value::{Value, number_to_string};
 

@@ -1888,7 +1888,7 @@ fn read_choices(
     lists
 }
 
-fn read_choice(
+pub(super) fn read_choice(
     table: &Table<'_>,
     row: &Row<'_>,
     default_language: &str,

@@ -4,6 +4,7 @@
 //!
 //! This module does no IO: callers hand it the bytes of a workbook they have read.
 
+pub mod attachments;
 pub mod diagnostic;
 mod expressions;
 pub mod import;
@@ -13,7 +14,9 @@ mod lantern_sheets;
 pub mod summary;
 mod table;
 pub mod workbook;
+mod xls_guard;
 
+pub use attachments::{AttachmentError, attach_csv};
 pub use diagnostic::{Diagnostic, ImportError, Severity};
 pub use import::{Import, import_bytes, import_workbook};
 pub use summary::{FormSummary, summarize};

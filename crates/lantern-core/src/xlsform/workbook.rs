@@ -119,6 +119,10 @@ fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
 }
 
 fn read_spreadsheet_unguarded(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
+    // A hostile .xls can make calamine allocate without bound, which aborts rather
+    // than panics; refuse such files first.
+    super::xls_guard::check(bytes)
+        .map_err(|refusal| WorkbookError::Unreadable(refusal.to_string()))?;
     let cursor = Cursor::new(bytes.to_vec());
     let book =
         open_workbook_auto_from_rs(cursor).map_err(|e| WorkbookError::Unreadable(e.to_string()))?;
