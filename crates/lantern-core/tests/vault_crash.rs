@@ -80,6 +80,10 @@ fn parent() {
     let started = Instant::now();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("vault");
+    // The children's own temp dir, so the scan reads what they wrote and nothing of
+    // other processes sharing /tmp (a build tree there can hold gigabytes).
+    let child_tmp = tmp.path().join("child-tmp");
+    std::fs::create_dir(&child_tmp).unwrap();
     let canary = format!("CANARY-{}", uuid::Uuid::new_v4().simple());
     drop(Vault::create(&dir, PASS, cfg(), Utc::now()).unwrap());
     let exe = std::env::current_exe().unwrap();
@@ -95,6 +99,7 @@ fn parent() {
             .env(CHILD_ENV, &dir)
             .env(RUN_ENV, run.to_string())
             .env(CANARY_ENV, &canary)
+            .env("TMPDIR", &child_tmp)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -126,7 +131,7 @@ fn parent() {
         check_after_crash(&dir, &canary, &acked, run);
         if run % 10 == 9 {
             // The process temp dir too (SQLite is set never to write temp files).
-            let found = scan(&std::env::temp_dir(), canary.as_bytes());
+            let found = scan(&child_tmp, canary.as_bytes());
             assert!(found.is_empty(), "run {run}: plaintext in {found:?}");
         }
     }

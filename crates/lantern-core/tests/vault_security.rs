@@ -41,6 +41,14 @@ fn canary() -> String {
 /// Every occurrence of `needle` in every file under `dir` (files that vanish or cannot
 /// be read mid-scan are skipped: the scan also covers the shared temp dir).
 fn hits(dir: &Path, needle: &[u8]) -> Vec<String> {
+    hits_since(dir, needle, std::time::SystemTime::UNIX_EPOCH)
+}
+
+/// Like [`hits`], but only files and folders modified at or after `since`: the temp
+/// dir is shared with every other process, and a build tree there can hold gigabytes.
+/// SQLite writes its temp files at the top of the temp dir, so nothing of this process
+/// is skipped.
+fn hits_since(dir: &Path, needle: &[u8], since: std::time::SystemTime) -> Vec<String> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return found;
@@ -50,8 +58,15 @@ fn hits(dir: &Path, needle: &[u8]) -> Vec<String> {
         let Ok(kind) = entry.file_type() else {
             continue;
         };
+        let recent = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= since);
+        if !recent {
+            continue;
+        }
         if kind.is_dir() {
-            found.extend(hits(&path, needle));
+            found.extend(hits_since(&path, needle, since));
         } else if kind.is_file()
             && let Ok(bytes) = std::fs::read(&path)
             && bytes.windows(needle.len()).any(|w| w == needle)
@@ -108,6 +123,8 @@ fn fill_with_canary(v: &mut Vault, canary: &str) {
 
 #[test]
 fn no_plaintext_anywhere_on_disk() {
+    // Filesystem timestamps can be coarse: start the window a little early.
+    let started = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
     let tmp = tempfile::tempdir().unwrap();
     let canary = canary();
     let mut v = Vault::create(tmp.path(), PASS, cfg(), t0()).unwrap();
@@ -126,7 +143,7 @@ fn no_plaintext_anywhere_on_disk() {
     assert!(files.iter().any(|f| f.ends_with("-wal")), "{files:?}");
     assert_eq!(hits(tmp.path(), canary.as_bytes()), Vec::<String>::new());
     assert_eq!(
-        hits(&std::env::temp_dir(), canary.as_bytes()),
+        hits_since(&std::env::temp_dir(), canary.as_bytes(), started),
         Vec::<String>::new()
     );
     // The audit log in clear has ids and counts, never content.
@@ -563,4 +580,21 @@ fn duress_passphrase_wipes_and_opens_an_empty_vault() {
     ));
     v.unlock(b"open sesame", t0()).unwrap();
     assert_eq!(v.list(&ListFilter::default()).unwrap().len(), 1);
+}
+
+/// The temp-dir scan must be able to fail: a fresh file holding the canary is found,
+/// an old folder is not entered.
+#[test]
+fn the_temp_dir_scan_finds_a_fresh_file() {
+    let started = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
+    let canary = canary();
+    let file = tempfile::Builder::new()
+        .prefix("lantern-scan-selftest")
+        .tempfile()
+        .unwrap();
+    std::fs::write(file.path(), format!("x{canary}x")).unwrap();
+    let found = hits_since(&std::env::temp_dir(), canary.as_bytes(), started);
+    assert_eq!(found, vec![file.path().display().to_string()]);
+    let future = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    assert!(hits_since(&std::env::temp_dir(), canary.as_bytes(), future).is_empty());
 }
