@@ -15,6 +15,7 @@ pub mod summary;
 mod table;
 pub mod workbook;
 mod xls_guard;
+mod xlsx_guard;
 
 pub use attachments::{AttachmentError, attach_csv};
 pub use diagnostic::{Diagnostic, ImportError, Severity};

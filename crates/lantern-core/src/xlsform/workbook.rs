@@ -119,10 +119,11 @@ fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
 }
 
 fn read_spreadsheet_unguarded(bytes: &[u8]) -> Result<Workbook, WorkbookError> {
-    // A hostile .xls can make calamine allocate without bound, which aborts rather
-    // than panics; refuse such files first.
+    // A hostile .xls or .xlsx can make calamine allocate without bound, which aborts
+    // rather than panics (or takes minutes); refuse such files first.
     super::xls_guard::check(bytes)
         .map_err(|refusal| WorkbookError::Unreadable(refusal.to_string()))?;
+    super::xlsx_guard::check(bytes).map_err(WorkbookError::Unreadable)?;
     let cursor = Cursor::new(bytes.to_vec());
     let book =
         open_workbook_auto_from_rs(cursor).map_err(|e| WorkbookError::Unreadable(e.to_string()))?;
