@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::EngineError;
 use crate::expr::{Axis, Expr, LocationPath, NodeTest, Step, parse};
-use crate::form::{Expression, FormDef, NodeId, NodeKind, references};
+use crate::form::{Expression, FormDef, NearestIndex, NodeId, NodeKind, references};
 
 /// The parsed expressions of one node of the definition.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +46,8 @@ pub(crate) struct Graph {
     pub repeats: Vec<Vec<NodeId>>,
     /// Nodes by name, for `${name}` resolution without scanning the form.
     by_name: HashMap<String, Vec<NodeId>>,
+    /// For names a `begin loop` copied: which copy each node's `${name}` means.
+    copies: HashMap<String, NearestIndex>,
     /// Nodes whose calculation runs only when one of the named questions changes
     /// (the `trigger` column), by the triggering node.
     pub triggered_by: HashMap<NodeId, Vec<NodeId>>,
@@ -104,6 +106,11 @@ impl Graph {
             rank: vec![0; form.nodes.len()],
             order: Vec::new(),
             repeats,
+            copies: by_name
+                .iter()
+                .filter(|(_, ids)| ids.len() > 1)
+                .map(|(name, ids)| (name.clone(), NearestIndex::new(form, ids.iter().copied())))
+                .collect(),
             by_name,
             triggered_by: HashMap::new(),
         };
@@ -250,7 +257,7 @@ impl Graph {
     pub fn resolve(&self, form: &FormDef, name: &str, from: NodeId) -> Option<NodeId> {
         match self.by_name.get(name)?.as_slice() {
             [one] => Some(*one),
-            many => form.nearest(many.iter().copied(), from),
+            _ => self.copies.get(name)?.nearest(form, from),
         }
     }
 

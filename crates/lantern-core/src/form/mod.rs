@@ -426,25 +426,16 @@ impl FormDef {
         self.nearest(self.nodes_named(name).map(|n| n.id), from)
     }
 
-    /// Of several candidate nodes, the one nearest to `from` (the longest shared path
-    /// prefix, then the first in document order). Callers with a name index use it
-    /// to resolve references without scanning the whole form.
+    /// Of several candidate nodes, the one nearest to `from`: in the subtree of the
+    /// deepest ancestor of `from` that holds any (the longest shared path), then the
+    /// first in document order. For many lookups over the same candidates build a
+    /// [`NearestIndex`] once.
     pub fn nearest(
         &self,
         candidates: impl IntoIterator<Item = NodeId>,
         from: NodeId,
     ) -> Option<NodeId> {
-        let from_path = &self.node(from).path;
-        let shared = |path: &str| {
-            from_path
-                .split('/')
-                .zip(path.split('/'))
-                .take_while(|(a, b)| a == b)
-                .count()
-        };
-        candidates
-            .into_iter()
-            .max_by_key(|id| (shared(&self.node(*id).path), std::cmp::Reverse(*id)))
+        NearestIndex::new(self, candidates).nearest(self, from)
     }
 
     pub fn choice_list(&self, name: &str) -> Option<&ChoiceList> {
@@ -465,6 +456,50 @@ impl FormDef {
         }
         repeats.reverse();
         repeats
+    }
+}
+
+/// [`FormDef::nearest`] for many lookups over one set of candidates (the copies of a
+/// row that `begin loop` made): built in one pass over the candidates' ancestors, each
+/// lookup then walks up from `from` only. With a thousand copies referring to each
+/// other, a scan per lookup would be a million path comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct NearestIndex {
+    /// For every ancestor of a candidate (and the candidate itself), the first
+    /// candidate in document order within its subtree.
+    first_within: std::collections::HashMap<NodeId, NodeId>,
+}
+
+impl NearestIndex {
+    pub fn new(form: &FormDef, candidates: impl IntoIterator<Item = NodeId>) -> NearestIndex {
+        let mut candidates: Vec<NodeId> = candidates.into_iter().collect();
+        candidates.sort_unstable();
+        let mut first_within = std::collections::HashMap::new();
+        for candidate in candidates {
+            let mut at = Some(candidate);
+            while let Some(node) = at {
+                // Candidates come in order, so an ancestor already marked has an
+                // earlier candidate, and so have all of its ancestors.
+                if first_within.contains_key(&node) {
+                    break;
+                }
+                first_within.insert(node, candidate);
+                at = form.node(node).parent;
+            }
+        }
+        NearestIndex { first_within }
+    }
+
+    /// The candidate nearest to `from`.
+    pub fn nearest(&self, form: &FormDef, from: NodeId) -> Option<NodeId> {
+        let mut at = Some(from);
+        while let Some(node) = at {
+            if let Some(candidate) = self.first_within.get(&node) {
+                return Some(*candidate);
+            }
+            at = form.node(node).parent;
+        }
+        None
     }
 }
 

@@ -25,7 +25,7 @@ impl fmt::Display for Severity {
 }
 
 /// Every problem import can report. The message is the fix-it text.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum ImportError {
     #[error("{message}")]
     Workbook { code: &'static str, message: String },
@@ -75,6 +75,12 @@ pub enum ImportError {
     UnclosedBegin { kind: &'static str, name: String },
     #[error("`begin loop` needs a list: write `begin loop over <list_name>`")]
     LoopWithoutList,
+    #[error(
+        "looping over lists makes the form more than {limit} fields long; a loop copies its \
+         questions once per choice, and loops inside loops multiply again: use shorter lists, \
+         fewer nested loops, or a repeat"
+    )]
+    LoopTooLarge { limit: usize },
     #[error(
         "the choice list `{0}` is not on the `choices` sheet; add its choices there or fix the list name"
     )]
@@ -220,6 +226,7 @@ impl ImportError {
             E::UnmatchedEnd { .. } => "xlsform.unmatched_end",
             E::UnclosedBegin { .. } => "xlsform.unclosed_begin",
             E::LoopWithoutList => "xlsform.loop_without_list",
+            E::LoopTooLarge { .. } => "xlsform.loop_too_large",
             E::UnknownChoiceList(_) => "xlsform.unknown_choice_list",
             E::UnknownExternalList(_) => "xlsform.unknown_external_list",
             E::BadSelectFile(_) => "xlsform.bad_select_file",
@@ -270,7 +277,7 @@ impl ImportError {
 }
 
 /// One problem, located in the workbook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub error: ImportError,
     pub sheet: String,

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use super::diagnostic::ImportError;
 use super::import::Diagnostics;
-use crate::form::{Expression, FormDef, NodeId, NodeKind, Origin, Reference, references};
+use crate::form::{
+    Expression, FormDef, NearestIndex, NodeId, NodeKind, Origin, Reference, references,
+};
 
 /// Runs every expression check on `form`, reporting on `sheet` (the survey sheet).
 pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
@@ -234,6 +236,7 @@ fn cycles(
     let n = form.nodes.len();
     // Each edge: (the node depended on, the column of the dependent that reads it).
     let mut edges: Vec<Vec<(usize, &'static str)>> = vec![Vec::new(); n];
+    let mut indexes: HashMap<&str, NearestIndex> = HashMap::new();
     for node in form.fields() {
         let b = &node.bind;
         // A triggered calculation runs when its trigger changes, not whenever its
@@ -252,8 +255,13 @@ fn cycles(
         for (column, e) in properties {
             let Some(e) = e else { continue };
             for name in &e.refs {
-                let candidates = by_name.get(name.as_str()).into_iter().flatten().copied();
-                if let Some(target) = form.nearest(candidates, node.id) {
+                let Some((name, candidates)) = by_name.get_key_value(name.as_str()) else {
+                    continue;
+                };
+                let index = indexes
+                    .entry(name)
+                    .or_insert_with(|| NearestIndex::new(form, candidates.iter().copied()));
+                if let Some(target) = index.nearest(form, node.id) {
                     edges[node.id.0].push((target.0, column));
                 }
             }

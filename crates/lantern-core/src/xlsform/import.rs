@@ -86,9 +86,16 @@ fn sheet_rank(sheet: &str) -> usize {
         .unwrap_or(6)
 }
 
-/// Collects diagnostics.
+/// The most fields a form may have once its loops are expanded. Without loops a form
+/// has at most one field per row; each `begin loop over <list>` copies its questions
+/// once per choice, and nested loops multiply, so a few rows could otherwise ask for
+/// millions of fields. A 2,000-question form has about 2,200.
+const MAX_LOOP_EXPANSION: usize = 50_000;
+
+/// Collects diagnostics, each once: a loop builds its questions once per choice, and
+/// a problem in them is one problem of the row.
 #[derive(Default)]
-pub(crate) struct Diagnostics(pub Vec<Diagnostic>);
+pub(crate) struct Diagnostics(pub Vec<Diagnostic>, std::collections::HashSet<Diagnostic>);
 
 impl Diagnostics {
     pub fn push(
@@ -98,12 +105,15 @@ impl Diagnostics {
         row: Option<usize>,
         column: Option<&str>,
     ) {
-        self.0.push(Diagnostic {
+        let diagnostic = Diagnostic {
             error,
             sheet: sheet.to_string(),
             row,
             column: column.map(str::to_string),
-        });
+        };
+        if self.1.insert(diagnostic.clone()) {
+            self.0.push(diagnostic);
+        }
     }
 }
 
@@ -240,6 +250,7 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
         diags,
         scopes: HashMap::new(),
         repeat_names: HashMap::new(),
+        loop_limit_reported: false,
     };
     builder.nodes.push(Node {
         id: NodeId(0),
@@ -763,6 +774,8 @@ struct Builder<'d> {
     /// Names used in each container, with the row that first used them.
     scopes: HashMap<NodeId, Vec<(String, usize)>>,
     repeat_names: HashMap<String, usize>,
+    /// Whether `LoopTooLarge` was reported (once per form).
+    loop_limit_reported: bool,
 }
 
 /// A name is an XML element name (pyxform's `is_xml_tag`).
@@ -1006,6 +1019,20 @@ impl Builder<'_> {
                     }
                 };
                 for choice in choices {
+                    if self.nodes.len() > MAX_LOOP_EXPANSION {
+                        // Said once, at the innermost loop that reached the bound.
+                        if !self.loop_limit_reported {
+                            self.loop_limit_reported = true;
+                            self.error(
+                                ImportError::LoopTooLarge {
+                                    limit: MAX_LOOP_EXPANSION,
+                                },
+                                row.row,
+                                "type",
+                            );
+                        }
+                        break;
+                    }
                     let mut group = empty_node(
                         choice.name.clone(),
                         NodeKind::Group,

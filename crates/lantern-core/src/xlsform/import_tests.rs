@@ -187,7 +187,6 @@ fn unknown_choice_list_and_bad_choices() {
             choices:4:name: error[xlsform.missing_choice_name]: this choice has no name; give every choice a name (the value stored)
             survey:2:type: error[xlsform.unknown_choice_list]: the choice list `nope` is not on the `choices` sheet; add its choices there or fix the list name
             survey:3:type: error[xlsform.choice_name_space]: choice `a b` of list `spaced` has a space, which a select_multiple cannot store; use `_` instead
-            survey:3:type: error[xlsform.choice_name_space]: choice `a b` of list `spaced` has a space, which a select_multiple cannot store; use `_` instead
             survey:4:type: error[xlsform.bad_select_file]: `places.txt` must name a .csv, .xml or .geojson file"#]],
     );
 }
@@ -504,6 +503,34 @@ fn repeats_loops_and_external_lists() {
             survey:5:type: error[xlsform.loop_without_list]: `begin loop` needs a list: write `begin loop over <list_name>`
             survey:8:type: error[xlsform.unknown_external_list]: the list `places` is not on the `external_choices` sheet; add it there or use `select_one`"#]],
     );
+}
+
+/// Found by fuzzing: loops copy their rows once per choice, so unclosed nested loops
+/// multiplied every problem in their rows (12,800 lines for 180 problems) and the
+/// reference check compared every copy with every other (3.3 s for a 20 KB form).
+/// A problem is now reported once, and expansion stops at a bound.
+#[test]
+fn nested_loops_report_each_problem_once_and_stop_at_a_bound() {
+    let mut md = String::from("| survey |\n| | type | name | label | relevant |\n");
+    for level in 0..6 {
+        md.push_str(&format!("| | begin loop over ten | l{level} | L | |\n"));
+    }
+    md.push_str("| | integer | n | N | ${missing} > 0 |\n");
+    for _ in 0..6 {
+        md.push_str("| | end loop | | | |\n");
+    }
+    md.push_str("| choices |\n| | list_name | name | label |\n");
+    for c in 0..10 {
+        md.push_str(&format!("| | ten | c{c} | C{c} |\n"));
+    }
+    let import = import_bytes(md.as_bytes(), WorkbookFormat::Markdown, "loops");
+    let lines: Vec<String> = import.diagnostics.iter().map(|d| d.to_string()).collect();
+    expect![[r#"
+        survey:7:type: error[xlsform.loop_too_large]: looping over lists makes the form more than 50000 fields long; a loop copies its questions once per choice, and loops inside loops multiply again: use shorter lists, fewer nested loops, or a repeat
+        survey:8:relevant: error[xlsform.unknown_reference]: `${missing}` refers to no question, group or repeat of this form; fix the name or add the question"#]]
+    .assert_eq(&lines.join("\n"));
+    let fields = import.form.map_or(0, |f| f.nodes.len());
+    assert!(fields < 60_000, "{fields} fields");
 }
 
 #[test]
