@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use lantern_core::form::FormDef;
-use lantern_core::xlsform::attach_csv;
+use lantern_core::xlsform::{AttachmentError, attach_csv, check_media_name};
 
 /// Attaches every CSV file `form` declares that can be found for `workbook`. A file
 /// that is missing is a warning (its list stays empty and answers to it are taken as
@@ -20,19 +20,16 @@ pub fn attach(form: &mut FormDef, workbook: &Path) -> anyhow::Result<()> {
     let media_dir = dir.join(format!("{stem}-media"));
     for declared in form.secondary_instances.clone() {
         let file = declared.file.as_str();
-        // A workbook names a file, not a path: nothing outside these folders is read.
-        if file.contains(['/', '\\']) || file == ".." || file.starts_with('.') {
-            anyhow::bail!(
-                "{}: the form names the file {file:?}; use a plain file name",
-                workbook.display()
-            );
-        }
-        if !file.to_ascii_lowercase().ends_with(".csv") {
-            eprintln!(
-                "{}: warning: {file} is not read (only CSV form media are, so far)",
-                workbook.display()
-            );
-            continue;
+        match check_media_name(file) {
+            Ok(()) => {}
+            Err(AttachmentError::NotCsv(_)) => {
+                eprintln!(
+                    "{}: warning: {file} is not read (only CSV form media are, so far)",
+                    workbook.display()
+                );
+                continue;
+            }
+            Err(refused) => anyhow::bail!("{}: {refused}", workbook.display()),
         }
         let Some(path) = [dir.join(file), media_dir.join(file)]
             .into_iter()

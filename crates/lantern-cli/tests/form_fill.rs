@@ -185,3 +185,32 @@ fn a_missing_csv_is_a_warning_and_answers_are_taken_as_given() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("warning: sites.csv not found"), "{stderr}");
 }
+
+#[test]
+fn a_form_that_names_a_path_for_its_media_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let form = dir.path().join("paths.md");
+    std::fs::write(
+        &form,
+        SITE_FORM.replace(
+            "select_one_from_file sites.csv",
+            "select_one_from_file ../sites.csv",
+        ),
+    )
+    .expect("write form");
+    let answers_file = dir.path().join("answers.json");
+    std::fs::write(&answers_file, json!({ "site": "SS01" }).to_string()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(["form", "fill"])
+        .arg(&form)
+        .arg("--answers")
+        .arg(&answers_file)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the form names the file \"../sites.csv\"; use a plain file name"),
+        "{stderr}"
+    );
+}

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::EngineError;
 use crate::expr::{Axis, Expr, LocationPath, NodeTest, Step, parse};
-use crate::form::{Expression, FormDef, NearestIndex, NodeId, NodeKind, references};
+use crate::form::{Expression, FormDef, NameIndex, NodeId, NodeKind, references};
 
 /// The parsed expressions of one node of the definition.
 #[derive(Debug, Clone, Default)]
@@ -44,10 +44,8 @@ pub(crate) struct Graph {
     /// The repeats enclosing each node, outermost first (the node itself included when
     /// it is a repeat).
     pub repeats: Vec<Vec<NodeId>>,
-    /// Nodes by name, for `${name}` resolution without scanning the form.
-    by_name: HashMap<String, Vec<NodeId>>,
-    /// For names a `begin loop` copied: which copy each node's `${name}` means.
-    copies: HashMap<String, NearestIndex>,
+    /// `${name}` resolution without scanning the form.
+    names: NameIndex,
     /// Nodes whose calculation runs only when one of the named questions changes
     /// (the `trigger` column), by the triggering node.
     pub triggered_by: HashMap<NodeId, Vec<NodeId>>,
@@ -63,10 +61,6 @@ fn compile(node_path: &str, column: &'static str, e: &Expression) -> Result<Expr
 
 impl Graph {
     pub fn build(form: &FormDef) -> Result<Graph, EngineError> {
-        let mut by_name: HashMap<String, Vec<NodeId>> = HashMap::new();
-        for node in form.fields() {
-            by_name.entry(node.name.clone()).or_default().push(node.id);
-        }
         let mut nodes = Vec::with_capacity(form.nodes.len());
         for node in &form.nodes {
             let bind = &node.bind;
@@ -106,12 +100,7 @@ impl Graph {
             rank: vec![0; form.nodes.len()],
             order: Vec::new(),
             repeats,
-            copies: by_name
-                .iter()
-                .filter(|(_, ids)| ids.len() > 1)
-                .map(|(name, ids)| (name.clone(), NearestIndex::new(form, ids.iter().copied())))
-                .collect(),
-            by_name,
+            names: NameIndex::new(form),
             triggered_by: HashMap::new(),
         };
         // Edges: every node a node reads → the node; parent → child for inherited
@@ -255,10 +244,7 @@ impl Graph {
 
     /// The node `${name}` names from `from`: the only one, or the nearest copy.
     pub fn resolve(&self, form: &FormDef, name: &str, from: NodeId) -> Option<NodeId> {
-        match self.by_name.get(name)?.as_slice() {
-            [one] => Some(*one),
-            _ => self.copies.get(name)?.nearest(form, from),
-        }
+        self.names.resolve(form, name, from)
     }
 
     /// The nodes an expression reads in every repeat instance: targets of absolute

@@ -420,22 +420,12 @@ impl FormDef {
     }
 
     /// The node a `${name}` reference names: the one node with that name, or, when a
-    /// `begin loop` copied the row, the copy nearest to `from` (sharing the longest
-    /// path prefix), as pyxform resolves it relative to the referring field.
+    /// `begin loop` copied the row, the copy nearest to `from`: in the subtree of the
+    /// deepest ancestor of `from` that holds any (the longest shared path, as pyxform
+    /// resolves it relative to the referring field), then the first in document order.
+    /// For many lookups build a [`NameIndex`] once.
     pub fn resolve(&self, name: &str, from: NodeId) -> Option<NodeId> {
-        self.nearest(self.nodes_named(name).map(|n| n.id), from)
-    }
-
-    /// Of several candidate nodes, the one nearest to `from`: in the subtree of the
-    /// deepest ancestor of `from` that holds any (the longest shared path), then the
-    /// first in document order. For many lookups over the same candidates build a
-    /// [`NearestIndex`] once.
-    pub fn nearest(
-        &self,
-        candidates: impl IntoIterator<Item = NodeId>,
-        from: NodeId,
-    ) -> Option<NodeId> {
-        NearestIndex::new(self, candidates).nearest(self, from)
+        NearestIndex::new(self, self.nodes_named(name).map(|n| n.id)).nearest(self, from)
     }
 
     pub fn choice_list(&self, name: &str) -> Option<&ChoiceList> {
@@ -459,19 +449,58 @@ impl FormDef {
     }
 }
 
-/// [`FormDef::nearest`] for many lookups over one set of candidates (the copies of a
-/// row that `begin loop` made): built in one pass over the candidates' ancestors, each
-/// lookup then walks up from `from` only. With a thousand copies referring to each
-/// other, a scan per lookup would be a million path comparisons.
+/// [`FormDef::resolve`] for a whole form, built once: every field by name, and for
+/// each name a `begin loop` copied, a [`NearestIndex`] of its copies. The import's
+/// cycle check and the session's dependency graph both resolve every reference of
+/// the form through it.
 #[derive(Debug, Clone, Default)]
-pub struct NearestIndex {
+pub struct NameIndex(std::collections::HashMap<String, Named>);
+
+#[derive(Debug, Clone)]
+enum Named {
+    One(NodeId),
+    Copies(NearestIndex),
+}
+
+impl NameIndex {
+    pub fn new(form: &FormDef) -> NameIndex {
+        let mut by_name: std::collections::HashMap<&str, Vec<NodeId>> =
+            std::collections::HashMap::new();
+        for node in form.fields() {
+            by_name.entry(node.name.as_str()).or_default().push(node.id);
+        }
+        let named = by_name.into_iter().map(|(name, ids)| {
+            let named = match ids.as_slice() {
+                [one] => Named::One(*one),
+                _ => Named::Copies(NearestIndex::new(form, ids)),
+            };
+            (name.to_string(), named)
+        });
+        NameIndex(named.collect())
+    }
+
+    /// The node `${name}` names from `from`, as [`FormDef::resolve`] finds it.
+    pub fn resolve(&self, form: &FormDef, name: &str, from: NodeId) -> Option<NodeId> {
+        match self.0.get(name)? {
+            Named::One(id) => Some(*id),
+            Named::Copies(copies) => copies.nearest(form, from),
+        }
+    }
+}
+
+/// The copies of one name, for finding the one nearest to a referring field: built
+/// in one pass over the candidates' ancestors, each lookup then walks up from `from`
+/// only. With a thousand copies referring to each other, a scan per lookup would be a
+/// million path comparisons.
+#[derive(Debug, Clone, Default)]
+struct NearestIndex {
     /// For every ancestor of a candidate (and the candidate itself), the first
     /// candidate in document order within its subtree.
     first_within: std::collections::HashMap<NodeId, NodeId>,
 }
 
 impl NearestIndex {
-    pub fn new(form: &FormDef, candidates: impl IntoIterator<Item = NodeId>) -> NearestIndex {
+    fn new(form: &FormDef, candidates: impl IntoIterator<Item = NodeId>) -> NearestIndex {
         let mut candidates: Vec<NodeId> = candidates.into_iter().collect();
         candidates.sort_unstable();
         let mut first_within = std::collections::HashMap::new();
@@ -491,7 +520,7 @@ impl NearestIndex {
     }
 
     /// The candidate nearest to `from`.
-    pub fn nearest(&self, form: &FormDef, from: NodeId) -> Option<NodeId> {
+    fn nearest(&self, form: &FormDef, from: NodeId) -> Option<NodeId> {
         let mut at = Some(from);
         while let Some(node) = at {
             if let Some(candidate) = self.first_within.get(&node) {

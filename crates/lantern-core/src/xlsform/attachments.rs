@@ -21,6 +21,8 @@ use crate::form::{ChoiceList, DEFAULT_LANGUAGE, FormDef};
 pub enum AttachmentError {
     #[error("the form does not use a file named {0}")]
     NotDeclared(String),
+    #[error("the form names the file {0:?}; use a plain file name")]
+    NotAFileName(String),
     #[error("{0} is not a CSV file; only CSV attachments are read so far")]
     NotCsv(String),
     #[error("{file}, line {line}: {message}")]
@@ -45,9 +47,7 @@ pub fn attach_csv(
     if !form.secondary_instances.iter().any(|i| i.file == file_name) {
         return Err(AttachmentError::NotDeclared(file_name.to_string()));
     }
-    if !file_name.to_ascii_lowercase().ends_with(".csv") {
-        return Err(AttachmentError::NotCsv(file_name.to_string()));
-    }
+    check_media_name(file_name)?;
     let sheet = read_csv(file_name, bytes)?;
     let Some(table) = Table::read(&sheet, CHOICES_ALIASES, CHOICES_KNOWN) else {
         return Err(AttachmentError::NoHeader(file_name.to_string()));
@@ -76,6 +76,20 @@ pub fn attach_csv(
         None => form.choice_lists.push(list),
     }
     Ok(count)
+}
+
+/// Checks a file name the form declares, before anything is read for it: it must be a
+/// plain name (a workbook names a file, never a path, so nothing outside the form's
+/// own folders is read), and of a kind Lantern reads ([`AttachmentError::NotCsv`]
+/// otherwise, which a caller may take as a warning and go on without the file).
+pub fn check_media_name(file_name: &str) -> Result<(), AttachmentError> {
+    if file_name.contains(['/', '\\']) || file_name.starts_with('.') {
+        return Err(AttachmentError::NotAFileName(file_name.to_string()));
+    }
+    if !file_name.to_ascii_lowercase().ends_with(".csv") {
+        return Err(AttachmentError::NotCsv(file_name.to_string()));
+    }
+    Ok(())
 }
 
 fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Sheet, AttachmentError> {
@@ -161,5 +175,28 @@ mod tests {
             "{err:?}"
         );
         assert!(form.choice_list("sites.csv").is_none());
+    }
+
+    #[test]
+    fn a_declared_file_must_be_a_plain_csv_name() {
+        assert_eq!(check_media_name("sites.csv"), Ok(()));
+        assert_eq!(check_media_name("Sites.CSV"), Ok(()));
+        for path in [
+            "../sites.csv",
+            "/etc/sites.csv",
+            "media\\sites.csv",
+            ".hidden.csv",
+            "..",
+        ] {
+            assert_eq!(
+                check_media_name(path),
+                Err(AttachmentError::NotAFileName(path.into())),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            check_media_name("sites.xml"),
+            Err(AttachmentError::NotCsv("sites.xml".into()))
+        );
     }
 }

@@ -10,15 +10,11 @@ use std::collections::HashMap;
 use super::diagnostic::ImportError;
 use super::import::Diagnostics;
 use crate::form::{
-    Expression, FormDef, NearestIndex, NodeId, NodeKind, Origin, Reference, references,
+    Expression, FormDef, NameIndex, NodeId, NodeKind, Origin, Reference, references,
 };
 
 /// Runs every expression check on `form`, reporting on `sheet` (the survey sheet).
 pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
-    let mut by_name: HashMap<&str, Vec<NodeId>> = HashMap::new();
-    for node in form.fields() {
-        by_name.entry(node.name.as_str()).or_default().push(node.id);
-    }
     // A name is ambiguous when several rows define it; the copies a `begin loop`
     // makes of one row are one question asked per choice, as in pyxform.
     let sources = name_sources(form);
@@ -68,7 +64,7 @@ pub(crate) fn check(form: &FormDef, sheet: &str, diags: &mut Diagnostics) {
             }
         }
     }
-    for (cycle, column) in cycles(form, &by_name) {
+    for (cycle, column) in cycles(form) {
         let names: Vec<&str> = cycle
             .iter()
             .map(|id| form.node(*id).name.as_str())
@@ -229,14 +225,11 @@ pub(crate) fn expression_errors(column: &str, expression: &Expression) -> Vec<Im
 /// A node depends on the fields its `calculation`, `relevant`, `required` and
 /// `read_only` reference (JavaRosa's triggerables); constraints are checked on
 /// answer and never recomputed, so they take no part.
-fn cycles(
-    form: &FormDef,
-    by_name: &HashMap<&str, Vec<NodeId>>,
-) -> Vec<(Vec<NodeId>, &'static str)> {
+fn cycles(form: &FormDef) -> Vec<(Vec<NodeId>, &'static str)> {
     let n = form.nodes.len();
     // Each edge: (the node depended on, the column of the dependent that reads it).
     let mut edges: Vec<Vec<(usize, &'static str)>> = vec![Vec::new(); n];
-    let mut indexes: HashMap<&str, NearestIndex> = HashMap::new();
+    let names = NameIndex::new(form);
     for node in form.fields() {
         let b = &node.bind;
         // A triggered calculation runs when its trigger changes, not whenever its
@@ -255,13 +248,7 @@ fn cycles(
         for (column, e) in properties {
             let Some(e) = e else { continue };
             for name in &e.refs {
-                let Some((name, candidates)) = by_name.get_key_value(name.as_str()) else {
-                    continue;
-                };
-                let index = indexes
-                    .entry(name)
-                    .or_insert_with(|| NearestIndex::new(form, candidates.iter().copied()));
-                if let Some(target) = index.nearest(form, node.id) {
+                if let Some(target) = names.resolve(form, name, node.id) {
                     edges[node.id.0].push((target.0, column));
                 }
             }

@@ -250,7 +250,6 @@ fn build(book: &Workbook, file_stem: &str, diags: &mut Diagnostics) -> Option<Fo
         diags,
         scopes: HashMap::new(),
         repeat_names: HashMap::new(),
-        loop_limit_reported: false,
     };
     builder.nodes.push(Node {
         id: NodeId(0),
@@ -774,8 +773,6 @@ struct Builder<'d> {
     /// Names used in each container, with the row that first used them.
     scopes: HashMap<NodeId, Vec<(String, usize)>>,
     repeat_names: HashMap<String, usize>,
-    /// Whether `LoopTooLarge` was reported (once per form).
-    loop_limit_reported: bool,
 }
 
 /// A name is an XML element name (pyxform's `is_xml_tag`).
@@ -1021,8 +1018,12 @@ impl Builder<'_> {
                 for choice in choices {
                     if self.nodes.len() > MAX_LOOP_EXPANSION {
                         // Said once, at the innermost loop that reached the bound.
-                        if !self.loop_limit_reported {
-                            self.loop_limit_reported = true;
+                        let reported = self
+                            .diags
+                            .0
+                            .iter()
+                            .any(|d| matches!(d.error, ImportError::LoopTooLarge { .. }));
+                        if !reported {
                             self.error(
                                 ImportError::LoopTooLarge {
                                     limit: MAX_LOOP_EXPANSION,

@@ -60,12 +60,13 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), Refusal> {
     let Some(file) = CompoundFile::parse(bytes)? else {
         return Ok(());
     };
+    // BIFF8 names the stream `Workbook`, BIFF5 `Book`.
     let stream = match file.stream("Workbook")? {
-        Some(stream) => stream,
-        None => match file.stream("Book")? {
-            Some(stream) => stream,
-            None => return Ok(()),
-        },
+        Some(stream) => Some(stream),
+        None => file.stream("Book")?,
+    };
+    let Some(stream) = stream else {
+        return Ok(());
     };
     let cells = grid_cells(&stream);
     if cells > MAX_GRID_CELLS {
@@ -415,26 +416,23 @@ fn sheet_grid_cells(stream: &[u8], pos: usize) -> u64 {
 /// The cells calamine reserves for a `DIMENSIONS` record, computed as it does
 /// (including its unchecked subtraction, which wraps in a release build).
 fn dimensions_cells(data: &[u8]) -> u64 {
-    let fields = match data.len() {
-        10 => (|| {
-            Some((
-                u32::from(u16_at(data, 0)?),
-                u32::from(u16_at(data, 2)?),
-                u32::from(u16_at(data, 4)?),
-                u32::from(u16_at(data, 6)?),
-            ))
-        })(),
-        14 | 16 => (|| {
-            Some((
-                u32_at(data, 0)?,
-                u32_at(data, 4)?,
-                u32::from(u16_at(data, 8)?),
-                u32::from(u16_at(data, 10)?),
-            ))
-        })(),
-        _ => None,
+    // BIFF5 stores rows in 16 bits, BIFF8 in 32; columns are 16 bits in both.
+    let (first_row, row_end, columns_at) = match data.len() {
+        10 => (
+            u16_at(data, 0).map(u32::from),
+            u16_at(data, 2).map(u32::from),
+            4,
+        ),
+        14 | 16 => (u32_at(data, 0), u32_at(data, 4), 8),
+        _ => return 0,
     };
-    let Some((first_row, row_end, mut first_col, col_end)) = fields else {
+    let fields = (
+        first_row,
+        row_end,
+        u16_at(data, columns_at).map(u32::from),
+        u16_at(data, columns_at + 2).map(u32::from),
+    );
+    let (Some(first_row), Some(row_end), Some(mut first_col), Some(col_end)) = fields else {
         return 0;
     };
     if first_col > 0xFF || col_end < first_col {
