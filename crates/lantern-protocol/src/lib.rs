@@ -1,0 +1,13 @@
+//! Lantern's wire protocol: the versioned types a device sends and the server stores,
+//! and the pure disclosure-control code both sides run.
+//!
+//! No IO, no clock, no randomness: ids and dates are passed in. Changes are additive;
+//! a new field is optional so that an older peer can still read a newer batch's core.
+
+pub mod batch;
+pub mod suppression;
+
+pub use batch::{
+    BATCH_SCHEMA, Batch, BatchError, Cell, HigherIs, IndicatorKind, IndicatorMeta, Level, Refusals,
+    SuppressionRule,
+};
