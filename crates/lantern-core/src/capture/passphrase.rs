@@ -144,3 +144,26 @@ mod tests {
         assert!(middling.acceptable && middling.score == 2, "{middling:?}");
     }
 }
+
+/// Seconds to wait before the next unlock after `failures` consecutive wrong
+/// passphrases: none for the first three (typos), then 5 s doubling to 5 minutes. The
+/// count is the vault's own (`VaultStatus::failed_unlocks`), so restarting the app does
+/// not reset it.
+pub fn unlock_wait_seconds(failures: i64) -> u32 {
+    if failures < 3 {
+        return 0;
+    }
+    let doublings = (failures - 3).min(6) as u32;
+    (5u32 << doublings).min(300)
+}
+
+#[cfg(test)]
+mod wait_tests {
+    use super::unlock_wait_seconds;
+
+    #[test]
+    fn waits_grow_after_three_failures_and_are_capped() {
+        let waits: Vec<u32> = (0..12).map(unlock_wait_seconds).collect();
+        assert_eq!(waits, vec![0, 0, 0, 5, 10, 20, 40, 80, 160, 300, 300, 300]);
+    }
+}
