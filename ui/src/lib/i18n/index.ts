@@ -46,8 +46,8 @@ function locale(lang: UiLanguage, digits: Digits): string {
 export function translator(lang: UiLanguage, digits: Digits = 'latn'): Translator {
   const catalog = CATALOGS[lang];
   const numberFormat = new Intl.NumberFormat(locale(lang, digits));
-  const dateFormat = new Intl.DateTimeFormat(locale(lang, digits), { dateStyle: 'medium' });
-  const dateTimeFormat = new Intl.DateTimeFormat(locale(lang, digits), { dateStyle: 'medium', timeStyle: 'short' });
+  const dateFormat = new Intl.DateTimeFormat(locale(lang, digits), { day: 'numeric', month: 'long', year: 'numeric' });
+  const dateTimeFormat = new Intl.DateTimeFormat(locale(lang, digits), { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
   const asDate = (d: Date | string) => (typeof d === 'string' ? new Date(d) : d);
   const t = ((key: MessageKey, params?: Params) => {
     const text: string = catalog[key] ?? en[key] ?? key;
