@@ -5,6 +5,7 @@
 //! a device carries, `vault`
 //! keeps every response encrypted on the device. See `ARCHITECTURE.md` for the map and its invariants.
 
+pub mod capture;
 pub mod catalog;
 pub mod engine;
 pub mod expr;

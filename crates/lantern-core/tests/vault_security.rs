@@ -191,7 +191,7 @@ fn flipped_bytes_in_any_ciphertext_are_detected() {
             rusqlite::params![bad],
         )
         .unwrap();
-        let mut v = reopen(tmp.path());
+        let v = reopen(tmp.path());
         let err = v.open_submission("s1", t0()).unwrap_err();
         assert!(matches!(err, VaultError::Decryption), "{err:?}");
         assert_eq!(err.code(), "vault.decryption");
@@ -206,7 +206,7 @@ fn flipped_bytes_in_any_ciphertext_are_detected() {
         [],
     )
     .unwrap();
-    let mut v = reopen(tmp.path());
+    let v = reopen(tmp.path());
     assert!(matches!(
         v.open_submission("s1", t0()),
         Err(VaultError::Decryption)
@@ -225,7 +225,7 @@ fn flipped_bytes_in_any_ciphertext_are_detected() {
         conn.execute(&update, rusqlite::params![sealed, id])
             .unwrap();
     }
-    let mut v = reopen(tmp.path());
+    let v = reopen(tmp.path());
     assert!(matches!(
         v.site("site-1", t0()),
         Err(VaultError::Decryption)
@@ -281,7 +281,7 @@ fn a_ciphertext_moved_to_another_row_is_detected() {
         rusqlite::params![site],
     )
     .unwrap();
-    let mut v = reopen(tmp.path());
+    let v = reopen(tmp.path());
     for id in ["s4", "s1", "s5"] {
         assert!(
             matches!(v.open_submission(id, t0()), Err(VaultError::Decryption)),

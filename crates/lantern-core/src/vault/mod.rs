@@ -265,7 +265,8 @@ pub struct Vault {
     header: Header,
     key: Option<DataKey>,
     config: VaultConfig,
-    last_activity: DateTime<Utc>,
+    /// In a `Cell` so that reads can take `&self` (the connection is not `Sync` anyway).
+    last_activity: std::cell::Cell<DateTime<Utc>>,
     /// The anchored audit entry found missing or changed at unlock, if any.
     audit_broken_at: Option<i64>,
 }
@@ -413,7 +414,7 @@ impl Vault {
             header,
             key: Some(key),
             config,
-            last_activity: now,
+            last_activity: std::cell::Cell::new(now),
             audit_broken_at: None,
         };
         vault.in_tx(|tx, v| {
@@ -443,7 +444,7 @@ impl Vault {
             header,
             key: None,
             config,
-            last_activity: now,
+            last_activity: std::cell::Cell::new(now),
             audit_broken_at: None,
         })
     }
@@ -480,7 +481,7 @@ impl Vault {
                         .map(|_| state.audit_seq)
                 });
                 self.key = Some(key);
-                self.last_activity = now;
+                self.last_activity.set(now);
                 self.in_tx(|tx, v| {
                     tx.execute("UPDATE header SET failed_unlocks = 0 WHERE id = 1", [])?;
                     v.log(tx, now, AuditEvent::Unlock, "")?;
@@ -559,21 +560,39 @@ impl Vault {
     /// Locks if nothing happened for longer than the configured idle time. The app calls
     /// this from its timer; every operation also checks it first.
     pub fn lock_if_idle(&mut self, now: DateTime<Utc>) -> bool {
-        if self.key.is_some() && now - self.last_activity > self.config.idle_lock {
+        if self.key.is_some() && self.idle_at(now) {
             self.lock();
             return true;
         }
         false
     }
 
+    fn idle_at(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_activity.get() > self.config.idle_lock
+    }
+
     fn active(&mut self, now: DateTime<Utc>) -> Result<()> {
         if self.lock_if_idle(now) || self.key.is_none() {
             return Err(VaultError::Locked);
         }
-        if now > self.last_activity {
-            self.last_activity = now;
-        }
+        self.touch(now);
         Ok(())
+    }
+
+    /// The read-only twin of `active`: an idle vault refuses the read (the key itself is
+    /// dropped by the next `&mut` call or the app's `lock_if_idle` timer).
+    fn active_read(&self, now: DateTime<Utc>) -> Result<()> {
+        if self.key.is_none() || self.idle_at(now) {
+            return Err(VaultError::Locked);
+        }
+        self.touch(now);
+        Ok(())
+    }
+
+    fn touch(&self, now: DateTime<Utc>) {
+        if now > self.last_activity.get() {
+            self.last_activity.set(now);
+        }
     }
 
     fn data_key(&self) -> Result<&DataKey> {

@@ -26,8 +26,8 @@ impl Vault {
     }
 
     /// Reads a stored form definition.
-    pub fn form(&mut self, form_id: &str, version: &str, now: DateTime<Utc>) -> Result<FormRecord> {
-        self.active(now)?;
+    pub fn form(&self, form_id: &str, version: &str, now: DateTime<Utc>) -> Result<FormRecord> {
+        self.active_read(now)?;
         let key = self.data_key()?;
         let row: Option<(Option<u32>, Vec<u8>)> = self
             .conn
@@ -117,8 +117,8 @@ impl Vault {
     }
 
     /// Reads a site.
-    pub fn site(&mut self, id: &str, now: DateTime<Utc>) -> Result<Option<serde_json::Value>> {
-        self.active(now)?;
+    pub fn site(&self, id: &str, now: DateTime<Utc>) -> Result<Option<serde_json::Value>> {
+        self.active_read(now)?;
         self.get_sealed_json("sites", "id", id)
     }
 
@@ -133,8 +133,8 @@ impl Vault {
     }
 
     /// Reads a setting.
-    pub fn setting(&mut self, key: &str, now: DateTime<Utc>) -> Result<Option<serde_json::Value>> {
-        self.active(now)?;
+    pub fn setting(&self, key: &str, now: DateTime<Utc>) -> Result<Option<serde_json::Value>> {
+        self.active_read(now)?;
         self.get_sealed_json("settings", "key", key)
     }
 
@@ -163,12 +163,8 @@ impl Vault {
     }
 
     /// Reads a queued payload.
-    pub fn outbox_item(
-        &mut self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<serde_json::Value>> {
-        self.active(now)?;
+    pub fn outbox_item(&self, id: &str, now: DateTime<Utc>) -> Result<Option<serde_json::Value>> {
+        self.active_read(now)?;
         self.get_sealed_json("outbox", "id", id)
     }
 

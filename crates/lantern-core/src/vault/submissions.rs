@@ -158,8 +158,8 @@ impl Vault {
     }
 
     /// Decrypts one submission.
-    pub fn open_submission(&mut self, id: &str, now: DateTime<Utc>) -> Result<Submission> {
-        self.active(now)?;
+    pub fn open_submission(&self, id: &str, now: DateTime<Utc>) -> Result<Submission> {
+        self.active_read(now)?;
         self.read_submission(id)
     }
 
@@ -181,7 +181,7 @@ impl Vault {
 
     /// Decrypts every matching submission in turn, without holding them all in memory.
     pub fn for_each_submission(
-        &mut self,
+        &self,
         filter: &ListFilter,
         now: DateTime<Utc>,
         mut f: impl FnMut(Submission),
@@ -204,12 +204,12 @@ impl Vault {
     /// (zeroized after the call) so a caller can parse them into its own types without
     /// building a `serde_json::Value` first (aggregation over many submissions).
     pub fn for_each_plaintext(
-        &mut self,
+        &self,
         filter: &ListFilter,
         now: DateTime<Utc>,
         mut f: impl FnMut(SubmissionSummary, &[u8]),
     ) -> Result<usize> {
-        self.active(now)?;
+        self.active_read(now)?;
         let key = self.data_key()?;
         // Rowid order: no sort, so 100,000 sealed rows stream straight from the table.
         let mut stmt = self.conn.prepare_cached(
