@@ -4,18 +4,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import App from './App.svelte';
-import { fakeBackend, question } from './test/fake-backend';
+import { fakeBackend, question, type FakeForm } from './test/fake-backend';
 import { ui } from './lib/state/ui.svelte';
-import type { FormView } from './lib/form/model';
 
 const CANARY = 'CANARY-7f3a-answer';
-const VIEW: FormView = {
+const VIEW: FakeForm = {
   title: 'Widgets',
-  language: 'English (en)',
   languages: ['English (en)', 'العربية (ar)'],
   pages: [
-    { path: '/w/notes', label: null, relevant: true, questions: [question('/w/notes', { value: CANARY })] },
-    { path: '/w/count', label: null, relevant: true, questions: [question('/w/count', { type: 'integer', required: true })] },
+    { path: '/w/notes', content: { kind: 'questions', label: null, questions: [question('/w/notes', { value: CANARY })] } },
+    { path: '/w/count', content: { kind: 'questions', label: null, questions: [question('/w/count', { type: 'integer', required: true })] } },
   ],
 };
 
@@ -32,7 +30,7 @@ afterEach(() => {
 });
 
 async function unlockedApp() {
-  const fake = fakeBackend({ view: VIEW, passphrase: 'river lamp orange seventy' });
+  const fake = fakeBackend({ form: VIEW, passphrase: 'river lamp orange seventy' });
   render(App, { backend: fake.backend });
   await fireEvent.input(await screen.findByTestId('unlock-passphrase'), { target: { value: 'river lamp orange seventy' } });
   await fireEvent.click(screen.getByTestId('unlock'));
@@ -50,15 +48,16 @@ async function openForm() {
 
 describe('vault screens', () => {
   it('create: warns that a lost passphrase loses the data, meters strength, refuses mismatches', async () => {
-    const fake = fakeBackend({ view: VIEW, exists: false });
+    const fake = fakeBackend({ form: VIEW, exists: false });
     render(App, { backend: fake.backend });
     await screen.findByTestId('screen-create');
     expect(screen.getByTestId('lost-warning').textContent).toContain('lost for good');
     const pass = screen.getByTestId('passphrase');
     await fireEvent.input(pass, { target: { value: 'password' } });
-    expect(screen.getByTestId('strength-label').textContent).toBe('Too weak');
+    await waitFor(() => expect(screen.getByTestId('strength-label').textContent).toBe('Too weak'));
+    await waitFor(() => expect(screen.getByTestId('strength-hints').textContent).toBe('Too short.'));
     await fireEvent.input(pass, { target: { value: 'river lamp orange seventy' } });
-    expect(['Strong', 'Very strong']).toContain(screen.getByTestId('strength-label').textContent);
+    await waitFor(() => expect(screen.getByTestId('strength-label').textContent).toBe('Very strong'));
     await fireEvent.input(screen.getByTestId('passphrase-confirm'), { target: { value: 'river lamp orange' } });
     await fireEvent.click(screen.getByTestId('create-vault'));
     expect(screen.getByText('The two passphrases are not the same.')).toBeTruthy();
@@ -74,8 +73,8 @@ describe('vault screens', () => {
     await screen.findByTestId('screen-home');
   });
 
-  it('unlock: one opaque message, then a wait after three failures', async () => {
-    const fake = fakeBackend({ view: VIEW });
+  it('unlock: one opaque message, then the wait the shell imposes after three failures', async () => {
+    const fake = fakeBackend({ form: VIEW });
     render(App, { backend: fake.backend });
     const input = await screen.findByTestId('unlock-passphrase');
     for (let i = 0; i < 3; i++) {
@@ -90,6 +89,7 @@ describe('vault screens', () => {
     await fireEvent.input(input, { target: { value: 'correct horse battery staple' } });
     await fireEvent.click(screen.getByTestId('unlock'));
     expect(fake.calls.filter((c) => c === 'unlock')).toHaveLength(3);
+    expect(screen.queryByTestId('screen-home')).toBeNull();
   });
 });
 
@@ -106,7 +106,7 @@ describe('locking', () => {
 
   it('an idle lock from the shell does the same', async () => {
     const fake = await openForm();
-    fake.fireLocked();
+    fake.fireLocked('idle');
     await screen.findByTestId('screen-unlock');
     expect(dom()).not.toContain(CANARY);
     expect(screen.getByTestId('locked-idle')).toBeTruthy();
@@ -118,7 +118,7 @@ describe('locking', () => {
     await screen.findByTestId('screen-neutral');
     expect(dom()).not.toContain(CANARY);
     expect(document.body.textContent).not.toMatch(/Lantern|Widgets|Lock/);
-    expect(fake.calls).toContain('lock');
+    expect(fake.calls).toContain('quick_exit');
     await fireEvent.click(screen.getByTestId('neutral-continue'));
     await screen.findByTestId('screen-unlock');
     cleanup();
@@ -147,16 +147,36 @@ describe('fill', () => {
     const fake = await openForm();
     expect(screen.getByTestId('progress-text').textContent).toBe('Question 1 of about 2');
     await fireEvent.click(screen.getByTestId('next'));
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/count'));
     const input = screen.getByTestId('input-count');
     await fireEvent.input(input, { target: { value: '7' } });
     await fireEvent.blur(input);
     await waitFor(() => expect(fake.calls).toContain('answer /w/count=7'));
-    fake.backend.blockers = async () => [{ path: '/w/count', outcome: 'required_but_empty' }];
+    await fireEvent.input(input, { target: { value: '' } });
+    await fireEvent.blur(input);
+    await waitFor(() => expect(fake.calls).toContain('answer /w/count='));
     await fireEvent.click(screen.getByTestId('next'));
     const link = await screen.findByTestId('blocker');
+    expect(link.textContent).toContain('Label of count');
+    expect((screen.getByTestId('finalize') as HTMLButtonElement).disabled).toBe(true);
     await fireEvent.click(link);
-    expect(screen.getByTestId('page').dataset.step).toBe('page:/w/count');
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/count'));
     await fireEvent.click(screen.getByTestId('back'));
-    expect(screen.getByTestId('page').dataset.step).toBe('page:/w/notes');
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/notes'));
+  });
+
+  it('finalizes when nothing blocks', async () => {
+    const fake = await openForm();
+    await fireEvent.click(screen.getByTestId('next'));
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/count'));
+    const input = screen.getByTestId('input-count');
+    await fireEvent.input(input, { target: { value: '7' } });
+    await fireEvent.blur(input);
+    await fireEvent.click(screen.getByTestId('next'));
+    await screen.findByTestId('end-title');
+    await waitFor(() => expect((screen.getByTestId('finalize') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId('finalize'));
+    await screen.findByTestId('finalized');
+    expect(fake.calls).toContain('finalize');
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
 import Question from './Question.svelte';
 import { question } from '../../test/fake-backend';
-import type { QuestionView } from './model';
+import type { Question as Q } from './model';
 
 afterEach(cleanup);
 
@@ -13,10 +13,10 @@ const CHOICES = [
   { name: 'all', label: 'All' },
 ];
 
-function show(extra: Partial<QuestionView>) {
+function show(extra: Partial<Q>) {
   const onanswer = vi.fn();
   const onquick = vi.fn();
-  const q = question('/f/q', extra) as QuestionView;
+  const q = question('/f/q', extra);
   const r = render(Question, { q, onanswer, onquick });
   return { onanswer, onquick, ...r };
 }
@@ -86,7 +86,7 @@ describe('Question widgets', () => {
     await fireEvent.click(screen.getByTestId('input-q'));
     expect(onanswer).toHaveBeenCalledWith('/f/q', 'OK');
     cleanup();
-    const r = show({ type: 'range', parameters: { start: '0', end: '10', step: '2' } });
+    const r = show({ type: 'range', parameters: [['start', '0'], ['end', '10'], ['step', '2']] });
     const range = screen.getByTestId('input-q') as HTMLInputElement;
     expect([range.min, range.max, range.step]).toEqual(['0', '10', '2']);
     await fireEvent.change(range, { target: { value: '6' } });
@@ -114,6 +114,15 @@ describe('Question widgets', () => {
     expect(screen.getAllByRole('radio')).toHaveLength(3);
     expect(screen.queryByText('Some')).toBeNull();
     expect(screen.getByRole('radio', { name: 'Some' })).toBeTruthy();
+  });
+
+  it('shows label media the shell loads', async () => {
+    const q = question('/f/q', { media: [{ kind: 'image', file: 'map.png' }] });
+    const loadMedia = vi.fn(async (file: string) => `data:image/png;base64,${btoa(file)}`);
+    render(Question, { q, onanswer: vi.fn(), loadMedia });
+    const img = await screen.findByTestId('media-image');
+    expect(loadMedia).toHaveBeenCalledWith('map.png');
+    expect(img.getAttribute('src')).toBe(`data:image/png;base64,${btoa('map.png')}`);
   });
 
   it('notes show text, unknown types say they cannot be answered here', () => {
