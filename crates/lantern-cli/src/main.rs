@@ -7,7 +7,6 @@ use clap::{Parser, Subcommand};
 
 mod fill_cmd;
 mod form_cmd;
-mod media;
 mod vault_cmd;
 mod xpath_cmd;
 
