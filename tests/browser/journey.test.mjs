@@ -4,7 +4,16 @@
 // finalize and see it counted; refuse consent on the camp safety audit in Arabic.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { LAPTOP, PASS, PHONE, goToPath, open, pagePath, shot, start, startForm, unlock } from './harness.mjs';
+
+const VIEWS = JSON.parse(readFileSync(new URL('./fixtures/views.json', import.meta.url), 'utf8'));
+
+function shape(value) {
+  if (Array.isArray(value)) return value.length ? [shape(value[0])] : [];
+  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shape(value[k])]));
+  return value === null ? 'null' : typeof value;
+}
 
 let env;
 before(async () => (env = await start()));
@@ -16,6 +25,35 @@ async function answerText(page, name, value) {
   await input.blur();
   await page.getByTestId('save-state').and(page.locator('[data-state=saved]')).waitFor();
 }
+
+describe('the mock against the real core', () => {
+  it('pages the widgets form exactly as the capture layer does, with the same DraftView shape', async () => {
+    const truth = VIEWS.capture_widgets_en;
+    const { page, context } = await open(env, 'unlocked');
+    await page.getByTestId('screen-home').waitFor();
+    await startForm(page, 'widgets');
+    await page.getByTestId('next').click();
+    await page.getByTestId('choice-q-_widgets_consent-yes').click();
+    await page.getByTestId('save-state').and(page.locator('[data-state=saved]')).waitFor();
+    const walked = await page.evaluate(async () => {
+      const invoke = window.__TAURI_INTERNALS__.invoke;
+      const id = document.querySelector('[data-testid=screen-fill]').dataset.draftId;
+      let view = await invoke('draft_go', { draftId: id, nav: { to: 'page', index: 0 } });
+      const pages = [];
+      for (let i = 0; i < 200; i++) {
+        pages.push({ path: view.page.path, kind: view.page.content.kind, position: view.progress.position, relevant_pages: view.progress.relevant_pages });
+        if (view.at_end) break;
+        view = await invoke('draft_go', { draftId: id, nav: { to: 'next' } });
+      }
+      return { pages, last: view };
+    });
+    assert.deepEqual(walked.pages, truth.pages);
+    // Optional fields (`string | null`) may be null on one side only.
+    const loose = (x) => JSON.parse(JSON.stringify(x).replaceAll('"null"', '"string"'));
+    assert.deepEqual(loose(shape(walked.last)), loose(shape(truth.last)));
+    await context.close();
+  });
+});
 
 describe('journeys', () => {
   it('create a vault, fill every widget, repeat, fix a constraint, finalize, see it counted', async () => {
