@@ -158,9 +158,16 @@ function ui(d) {
     async saved() {
       await d.wait(until.elementLocated(By.css('[data-testid="save-state"][data-state="saved"]')), TIMEOUT, 'not saved');
     },
-    async shot(name) {
+    /** A screenshot in target/e2e-artifacts/; with `readme`, also the README's copy in
+     *  docs/screenshots/ when LANTERN_UPDATE_SCREENSHOTS=1 (then commit it). */
+    async shot(name, readme) {
       await d.executeAsyncScript('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));');
-      writeFileSync(join(artifacts, `journey-${name}.png`), await d.takeScreenshot(), 'base64');
+      const png = await d.takeScreenshot();
+      writeFileSync(join(artifacts, `journey-${name}.png`), png, 'base64');
+      if (readme && process.env.LANTERN_UPDATE_SCREENSHOTS === '1') {
+        mkdirSync(join(root, 'docs/screenshots'), { recursive: true });
+        writeFileSync(join(root, 'docs/screenshots', `${readme}.png`), png, 'base64');
+      }
     },
     async createVault() {
       await self.find('screen-create');
@@ -313,7 +320,7 @@ describe('journeys in the real window', () => {
       assert.equal(await w.pagePath(), '/camp_safety_audit/site_consent');
       const values = { ...scenario('camp_safety_audit', 'typical'), site_notes: CANARY };
       await w.fillForm(values);
-      await w.shot('a-summary');
+      await w.shot('a-summary', 'finalize-summary');
       assert.equal((await rig.driver.findElements(tid('blocker'))).length, 0, 'nothing blocks');
       await w.click('finalize');
       await w.find('finalized');
@@ -321,7 +328,7 @@ describe('journeys in the real window', () => {
       await w.find('screen-home');
       const count = await w.find('count-camp_safety_audit-SO2401-0001-day');
       assert.equal((await count.getText()).trim(), '1');
-      await w.shot('a-home-counted');
+      await w.shot('a-home-counted', 'home');
 
       // The canary: nothing of the answers in the WebView's storage, its files or the
       // app's output.
@@ -356,7 +363,11 @@ describe('journeys in the real window', () => {
     await w.startForm('womens_participation');
     const label = await (await w.find('question')).getText();
     assert.match(label, /[\u0600-\u06FF]/, `the form opens in Arabic: ${label}`);
-    await w.shot('b-arabic-consent');
+    // A phone's viewport for the Arabic page.
+    const rect = await rig.driver.manage().window().getRect();
+    await rig.driver.manage().window().setRect({ width: 360, height: 740 }).catch(() => {});
+    await w.shot('b-arabic-consent', 'form-page-ar-phone');
+    await rig.driver.manage().window().setRect({ width: rect.width, height: rect.height }).catch(() => {});
     await w.fillForm(scenario('womens_participation', 'typical_adult'));
     await w.shot('b-arabic-summary');
     await w.click('finalize');
