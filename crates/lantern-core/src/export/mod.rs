@@ -1,0 +1,1 @@
+//! Exports of released aggregates only (CSV, XLSX, HXL-tagged CSV).

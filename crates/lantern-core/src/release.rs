@@ -1,0 +1,1 @@
+//! The glue that decrypts sealed contributions and folds them.
