@@ -604,6 +604,41 @@ fn diff_interval(eqs: &[Equation], diffs: &[Option<f64>], i: usize, withdrawals:
     }
 }
 
+/// One indicator cell's change between two rounds of a site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub indicator: String,
+    pub by: BTreeMap<String, String>,
+    pub before: f64,
+    pub after: f64,
+    pub change: f64,
+}
+
+/// Baseline → endline change for every cell released with a value in both batches of
+/// one site (a cell hidden in either round has no change: it would reveal nothing safe).
+pub fn round_change(before: &Batch, after: &Batch) -> Vec<Change> {
+    let old: HashMap<(&str, &BTreeMap<String, String>), f64> = before
+        .cells
+        .iter()
+        .filter_map(|c| Some(((c.indicator.as_str(), &c.by), c.value?)))
+        .collect();
+    after
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let a = c.value?;
+            let b = *old.get(&(c.indicator.as_str(), &c.by))?;
+            Some(Change {
+                indicator: c.indicator.clone(),
+                by: c.by.clone(),
+                before: b,
+                after: a,
+                change: a - b,
+            })
+        })
+        .collect()
+}
+
 /// One line per suppressed cell: which cell and why (for `lantern aggregate --explain`).
 pub fn explain(batch: &Batch) -> Vec<String> {
     let mut out = Vec::new();
