@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aggregate_cmd;
 mod fill_cmd;
 mod form_cmd;
 mod vault_cmd;
@@ -53,6 +54,32 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Print a stored form's protected aggregates (`--json`), or why cells are hidden (`--explain`).
+    Aggregate {
+        #[arg(long)]
+        vault: std::path::PathBuf,
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        round: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Export a stored form's protected aggregates as csv, xlsx or hxl.
+    Export {
+        #[arg(long)]
+        vault: std::path::PathBuf,
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
     Vault {
         #[command(subcommand)]
@@ -66,6 +93,27 @@ fn main() -> ExitCode {
         Command::Form { command } => form_cmd::run(command),
         Command::XpathVectors { file } => xpath_cmd::run(file),
         Command::Vault { command } => vault_cmd::run(command),
+        Command::Aggregate {
+            vault,
+            form,
+            site,
+            round,
+            json,
+            explain,
+        } => aggregate_cmd::aggregate(
+            &vault,
+            &form,
+            site.as_deref(),
+            round.as_deref(),
+            json,
+            explain,
+        ),
+        Command::Export {
+            vault,
+            form,
+            format,
+            out,
+        } => aggregate_cmd::export_cmd(&vault, &form, &format, &out),
         Command::Fill {
             vault,
             form,

@@ -287,6 +287,12 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
             "form_version": stored.summary.form_version, "site": "SO2401-0001", "round": null})
     );
 
+    // Finalizing sealed each response's indicator contributions beside it (issue 12).
+    assert_eq!(
+        vault.submissions_without_contributions("camp_safety_audit").unwrap(),
+        Vec::<String>::new()
+    );
+
     let capture = Capture::new(Library::new(forms_dir()));
     let home = capture.home(&vault, "fr", utc()).unwrap();
     // Counted per form, site and round: the response was a day walk, the refusal has

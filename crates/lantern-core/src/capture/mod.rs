@@ -49,6 +49,8 @@ pub enum CaptureError {
     Media(String),
     #[error("{0}")]
     Io(String),
+    #[error("the response's indicator contributions could not be sealed: {0}")]
+    Aggregate(String),
 }
 
 impl CaptureError {
@@ -63,6 +65,7 @@ impl CaptureError {
             CaptureError::DraftContent(_) => "capture.draft_content",
             CaptureError::Media(_) => "capture.media",
             CaptureError::Io(_) => "capture.io",
+            CaptureError::Aggregate(_) => "capture.aggregate",
         }
     }
 }
@@ -422,10 +425,13 @@ impl Draft {
         };
         ensure_form(vault, &self.form, now)?;
         vault.save_draft(&self.meta(), &content.to_value(), now)?;
-        vault.finalize(&self.id, now)?;
-        // Seam for issue 12: aggregate contributions are added at finalize by the vault
-        // once that work lands (see `record_contributions`).
-        record_contributions(vault, &self.id, &content, now)?;
+        // Freezes the submission and seals its indicator contributions beside it
+        // (issue 12; a refusal contributes nothing, the engine checks consent).
+        crate::release::finalize(vault, &self.session, &self.id, now).map_err(|e| match e {
+            crate::release::ReleaseError::Vault(e) => CaptureError::Vault(e),
+            crate::release::ReleaseError::Engine(e) => CaptureError::Engine(e),
+            e => CaptureError::Aggregate(e.to_string()),
+        })?;
         Ok(dto::Finalized {
             submission_id: self.id.clone(),
             refusal,
@@ -441,19 +447,6 @@ impl Draft {
         };
         self.session.value(field).ok().filter(|v| !v.is_empty())
     }
-}
-
-/// Issue 12's seam: what one finalized response contributes to the form's indicators is
-/// recorded here once the vault has a place for it. Until then finalized content is
-/// read back by the aggregation (the `instance` of `lantern.draft/1`; a refusal
-/// contributes nothing).
-fn record_contributions(
-    _vault: &mut Vault,
-    _id: &str,
-    _content: &Content,
-    _now: DateTime<Utc>,
-) -> Result<()> {
-    Ok(())
 }
 
 fn apply_step(session: &mut Session, step: &Step) -> Result<()> {
