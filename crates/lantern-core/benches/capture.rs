@@ -81,7 +81,7 @@ fn main() {
             &mut vault,
             &id,
             &q,
-            if i % 2 == 0 { "yes" } else { "no" },
+            if i.is_multiple_of(2) { "yes" } else { "no" },
             t,
         );
         let _ = capture.go(&mut vault, &id, &Nav::Next, t).expect("next");
@@ -110,7 +110,7 @@ fn main() {
                 &mut vault,
                 &id,
                 &q,
-                if i % 2 == 0 { "yes" } else { "no" },
+                if i.is_multiple_of(2) { "yes" } else { "no" },
                 t,
             );
             capture.go(&mut vault, &id, &Nav::Next, t).expect("next")

@@ -289,7 +289,9 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
 
     // Finalizing sealed each response's indicator contributions beside it (issue 12).
     assert_eq!(
-        vault.submissions_without_contributions("camp_safety_audit").unwrap(),
+        vault
+            .submissions_without_contributions("camp_safety_audit")
+            .unwrap(),
         Vec::<String>::new()
     );
 
