@@ -328,6 +328,16 @@ pub struct Vault {
     audit_broken_at: Option<i64>,
 }
 
+/// Shows where the vault is and whether it is unlocked; never keys or content.
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("unlocked", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 fn day(now: DateTime<Utc>) -> String {
     now.format("%Y-%m-%d").to_string()
 }
