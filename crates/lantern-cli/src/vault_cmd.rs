@@ -15,8 +15,7 @@ use std::sync::Mutex;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
-use lantern_core::vault::backup::{BackupRecipient, BackupSecret};
-use lantern_core::vault::crypto::{self, OrgSecretKey};
+use lantern_core::vault::backup::{self, BackupRecipient, BackupSecret};
 use lantern_core::vault::{Vault, VaultConfig};
 use zeroize::Zeroizing;
 
@@ -276,16 +275,15 @@ fn verify_log(dir: &Path, unlock: bool) -> anyhow::Result<ExitCode> {
 fn backup(dir: &Path, file: &Path, org_public_key: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut vault = unlocked(dir)?;
     let backup_pass;
-    let recipient =
-        match org_public_key {
-            Some(hex) => BackupRecipient::OrgKey(crypto::from_hex::<32>(hex).context(
-                "--org-public-key must be 64 hex digits (from `lantern vault org-keygen`)",
-            )?),
-            None => {
-                backup_pass = new_passphrase("LANTERN_BACKUP_PASSPHRASE", "Backup passphrase: ")?;
-                BackupRecipient::Passphrase(backup_pass.as_bytes())
-            }
-        };
+    let recipient = match org_public_key {
+        Some(hex) => {
+            BackupRecipient::OrgKey(backup::parse_org_public_key(hex).map_err(core_error)?)
+        }
+        None => {
+            backup_pass = new_passphrase("LANTERN_BACKUP_PASSPHRASE", "Backup passphrase: ")?;
+            BackupRecipient::Passphrase(backup_pass.as_bytes())
+        }
+    };
     let report = vault
         .backup(file, recipient, Utc::now())
         .map_err(core_error)?;
@@ -316,15 +314,9 @@ fn restore(
     let backup_pass;
     let secret = match org_secret_key_file {
         Some(path) => {
-            let text = Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-            );
-            let bytes = Zeroizing::new(
-                crypto::from_hex::<32>(&text)
-                    .context("the organisation key file is not 64 hex digits")?,
-            );
-            org_key = OrgSecretKey::from_bytes(&bytes);
+            org_key = backup::read_org_secret_key(path)
+                .map_err(core_error)
+                .with_context(|| format!("cannot use the key in {}", path.display()))?;
             BackupSecret::OrgKey(&org_key)
         }
         None => {
@@ -389,30 +381,7 @@ fn change_passphrase(dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn org_keygen(file: &Path) -> anyhow::Result<ExitCode> {
-    if file.exists() {
-        bail!("{} already exists; not overwriting a key", file.display());
-    }
-    let key = OrgSecretKey::generate()
-        .map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
-    let secret_hex = Zeroizing::new(crypto::to_hex(key.to_bytes().as_ref()));
-    write_private(file, secret_hex.as_bytes())?;
-    println!("{}", crypto::to_hex(&key.public_key()));
+    let public = backup::org_keygen(file).map_err(core_error)?;
+    println!("{public}");
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
 }

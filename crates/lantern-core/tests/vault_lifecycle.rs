@@ -3,8 +3,8 @@
 //! passphrase change, schema migration, retention purge, audit log and backups.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use lantern_core::vault::backup::OrgSecretKey;
 use lantern_core::vault::backup::{BackupRecipient, BackupSecret};
-use lantern_core::vault::crypto::OrgSecretKey;
 use lantern_core::vault::{
     FormRecord, KdfParams, ListFilter, Status, SubmissionMeta, Vault, VaultConfig, VaultError,
 };

@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::crypto::{self, BackupKey, KdfParams, OrgSecretKey};
+pub use super::crypto::OrgSecretKey;
+use super::crypto::{self, BackupKey, KdfParams};
 use super::{
     AuditEntry, AuditEvent, FormRecord, ListFilter, Status, SubmissionMeta, Vault, VaultConfig,
     VaultError, audit,
@@ -467,6 +468,52 @@ impl Vault {
             Ok(())
         })
     }
+}
+
+/// Parses an organisation public key given as 64 hex digits (from [`org_keygen`]).
+pub fn parse_org_public_key(hex: &str) -> Result<[u8; 32], VaultError> {
+    crypto::from_hex::<32>(hex).ok_or_else(|| {
+        VaultError::InvalidInput(
+            "an organisation public key is 64 hex digits (from `lantern vault org-keygen`)".into(),
+        )
+    })
+}
+
+/// Makes an organisation key pair: writes the secret key (hex) to `file`, created 0600
+/// and never overwritten, and returns the public key (hex) to give to devices.
+pub fn org_keygen(file: &Path) -> Result<String, VaultError> {
+    use std::io::Write;
+    let key = OrgSecretKey::generate()?;
+    let secret_hex = Zeroizing::new(crypto::to_hex(key.to_bytes().as_ref()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = options.open(file).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            VaultError::InvalidInput(format!(
+                "{} already exists; not overwriting a key",
+                file.display()
+            ))
+        } else {
+            VaultError::Io(e)
+        }
+    })?;
+    out.write_all(secret_hex.as_bytes())?;
+    out.sync_all()?;
+    Ok(crypto::to_hex(&key.public_key()))
+}
+
+/// Reads an organisation secret key file written by [`org_keygen`].
+pub fn read_org_secret_key(file: &Path) -> Result<OrgSecretKey, VaultError> {
+    let text = Zeroizing::new(std::fs::read_to_string(file)?);
+    let bytes = Zeroizing::new(crypto::from_hex::<32>(&text).ok_or_else(|| {
+        VaultError::InvalidInput("the organisation key file is not 64 hex digits".into())
+    })?);
+    Ok(OrgSecretKey::from_bytes(&bytes))
 }
 
 fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8]), VaultError> {

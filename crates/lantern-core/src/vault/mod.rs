@@ -21,7 +21,9 @@
 
 pub mod audit;
 pub mod backup;
-pub mod crypto;
+/// Key material; its public surface is re-exported where needed (`KdfParams`,
+/// `backup::OrgSecretKey`).
+pub(crate) mod crypto;
 mod keyfile;
 pub mod policy;
 mod records;
