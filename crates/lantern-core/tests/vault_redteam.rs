@@ -897,3 +897,47 @@ fn l8_status_never_writes() {
     assert_eq!(status.drafts, None);
     assert_eq!(std::fs::read(dir.join("vault.db")).unwrap(), before);
 }
+
+/// A re-key re-seals every table: forms, sites, settings, outbox, audit history.
+#[test]
+fn h1_h2_a_rekey_keeps_every_table_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = Vault::create(tmp.path(), PASS, cfg(), t0()).unwrap();
+    fill(&mut v, "x");
+    v.put_site("site-1", &json!({"pcode": "SS0101"}), t0())
+        .unwrap();
+    v.set_setting("retention_days.other", &json!(7), t0())
+        .unwrap();
+    v.change_passphrase(PASS, NEW_PASS, t0()).unwrap();
+    v.withdraw("s3", t0()).unwrap();
+    drop(v);
+    let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
+    v.unlock(NEW_PASS, t0()).unwrap();
+    let form = v.form("camp_safety_audit", "1", t0()).unwrap();
+    assert_eq!(
+        (form.definition.as_slice(), form.retention_days),
+        (&b"PK workbook bytes"[..], Some(30))
+    );
+    assert_eq!(
+        v.site("site-1", t0()).unwrap(),
+        Some(json!({"pcode": "SS0101"}))
+    );
+    assert_eq!(
+        v.setting("retention_days.other", t0()).unwrap(),
+        Some(json!(7))
+    );
+    assert_eq!(
+        v.outbox_item("batch-1", t0()).unwrap(),
+        Some(json!({"n": 2}))
+    );
+    assert_eq!(v.open_submission("s2", t0()).unwrap().content["count"], 437);
+    let events: Vec<String> = v
+        .audit_events(t0())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(events.contains(&"passphrase_changed".to_string()));
+    assert!(events.contains(&"withdraw".to_string()));
+    v.verify_log().unwrap();
+}

@@ -30,6 +30,15 @@ use super::{
     submission_ad_parts, submission_mac, wrap_ad, write_state, xor_into,
 };
 
+/// Tables whose associated data binds more than their primary key: `table ‖ vault id ‖`
+/// these columns' values, in order. Every other sealed table binds its one-column
+/// primary key (what `VaultCtx::seal_row` writes).
+const AD_COLUMNS: &[(&str, &[&str])] = &[
+    // Issue 12's per-submission contributions: `"contributions" ‖ vault id ‖
+    // submission id ‖ form id`.
+    ("contributions", &["submission_id", "form_id"]),
+];
+
 /// The audit log's last sequence number and hash.
 type AuditHead = (i64, [u8; 32]);
 
@@ -249,24 +258,41 @@ fn reseal_all(
         ) {
             continue;
         }
-        let key_column = table.key_column.ok_or_else(|| {
-            VaultError::InvalidInput(format!(
-                "table {} has no one-column primary key and cannot be re-keyed",
-                table.name
-            ))
-        })?;
-        let all: Vec<(i64, String, Vec<u8>)> = {
+        let columns: Vec<String> = match AD_COLUMNS.iter().find(|(t, _)| *t == table.name) {
+            Some((_, cols)) => cols.iter().map(|c| (*c).to_string()).collect(),
+            None => vec![table.key_column.clone().ok_or_else(|| {
+                VaultError::InvalidInput(format!(
+                    "table {} has no one-column primary key and cannot be re-keyed",
+                    table.name
+                ))
+            })?],
+        };
+        let select = columns
+            .iter()
+            .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let all: Vec<(i64, Vec<String>, Vec<u8>)> = {
             let mut stmt = tx.prepare(&format!(
-                "SELECT rowid, CAST(\"{key_column}\" AS TEXT), sealed FROM \"{}\"",
+                "SELECT rowid, sealed, {select} FROM \"{}\"",
                 table.name
             ))?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map([], |r| {
+                let mut values = Vec::with_capacity(columns.len());
+                for i in 0..columns.len() {
+                    values.push(r.get::<_, String>(i + 2)?);
+                }
+                Ok((r.get(0)?, values, r.get(1)?))
+            })?;
             rows.collect::<rusqlite::Result<_>>()?
         };
-        for (rowid, id, sealed) in all {
-            let ad = associated_data(&[&table.name, vault_id, &id]);
-            let mut plain = old.open(&sealed, &ad)?;
-            super::pad_spaces(&mut plain);
+        for (rowid, values, sealed) in all {
+            let mut fields: Vec<&str> = vec![&table.name, vault_id];
+            fields.extend(values.iter().map(String::as_str));
+            let ad = associated_data(&fields);
+            // Re-sealed as they are: values written by `seal_row` are already padded,
+            // and another table's plaintext need not be JSON.
+            let plain = old.open(&sealed, &ad)?;
             let resealed = new.seal(&plain, &ad)?;
             tx.execute(
                 &format!("UPDATE \"{}\" SET sealed = ?1 WHERE rowid = ?2", table.name),
