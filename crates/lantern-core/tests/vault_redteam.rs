@@ -843,6 +843,23 @@ fn l4_l6_backups_say_less_and_a_low_order_org_key_gets_a_clear_error() {
         .unwrap_err();
     assert_eq!(err.code(), "vault.invalid_input");
     assert!(err.to_string().contains("organisation public key"));
+    // A backup to the organisation's key does not carry that key (it names the NGO).
+    let org = lantern_core::vault::backup::OrgSecretKey::generate().unwrap();
+    let org_file = tmp.path().join("org.bak");
+    v.backup(&org_file, BackupRecipient::OrgKey(org.public_key()), t0())
+        .unwrap();
+    let bytes = std::fs::read(&org_file).unwrap();
+    assert!(!contains(&bytes, &org.public_key()));
+    let r = Vault::restore(
+        &org_file,
+        BackupSecret::OrgKey(&org),
+        &tmp.path().join("from_org"),
+        PASS,
+        cfg(),
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(r.list(&ListFilter::default()).unwrap().len(), 4);
     let file = tmp.path().join("b.bak");
     v.backup(
         &file,

@@ -22,7 +22,12 @@ use super::{
 
 const MAGIC: &[u8; 8] = b"LNTNBAK1";
 const MODE_PASSPHRASE: u8 = 1;
+/// Written before issue 13: the organisation's public key was in the header too.
 const MODE_ORG_KEY: u8 = 2;
+/// Since issue 13 (L4): only the ephemeral public key; the organisation's public key,
+/// which would identify the NGO to whoever finds the file, is not stored (headquarters
+/// derives it from its secret key; it is still bound through the key derivation).
+const MODE_ORG_KEY_ANON: u8 = 3;
 
 /// Who can open a backup.
 pub enum BackupRecipient<'a> {
@@ -201,9 +206,8 @@ impl Vault {
                 // Sealed to the organisation's key: the vault passphrase policy is for
                 // the device; this key is checked for being a real public key.
                 let (key, eph_public) = BackupKey::to_org_key(&org_public)?;
-                head.push(MODE_ORG_KEY);
+                head.push(MODE_ORG_KEY_ANON);
                 head.extend_from_slice(&eph_public);
-                head.extend_from_slice(&org_public);
                 (key, "org_key")
             }
         };
@@ -309,7 +313,7 @@ impl Vault {
                 };
                 BackupKey::from_passphrase(pass, salt, kdf)?
             }
-            (MODE_ORG_KEY, BackupSecret::OrgKey(org)) => {
+            (MODE_ORG_KEY | MODE_ORG_KEY_ANON, BackupSecret::OrgKey(org)) => {
                 let mut eph = [0u8; 32];
                 eph.copy_from_slice(&head[9..41]);
                 BackupKey::from_org_secret(org, &eph)?
@@ -523,6 +527,7 @@ fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8]), VaultError> {
     let head_len = match bytes[MAGIC.len()] {
         MODE_PASSPHRASE => MAGIC.len() + 1 + crypto::SALT_LEN + 12,
         MODE_ORG_KEY => MAGIC.len() + 1 + 64,
+        MODE_ORG_KEY_ANON => MAGIC.len() + 1 + 32,
         _ => return Err(VaultError::BackupFormat),
     };
     if bytes.len() < head_len + crypto::SEAL_OVERHEAD {
