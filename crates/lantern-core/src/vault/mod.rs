@@ -431,10 +431,27 @@ pub(crate) fn padded_len(len: usize) -> usize {
 }
 
 /// JSON, padded with trailing spaces (which every JSON parser skips) to its bucket.
+///
+/// Serialised twice: once to count the bytes, once into a zeroizing buffer of exactly
+/// the padded size, so the buffer never grows and no reallocation leaves a copy of the
+/// plaintext behind in freed memory (issue 13, L6).
 fn padded_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
-    let mut plain = Zeroizing::new(
-        serde_json::to_vec(value).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-    );
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value)
+        .map_err(|e| VaultError::InvalidInput(e.to_string()))?;
+    let mut plain = Zeroizing::new(Vec::with_capacity(padded_len(count.0)));
+    serde_json::to_writer(&mut *plain, value)
+        .map_err(|e| VaultError::InvalidInput(e.to_string()))?;
     pad_spaces(&mut plain);
     Ok(plain)
 }
@@ -1428,5 +1445,28 @@ impl VaultCtx<'_> {
             xor_into(&mut delta, &m);
         }
         self.rows_delta.set(Some(delta));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Padding buckets (M5) and a plaintext buffer allocated once at its final size, so
+    /// no reallocation leaves a copy behind (L6).
+    #[test]
+    fn padded_json_fills_a_buffer_allocated_once() {
+        assert_eq!(padded_len(0), 512);
+        assert_eq!(padded_len(513), 1024);
+        assert_eq!(padded_len(64 * 1024), 64 * 1024);
+        assert_eq!(padded_len(64 * 1024 + 1), 128 * 1024);
+        for n in [1usize, 400, 3000, 70_000] {
+            let value = serde_json::json!({"notes": "x".repeat(n)});
+            let plain = padded_json(&value).unwrap();
+            assert_eq!(plain.len(), padded_len(n + 13));
+            assert_eq!(plain.capacity(), plain.len());
+            let back: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+            assert_eq!(back, value);
+        }
     }
 }

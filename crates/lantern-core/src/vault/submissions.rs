@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
-use zeroize::Zeroizing;
 
 use super::crypto::DataKey;
 use super::{
     AuditEvent, ListFilter, Result, Status, Submission, SubmissionMeta, SubmissionSummary, Vault,
-    VaultError, day, pad_spaces, submission_ad, submission_ad_parts, submission_mac,
+    VaultError, day, padded_json, submission_ad, submission_ad_parts, submission_mac,
 };
 
 impl Vault {
@@ -20,13 +19,24 @@ impl Vault {
         content: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.save_drafts(std::slice::from_ref(&(meta.clone(), content.clone())), now)
+        // By reference: no copy of the answers is made (issue 13, L6).
+        self.save_draft_refs(&[(meta, content)], now)
     }
 
     /// Saves many drafts in one transaction (imports, restores, benchmarks).
     pub fn save_drafts(
         &mut self,
         drafts: &[(SubmissionMeta, serde_json::Value)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let refs: Vec<(&SubmissionMeta, &serde_json::Value)> =
+            drafts.iter().map(|(m, c)| (m, c)).collect();
+        self.save_draft_refs(&refs, now)
+    }
+
+    fn save_draft_refs(
+        &mut self,
+        drafts: &[(&SubmissionMeta, &serde_json::Value)],
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.active(now)?;
@@ -47,11 +57,7 @@ impl Vault {
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                let mut plain = Zeroizing::new(
-                    serde_json::to_vec(content)
-                        .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-                );
-                pad_spaces(&mut plain);
+                let plain = padded_json(content)?;
                 let rev = existing.as_ref().map_or(0, |e| e.3) + 1;
                 let sealed = v.key.seal(
                     &plain,
@@ -125,11 +131,7 @@ impl Vault {
                     r.get(0)
                 })?;
         self.in_tx(|tx, v| {
-            let mut plain = Zeroizing::new(
-                serde_json::to_vec(&sub.content)
-                    .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-            );
-            pad_spaces(&mut plain);
+            let plain = padded_json(&sub.content)?;
             let rev = old_rev + 1;
             let sealed = v.key.seal(
                 &plain,
