@@ -4,8 +4,9 @@
 //! `CHOICE_BIT`, and the document and `root` nodes of each list as a secondary
 //! instance (`instance('list')/root/item`) above `INSTANCE_BIT`. A list is one of the
 //! `choices` sheet or a CSV file attached to the form (`instance('sites')` reads
-//! `sites.csv`). A non-relevant node's string value is empty: expressions never see a
-//! value that will not be submitted.
+//! `sites.csv`). A non-relevant node keeps its value for the form's expressions, as in
+//! ODK Collect; aggregates read it as the submission does, empty (D1 in
+//! `docs/spec-notes-engine.md`).
 //!
 //! `${name}` is rewritten once, when the form is compiled, into a path from `current()`
 //! (`current()/../x`), as pyxform does inside repeats: it then yields every instance
@@ -23,7 +24,7 @@ use super::graph::{Graph, static_path};
 use super::instance::{InstId, Instance};
 use super::scope;
 use crate::expr::{self, Axis, Expr, LocationPath, NodeKind, NodeName, NodeTest, Step};
-use crate::form::{Choice, FormDef, NodeId};
+use crate::form::{Choice, DataType, FormDef, NodeId};
 
 const CHOICE_BIT: usize = 1 << 60;
 const INSTANCE_BIT: usize = 1 << 59;
@@ -82,6 +83,9 @@ pub(crate) struct SessionEnv<'a> {
     /// The node whose expression is evaluated (for `${name}` in choice filters).
     pub origin: InstId,
     pub origin_def: NodeId,
+    /// Read non-relevant nodes as the submission does (empty), as aggregates must
+    /// (spec-notes-engine.md, D1). Form expressions read stored values, as ODK Collect.
+    pub submitted_only: bool,
 }
 
 impl SessionEnv<'_> {
@@ -235,7 +239,7 @@ impl expr::Env for SessionEnv<'_> {
     fn string_value(&self, id: expr::NodeId) -> String {
         if let Some(i) = inst(id) {
             let n = self.instance.get(i);
-            if !n.relevant {
+            if !n.relevant && self.submitted_only {
                 return String::new();
             }
             if n.children.is_empty() {
@@ -285,6 +289,26 @@ impl expr::Env for SessionEnv<'_> {
             (_, None) => Ordering::Greater,
             (Some(p), Some(q)) => self.instance.get(*p).slot.cmp(&self.instance.get(*q).slot),
         }
+    }
+
+    fn typed_boolean(&self, id: expr::NodeId) -> Option<bool> {
+        let i = inst(id)?;
+        let n = self.instance.get(i);
+        if !n.children.is_empty() {
+            return None;
+        }
+        let value = self.string_value(id);
+        let def = self.form.node(n.def);
+        // A number is stored typed in JavaRosa: by a numeric bind, or by a calculation
+        // whose result was a number (J3 in spec-notes-engine.md).
+        let numeric = matches!(def.data_type, Some(DataType::Int | DataType::Decimal))
+            || (def.bind.calculation.is_some() && !expr::parse_xpath_number(&value).is_nan());
+        Some(if numeric {
+            let x = expr::parse_xpath_number(&value);
+            x != 0.0 && !x.is_nan()
+        } else {
+            !value.is_empty()
+        })
     }
 
     fn field_ref(&self, name: &str, _context: Option<expr::NodeId>) -> Option<expr::NodeId> {

@@ -47,7 +47,8 @@ impl Args<'_, '_, '_> {
         Ok(v.to_number(self.ev.env))
     }
     fn boolean(&mut self, i: usize) -> EvalResult<bool> {
-        Ok(self.value(i)?.to_bool())
+        let env = self.ev.env;
+        Ok(self.value(i)?.to_bool_in(env))
     }
     fn nodes(&mut self, i: usize, what: &str) -> EvalResult<Vec<NodeId>> {
         self.ev.eval_nodeset(&self.args[i], self.ctx, what)
@@ -145,11 +146,13 @@ fn booleans(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<O
         }
         "coalesce" => {
             arity(name, args, 2, Some(2))?;
-            let first = a.string(0)?;
-            if first.is_empty() {
-                Value::String(a.string(1)?)
+            // The first value passes through with its type, as in JavaRosa:
+            // `coalesce(selected(…), 0)` stays a boolean (spec-notes-engine.md, J5).
+            let first = a.value(0)?;
+            if first.to_string_value(env).is_empty() {
+                a.value(1)?
             } else {
-                Value::String(first)
+                first
             }
         }
         "once" => {
@@ -942,6 +945,8 @@ fn indexed_repeat(a: &mut Args<'_, '_, '_>) -> EvalResult<Value> {
             .into_iter()
             .filter(|r| scope.is_none_or(|s| is_ancestor(env, s, *r)))
             .collect();
+        // A blank index picks the first instance, as in JavaRosa (J6).
+        let index = if index.is_nan() { 1.0 } else { index };
         let chosen = if index >= 1.0 && index.fract() == 0.0 {
             in_scope.get(index as usize - 1).copied()
         } else {

@@ -5,6 +5,7 @@
 
 mod ast;
 mod datetime;
+pub use datetime::format_date_time as datetime_text;
 mod digest;
 mod env;
 mod eval;
@@ -19,7 +20,7 @@ pub use ast::{Axis, BinaryOp, Expr, LocationPath, NodeTest, Step};
 pub use env::{Env, NodeId, NodeKind, NodeName};
 pub use eval::{EvalError, evaluate, evaluate_with_current};
 pub use parser::{ParseError, ParseErrorKind, parse};
-pub use value::{Value, number_to_string};
+pub use value::{Value, number_to_string, parse_xpath_number};
 
 /// Functions of the ODK XForms spec (plus the JavaRosa extensions ODK Collect runs and
 /// the XPath 1.0 core library), as a form may call them.

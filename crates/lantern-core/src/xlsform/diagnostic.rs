@@ -132,6 +132,14 @@ pub enum ImportError {
     )]
     DuplicateColumn { first: String, second: String },
     #[error(
+        "duplicate column header `{header}` (columns {first} and {second}); keep one column and delete the other, as pyxform refuses the sheet"
+    )]
+    DuplicateHeader {
+        header: String,
+        first: String,
+        second: String,
+    },
+    #[error(
         "`{file}` and `{other}` would both be the secondary instance named by their stem; rename one of the files"
     )]
     InstanceClash { file: String, other: String },
@@ -242,6 +250,7 @@ impl ImportError {
             E::ReservedName => "xlsform.reserved_name",
             E::RepeatNamedAsRoot(_) => "xlsform.repeat_named_as_root",
             E::DuplicateColumn { .. } => "xlsform.duplicate_column",
+            E::DuplicateHeader { .. } => "xlsform.duplicate_header",
             E::ChoiceWithoutLabel => "xlsform.choice_without_label",
             E::InstanceClash { .. } => "xlsform.instance_clash",
             E::BadTrigger(_) => "xlsform.bad_trigger",
