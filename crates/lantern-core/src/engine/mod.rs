@@ -188,6 +188,8 @@ pub struct Session {
     dirty: BTreeSet<(u32, u32)>,
     /// Nodes created since the last recompute, whose dependents must learn of them.
     fresh: Vec<bool>,
+    /// Whether the form's first instance is being built (see `recompute_count`).
+    starting: bool,
 }
 
 impl Session {
@@ -214,9 +216,11 @@ impl Session {
             rng: Cell::new(config.seed),
             dirty: BTreeSet::new(),
             fresh: Vec::new(),
+            starting: true,
         };
         session.create_subtree(NodeId(0), None, None);
         session.process();
+        session.starting = false;
         Ok(session)
     }
 
@@ -497,11 +501,19 @@ impl Session {
             return;
         };
         let parent_def = self.instance.get(parent).def;
+        let existing: Vec<InstId> = self.repeat_instances(parent, repeat);
         let wanted = {
             match self.eval_number(count, parent, parent_def) {
-                // A blank count keeps the one instance the form starts with, as in
-                // JavaRosa (J1 in spec-notes-engine.md).
-                Ok(n) if n.is_nan() => 1,
+                // A blank count changes nothing, as in JavaRosa (J1 in
+                // spec-notes-engine.md): the form's first instance has one repeat
+                // instance, as the XForm pyxform writes; one added later has none.
+                Ok(n) if n.is_nan() => {
+                    if self.starting {
+                        1
+                    } else {
+                        existing.len()
+                    }
+                }
                 // A count from a bad answer must not exhaust the device: cap it.
                 Ok(n) => {
                     if n < 0.0 {
@@ -513,7 +525,6 @@ impl Session {
                 Err(_) => 0,
             }
         };
-        let existing: Vec<InstId> = self.repeat_instances(parent, repeat);
         if existing.len() < wanted {
             for _ in existing.len()..wanted {
                 self.create_subtree(repeat, Some(parent), None);
@@ -855,8 +866,10 @@ impl Session {
         for id in self.instance.subtree(InstId(0)) {
             let node = self.instance.get(id);
             let def = self.form().node(node.def);
-            let filtered = def.select.as_ref().is_some_and(|s| s.from_repeat.is_some())
-                || self.compiled.graph.nodes[def.id.0].choice_filter.is_some();
+            // A select_one_external is a text input here, as in Collect: never cleared.
+            let filtered = matches!(def.control, Control::Select1 | Control::Select)
+                && (def.select.as_ref().is_some_and(|s| s.from_repeat.is_some())
+                    || self.compiled.graph.nodes[def.id.0].choice_filter.is_some());
             if !node.alive || !filtered || !node.relevant || node.readonly || node.value.is_empty()
             {
                 continue;
