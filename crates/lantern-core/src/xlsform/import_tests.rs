@@ -294,6 +294,22 @@ fn unknown_functions() {
     );
 }
 
+/// `lang()` was in the function list but not evaluated: it imported clean and failed
+/// at run time. JavaRosa cannot run it either ("cannot handle function 'lang'").
+#[test]
+fn functions_javarosa_cannot_run_are_refused_at_import() {
+    check(
+        "
+        | survey |
+        | | type | name | label | calculation |
+        | | calculate | c | | lang('en') |
+        | | calculate | d | | enclosed-area('0 0 0 0; 0 1 0 0; 1 1 0 0; 0 0 0 0') |
+        ",
+        expect![[r#"
+            survey:2:calculation: error[xlsform.unknown_function]: unknown function `lang()`; check its spelling against the ODK XForms functions"#]],
+    );
+}
+
 #[test]
 fn dependency_cycles() {
     check(
