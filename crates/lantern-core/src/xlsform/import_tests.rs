@@ -329,6 +329,29 @@ fn dependency_cycles() {
     );
 }
 
+/// A group's `relevant` that reads a field inside the group is a cycle (the field
+/// inherits the group's relevance): ODK Validate refuses it ("Cycle detected in form's
+/// relevant and calculation logic"), and the session refused it at run time after a
+/// clean import before the import check knew of inherited relevance.
+#[test]
+fn group_relevant_reading_its_own_fields_is_a_cycle() {
+    check(
+        "
+        | survey |
+        | | type | name | label | relevant | calculation |
+        | | integer | a | A | | |
+        | | begin group | g | G | ${c} > 0 | |
+        | | calculate | c | | | ${a} + 1 |
+        | | end group | | | | |
+        | | begin group | h | H | ${a} > 0 | |
+        | | text | d | D | | |
+        | | end group | | | | |
+        ",
+        expect![[r#"
+            survey:3:relevant: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: g → c → g; break the cycle so each value can be computed"#]],
+    );
+}
+
 #[test]
 fn loops_and_range_parameters() {
     check(
