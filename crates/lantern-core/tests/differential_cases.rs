@@ -261,3 +261,39 @@ fn d1_form_expressions_read_stored_values_of_non_relevant_nodes() {
         session.result()
     );
 }
+
+/// `${last-saved#name}` reads the last saved submission's values, which the caller
+/// passes in; with none (a first submission) it reads empty, as in Collect.
+#[test]
+fn last_saved_references_read_the_values_passed_in() {
+    const FORM: &str = "
+| survey |
+| | type | name | label | default | calculation |
+| | text | enumerator | Enumerator | ${last-saved#enumerator} | |
+| | integer | n | N | | |
+| | calculate | next_n | | | ${last-saved#n} + 1 |
+| settings |
+| | form_id |
+| | ls |
+";
+    let form = lantern_core::xlsform::import_bytes(FORM.as_bytes(), WorkbookFormat::Markdown, "ls");
+    assert!(!form.has_errors(), "{:?}", form.diagnostics);
+    let compiled = CompiledForm::new(form.form.unwrap()).unwrap();
+    let config = || Config::at_rfc3339("2026-11-30T09:00:00Z", 1).unwrap();
+    let last = vec![
+        ("enumerator".to_string(), "Amina".to_string()),
+        ("n".to_string(), "4".to_string()),
+    ];
+    let mut session = Session::new_with_last_saved(compiled.clone(), config(), last).unwrap();
+    assert_eq!(session.value("enumerator").unwrap(), "Amina");
+    assert_eq!(session.value("next_n").unwrap(), "5");
+    // This submission's own answer does not change what was saved before.
+    session.answer("n", "9").unwrap();
+    assert_eq!(session.value("next_n").unwrap(), "5");
+    session.answer("enumerator", "Ben").unwrap();
+    assert_eq!(session.value("enumerator").unwrap(), "Ben");
+
+    let first = Session::new(compiled, config()).unwrap();
+    assert_eq!(first.value("enumerator").unwrap(), "");
+    assert_eq!(first.value("next_n").unwrap(), "");
+}

@@ -24,7 +24,7 @@ use super::graph::{Graph, static_path};
 use super::instance::{InstId, Instance};
 use super::scope;
 use crate::expr::{self, Axis, Expr, LocationPath, NodeKind, NodeName, NodeTest, Step};
-use crate::form::{Choice, DataType, FormDef, NodeId};
+use crate::form::{Choice, ChoiceList, DataType, FormDef, NodeId};
 
 const CHOICE_BIT: usize = 1 << 60;
 const INSTANCE_BIT: usize = 1 << 59;
@@ -83,20 +83,33 @@ pub(crate) struct SessionEnv<'a> {
     /// The node whose expression is evaluated (for `${name}` in choice filters).
     pub origin: InstId,
     pub origin_def: NodeId,
+    /// The last saved submission's values (`${last-saved#name}`), one item.
+    pub last_saved: &'a ChoiceList,
     /// Read non-relevant nodes as the submission does (empty), as aggregates must
     /// (spec-notes-engine.md, D1). Form expressions read stored values, as ODK Collect.
     pub submitted_only: bool,
 }
 
 impl SessionEnv<'_> {
+    /// List `list`: one of the form's, or, just past them, the last saved values.
+    fn list(&self, list: usize) -> Option<&ChoiceList> {
+        self.form
+            .choice_lists
+            .get(list)
+            .or_else(|| (list == self.form.choice_lists.len()).then_some(self.last_saved))
+    }
+
     fn choice(&self, list: usize, choice: usize) -> Option<&Choice> {
-        self.form.choice_lists.get(list)?.choices.get(choice)
+        self.list(list)?.choices.get(choice)
     }
 
     /// The list `instance(id)` names: a list of the `choices` sheet, or an attached
     /// file by its stem (`sites` for `sites.csv`).
     fn instance_list(&self, id: &str) -> Option<usize> {
         let lists = &self.form.choice_lists;
+        if id == crate::form::LAST_SAVED_INSTANCE {
+            return Some(lists.len());
+        }
         lists.iter().position(|l| l.name == id).or_else(|| {
             let file = &self
                 .form
@@ -214,11 +227,7 @@ impl expr::Env for SessionEnv<'_> {
             if !is_root {
                 return vec![instance_root(list)];
             }
-            let items = self
-                .form
-                .choice_lists
-                .get(list)
-                .map_or(0, |l| l.choices.len());
+            let items = self.list(list).map_or(0, |l| l.choices.len());
             return (0..items).map(|c| choice_node(list, c, 0)).collect();
         }
         match split_choice(id) {
@@ -338,7 +347,7 @@ impl expr::Env for SessionEnv<'_> {
         key_column: &str,
         key: &str,
     ) -> Option<String> {
-        let list = self.form.choice_lists.get(self.instance_list(instance)?)?;
+        let list = self.list(self.instance_list(instance)?)?;
         list.choices
             .iter()
             .find(|c| self.item_column(c, key_column).as_deref() == Some(key))

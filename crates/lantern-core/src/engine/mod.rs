@@ -35,7 +35,7 @@ use graph::{Graph, is_repeat, within};
 use instance::{InstNode, Instance};
 
 use crate::expr::Value;
-use crate::form::{Control, DataType, FormDef, NodeId, NodeKind, SelectKind};
+use crate::form::{ChoiceList, Control, DataType, FormDef, NodeId, NodeKind, SelectKind};
 
 /// What can go wrong driving a session; each variant has a stable [`EngineError::code`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -190,10 +190,24 @@ pub struct Session {
     fresh: Vec<bool>,
     /// Whether the form's first instance is being built (see `recompute_count`).
     starting: bool,
+    /// The last saved submission's values, for `${last-saved#name}`.
+    last_saved: ChoiceList,
 }
 
 impl Session {
     pub fn new(compiled: Arc<CompiledForm>, config: Config) -> Result<Session, EngineError> {
+        Session::new_with_last_saved(compiled, config, Vec::new())
+    }
+
+    /// A session whose `${last-saved#name}` references read `last_saved`: the values of
+    /// the last submission of the same form saved on the device, by field name, as the
+    /// caller (the vault's owner) reads them. A name not given reads empty, as in
+    /// Collect when nothing was saved yet. Defaults that use them are set at the start.
+    pub fn new_with_last_saved(
+        compiled: Arc<CompiledForm>,
+        config: Config,
+        last_saved: Vec<(String, String)>,
+    ) -> Result<Session, EngineError> {
         let form = &compiled.form;
         let language = match config.language {
             Some(language) => {
@@ -217,6 +231,16 @@ impl Session {
             dirty: BTreeSet::new(),
             fresh: Vec::new(),
             starting: true,
+            last_saved: ChoiceList {
+                name: crate::form::LAST_SAVED_INSTANCE.to_string(),
+                choices: vec![crate::form::Choice {
+                    name: String::new(),
+                    label: crate::form::Text::default(),
+                    media: Vec::new(),
+                    extra: last_saved,
+                    row: None,
+                }],
+            },
         };
         session.create_subtree(NodeId(0), None, None);
         session.process();
@@ -256,6 +280,7 @@ impl Session {
             origin,
             origin_def,
             submitted_only: false,
+            last_saved: &self.last_saved,
         }
     }
 
