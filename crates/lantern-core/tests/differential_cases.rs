@@ -297,3 +297,35 @@ fn last_saved_references_read_the_values_passed_in() {
     assert_eq!(first.value("enumerator").unwrap(), "");
     assert_eq!(first.value("next_n").unwrap(), "");
 }
+
+/// Checked against JavaRosa 5.1 with DiffFill.java: a boolean result is stored 1/0;
+/// a division by zero stores empty here (JavaRosa: `Infinity`, see spec-notes).
+#[test]
+fn booleans_are_stored_as_one_or_zero_and_division_by_zero_as_empty() {
+    const FORM: &str = "
+| survey |
+| | type | name | label | calculation |
+| | integer | a | A | |
+| | calculate | big | | ${a} > 5 |
+| | calculate | inf | | ${a} div 0 |
+| | integer | half | Half | ${a} div 2 |
+| settings |
+| | form_id |
+| | b |
+";
+    let form = lantern_core::xlsform::import_bytes(FORM.as_bytes(), WorkbookFormat::Markdown, "b");
+    assert!(!form.has_errors(), "{:?}", form.diagnostics);
+    let compiled = CompiledForm::new(form.form.unwrap()).unwrap();
+    let mut session = Session::new(
+        compiled,
+        Config::at_rfc3339("2026-11-30T09:00:00Z", 1).unwrap(),
+    )
+    .unwrap();
+    session.answer("a", "8").unwrap();
+    assert_eq!(session.value("big").unwrap(), "1");
+    assert_eq!(session.value("inf").unwrap(), "");
+    assert_eq!(session.value("half").unwrap(), "4");
+    session.answer("a", "-5").unwrap();
+    assert_eq!(session.value("big").unwrap(), "0");
+    assert_eq!(session.value("half").unwrap(), "-2");
+}

@@ -1311,8 +1311,8 @@ fn in_plain_groups_of(form: &FormDef, node: NodeId, ancestor: NodeId) -> bool {
 /// The text a calculated value is stored as, cast to the field's bind type as JavaRosa
 /// does (spec-notes-engine.md, L1, L3, J2): a number that is not finite (`NaN` from a
 /// blank operand) is stored empty; an `integer` keeps the integer part (2.5 → 2); a
-/// `decimal` stores the number; a date stored into a text field becomes the date-time
-/// at midnight, in the device's offset.
+/// `decimal` stores the number; a boolean is stored `1` or `0`; a date stored into a
+/// text field becomes the date-time at midnight, in the device's offset.
 fn stored_text(value: &Value, env: &env::SessionEnv<'_>, data_type: Option<DataType>) -> String {
     use crate::expr::Env as _;
     let number = |v: &Value| {
@@ -1331,6 +1331,8 @@ fn stored_text(value: &Value, env: &env::SessionEnv<'_>, data_type: Option<DataT
         Some(DataType::Date | DataType::DateTime | DataType::Time) => value.to_string_value(env),
         _ => match value {
             Value::Number(n) if !n.is_finite() => String::new(),
+            // JavaRosa stores a boolean result as 1 or 0 (its BooleanData).
+            Value::Boolean(b) => if *b { "1" } else { "0" }.to_string(),
             Value::Date(d) => {
                 let midnight = d.and_time(chrono::NaiveTime::MIN);
                 match midnight.and_local_timezone(env.now().timezone()) {
