@@ -146,3 +146,74 @@ fn json_output_for_scripts() {
     assert_eq!(diagnostic["row"], 2);
     assert_eq!(diagnostic["column"], "type");
 }
+
+/// A form meant for shared aggregates (it has a `purpose` sheet) that asks a name, a
+/// GPS point and unmarked free text fails the do-no-harm check; the same questions in
+/// a plain ODK form are warnings and pass.
+#[test]
+fn the_do_no_harm_check_fails_an_exposing_form() {
+    let survey = "| survey |\n\
+        | | type | name | label | relevant |\n\
+        | | select_one sites | site | Site | |\n\
+        | | select_one yn | consent | Do you agree? | |\n\
+        | | text | respondent | What is your name? | ${consent} = 'yes' |\n\
+        | | geopoint | shelter | Shelter location | ${consent} = 'yes' |\n\
+        | | text | comments | Comments | ${consent} = 'yes' |\n\
+        | choices |\n\
+        | | list_name | name | label |\n\
+        | | sites | s1 | Site 1 |\n\
+        | | yn | yes | Yes |\n\
+        | | yn | no | No |\n";
+    let purpose = "| purpose |\n\
+        | | purpose | data_owner | retention_days | sensitivity | min_responses | consent_field | consent_value | site_field | round_field |\n\
+        | | Audit | Camp management | 90 | high | 5 | consent | yes | site | site |\n";
+    let dir = tempfile::tempdir().unwrap();
+    let exposing = write(dir.path(), "exposing.md", &format!("{survey}{purpose}"));
+    let plain = write(dir.path(), "plain.md", survey);
+
+    let out = lantern()
+        .args(["form", "validate", &exposing])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let codes: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split_once(": ").unwrap().1.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "error[policy.name]",
+            "error[policy.free_text_shared]",
+            "error[policy.identifying_type]",
+            "error[policy.free_text_shared]",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.starts_with(&format!(
+            "{exposing}:survey:4:label: error[policy.name]: `respondent` asks for a name"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{exposing}:survey:5:type: error[policy.identifying_type]")),
+        "{stdout}"
+    );
+
+    let out = lantern()
+        .args(["form", "validate", &plain])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout
+            .lines()
+            .map(|l| l.split_once(": ").unwrap().1.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["warning[policy.name]", "warning[policy.identifying_type]"],
+        "{stdout}"
+    );
+}
