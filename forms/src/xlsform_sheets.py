@@ -80,6 +80,39 @@ def row(type_: str, name: str = "", label: T | None = None, **columns: object) -
     return out
 
 
+def consent_notes(prefix: str, paragraphs: list[T], **columns: object) -> list[dict]:
+    """The consent script as notes the enumerator reads aloud, one per paragraph, so
+    that it is shown in Lantern, ODK Collect and Kobo alike (not only on the purpose
+    sheet)."""
+    return [row("note", f"{prefix}_{i}", text, **columns) for i, text in enumerate(paragraphs, 1)]
+
+
+def joined(paragraphs: list[T]) -> T:
+    """The paragraphs of a script as one text per language (for the purpose sheet)."""
+    return T(*(" ".join(p[i] for p in paragraphs) for i in range(len(LANGUAGES))))
+
+
+def interview_status_row(label: T, **columns: object) -> dict:
+    return row("select_one interview_status", "interview_status", label,
+               hint=T("If it stopped early, go to this question (from the form's question list), answer it, and finalise: unanswered questions are then left empty",
+                      "S'il s'est arrêté avant la fin, allez à cette question (depuis la liste des questions), répondez-y et finalisez : les questions sans réponse restent vides",
+                      "Si terminó antes, vaya a esta pregunta (desde la lista de preguntas), respóndala y finalice: las preguntas sin respuesta quedan vacías",
+                      "إذا توقفت قبل النهاية فانتقل إلى هذا السؤال (من قائمة الأسئلة) وأجب عنه ثم أنهِ الاستمارة: تبقى الأسئلة التي لم يُجَب عنها فارغة"),
+               required=True, **columns)
+
+
+def required_until_stopped(rows: list[dict], after: str, keep: set[str] = frozenset()) -> list[dict]:
+    """Makes every required row after the one named `after` required only while the
+    interview goes on (see STILL_GOING); `keep` names rows that stay plainly required."""
+    seen = False
+    for r in rows:
+        if seen and r.get("required") == "yes" and r["name"] not in keep and r["name"] != "interview_status":
+            r["required"] = STILL_GOING
+        if r["name"] == after:
+            seen = True
+    return rows
+
+
 def end(kind: str) -> dict:
     """Closes a group or repeat (`end group`, `end repeat`)."""
     return {"type": f"end {kind}", "name": ""}
@@ -142,6 +175,7 @@ def purpose_sheet(purpose: T, consent_script: T, **fields: object) -> list[list[
         "sex_field",
         "age_band_field",
         "wg_fields",
+        "screening_fields",
     ]
     unknown = set(fields) - set(order)
     if unknown:
@@ -252,6 +286,18 @@ def write_form(
     return out
 
 
+# How the interview (or walk, or review) ended. Filled in at the end; a stopped or
+# interrupted one can be finalised without the questions it did not reach, because
+# those are required only while the status is empty or "completed".
+STILL_GOING = "${interview_status} = '' or ${interview_status} = 'completed'"
+INTERVIEW_STATUS = [
+    choice("interview_status", "completed", T("Completed", "Terminé", "Completada", "اكتملت")),
+    choice("interview_status", "stopped", T("Stopped: the person (or group) chose to stop", "Arrêté : la personne (ou le groupe) a choisi d'arrêter", "Detenida: la persona (o el grupo) decidió parar", "توقفت: اختار الشخص (أو المجموعة) التوقف")),
+    choice("interview_status", "interrupted_safety", T("Interrupted for safety (someone came near, or it was no longer safe to go on)", "Interrompu pour raison de sécurité (quelqu'un s'est approché ou il n'était plus sûr de continuer)", "Interrumpida por seguridad (alguien se acercó o ya no era seguro continuar)", "قُطعت لأسباب تتعلق بالسلامة (اقترب أحدهم أو لم يعد الاستمرار آمنًا)")),
+]
+
+
+
 # Lists shared by more than one form.
 YES_NO = [
     choice("yes_no", "yes", T("Yes", "Oui", "Sí", "نعم")),
@@ -272,6 +318,16 @@ FACE4_SAFE = [
     choice("face4_safe", "very_unsafe", T("Very unsafe", "Pas du tout en sécurité", "Nada seguro/a", "غير آمن إطلاقًا")),
 ]
 
+# How much of something is in place; shared by the audit and the review so that the
+# four languages say it the same way. "Not observed" is excluded from scores.
+COVERAGE4 = [
+    choice("coverage4", "none", T("None", "Aucun(e)", "Ninguno/a", "لا يوجد")),
+    choice("coverage4", "some", T("Some", "Quelques-un(e)s", "Algunos/as", "بعضها")),
+    choice("coverage4", "most", T("Most", "La plupart", "La mayoría", "معظمها")),
+    choice("coverage4", "all", T("All", "Tous ou toutes", "Todos/as", "جميعها")),
+    choice("coverage4", "not_observed", T("Not observed", "Non observé", "No observado", "لم تتم ملاحظته")),
+]
+
 DAY_NIGHT = [
     choice("day_night", "day", T("Day", "Jour", "Día", "نهارًا")),
     choice("day_night", "night", T("Night (after dark)", "Nuit (après la tombée du jour)", "Noche (después del anochecer)", "ليلًا (بعد حلول الظلام)")),
@@ -282,3 +338,35 @@ CONSENT_LIST = [
     choice("consent", "yes", T("Yes, agrees to take part", "Oui, accepte de participer", "Sí, acepta participar", "نعم، يوافق/توافق على المشاركة")),
     choice("consent", "no", T("No, does not agree", "Non, n'accepte pas", "No, no acepta", "لا، لا يوافق/لا توافق")),
 ]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def update_page(md_name: str, indicators: list[dict]) -> None:
+    """Rewrites the indicator table of a form's page (forms/<form>.md) from its
+    indicators, so the page always documents exactly what the workbook computes. The
+    table is the one whose header starts `| Indicator | Definition`."""
+    path = Path(__file__).resolve().parent.parent / md_name
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, l in enumerate(lines) if l.startswith("| Indicator | Definition"))
+    end_ = start + 2
+    while end_ < len(lines) and lines[end_].startswith("|"):
+        end_ += 1
+    rows = []
+    for ind in indicators:
+        out_of = []
+        if ind["denominator"]:
+            out_of.append(f"out of: `{ind['denominator']}`")
+        if ind["filter"]:
+            out_of.append(f"only when: `{ind['filter']}`")
+        rows.append("| " + " | ".join(_cell(c) for c in [
+            f"`{ind['name']}`", ind["label"].en, ind["kind"], ind["scope"] or "submission",
+            f"`{ind['value']}`", "; ".join(out_of), ind["disaggregate"],
+            str(ind["min_cell"]) if ind["min_cell"] != "" else "form default",
+            f"`{ind['hxl']}`" if ind["hxl"] else "",
+        ]) + " |")
+    lines[start + 2:end_] = rows
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote the indicator table of {path}")
