@@ -328,6 +328,13 @@ COVERAGE4 = [
     choice("coverage4", "not_observed", T("Not observed", "Non observé", "No observado", "لم تتم ملاحظته")),
 ]
 
+SITE_TYPE = [
+    choice("site_type", "planned", T("Planned camp", "Camp planifié", "Campamento planificado", "مخيم مخطَّط")),
+    choice("site_type", "self_settled", T("Self-settled site or informal settlement", "Site spontané ou installation informelle", "Asentamiento espontáneo o informal", "موقع ذاتي التوطين أو تجمّع غير رسمي")),
+    choice("site_type", "collective", T("Collective centre", "Centre collectif", "Centro colectivo", "مركز إيواء جماعي")),
+    choice("site_type", "transit", T("Transit or reception centre", "Centre de transit ou d'accueil", "Centro de tránsito o recepción", "مركز عبور أو استقبال")),
+]
+
 DAY_NIGHT = [
     choice("day_night", "day", T("Day", "Jour", "Día", "نهارًا")),
     choice("day_night", "night", T("Night (after dark)", "Nuit (après la tombée du jour)", "Noche (después del anochecer)", "ليلًا (بعد حلول الظلام)")),

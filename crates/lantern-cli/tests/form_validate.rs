@@ -198,7 +198,9 @@ fn the_do_no_harm_check_fails_an_exposing_form() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(&format!("{exposing}:survey:5:type: error[policy.identifying_type]")),
+        stdout.contains(&format!(
+            "{exposing}:survey:5:type: error[policy.identifying_type]"
+        )),
         "{stdout}"
     );
 

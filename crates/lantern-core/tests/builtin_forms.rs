@@ -27,14 +27,18 @@ const BUILT_IN: [&str; 3] = [
     "womens_participation",
     "shelter_site_risk_review",
 ];
-const SECTORS: [&str; 6] = [
+const SECTORS: [&str; 8] = [
     "lighting",
     "wash",
     "shelter",
     "security",
+    "site_hazards",
+    "protection",
     "services",
     "participation",
 ];
+/// Sectors every audit form scores (plus `security` or `site_hazards`).
+const SCORE_SECTORS: [&str; 5] = ["lighting", "wash", "shelter", "services", "participation"];
 const KINDS: [&str; 5] = ["count", "proportion", "mean", "sum", "score"];
 const SENSITIVITIES: [&str; 4] = ["low", "moderate", "high", "severe"];
 /// Minimum cell size for safety-perception items (domain.md rule 5).
@@ -398,7 +402,9 @@ fn check_consent(fields: &[Field]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for field in fields.iter().filter(|f| f.is_input()) {
-        let Some(repeat) = &field.repeat else { continue };
+        let Some(repeat) = &field.repeat else {
+            continue;
+        };
         if !seen.insert(repeat.clone()) {
             continue;
         }
@@ -605,6 +611,9 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
                 ));
             }
         }
+        let place_form = purpose_values(book)
+            .and_then(|p| p.get("consent_field").cloned())
+            .is_some_and(|c| c == "site_consent");
         let min_cell = get("min_cell");
         let min_cell_value = if min_cell.is_empty() {
             Some(min_cell_size)
@@ -615,6 +624,9 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
             None => problems.push(format!(
                 "[indicators.min_cell] {at}: min_cell `{min_cell}` is not a whole number"
             )),
+            // An observation of a place (a walk or review recorded under the site's
+            // consent, not scoped to a group of people) may publish cells of one.
+            Some(1) if place_form && scope.is_empty() && !perceived => {}
             Some(k) if k < min_cell_size => problems.push(format!(
                 "[indicators.min_cell] {at}: min_cell {k} is below the form's min_cell_size {min_cell_size}"
             )),
@@ -679,7 +691,7 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
         }
     }
     if !score_sectors.is_empty() {
-        for sector in SECTORS {
+        for sector in SCORE_SECTORS {
             if !score_sectors.contains(sector) {
                 problems.push(format!(
                     "[indicators.sector] no risk score for sector `{sector}`"
@@ -782,7 +794,13 @@ fn audit_forms_declare_a_risk_score_per_sector() {
             .filter(|(_, c)| table.cell(c, "kind") == "score")
             .map(|(_, c)| table.cell(c, "sector"))
             .collect();
-        assert_eq!(sectors, SECTORS.into_iter().collect(), "{name}");
+        for sector in SCORE_SECTORS {
+            assert!(sectors.contains(sector), "{name}: no score for {sector}");
+        }
+        assert!(
+            sectors.contains("security") || sectors.contains("site_hazards"),
+            "{name}: no security or site hazards score"
+        );
     }
 }
 
