@@ -395,37 +395,49 @@ fn check_purpose(book: &Workbook, fields: &[Field]) -> Vec<String> {
     problems
 }
 
-/// A repeat that gathers people (a focus group) opens with its own consent question,
-/// and everything else in it is hidden unless that consent was given. (That consent
-/// comes first in the form and gates the rest is the core's do-no-harm check.)
+/// A repeat that gathers people (a focus group) has its own consent question, asked
+/// after nothing but screening choices (who the group is, guardians' consent), and
+/// everything after it in the repeat is hidden unless that consent was given. (That the
+/// form's own consent comes first and gates the rest is the core's do-no-harm check.)
 fn check_consent(fields: &[Field]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    for field in fields.iter().filter(|f| f.is_input()) {
-        let Some(repeat) = &field.repeat else {
-            continue;
-        };
-        if !seen.insert(repeat.clone()) {
-            continue;
-        }
-        if !(field.kind == "select_one" && field.name.ends_with("consent")) {
+    let repeats: BTreeSet<&String> = fields.iter().filter_map(|f| f.repeat.as_ref()).collect();
+    for repeat in repeats {
+        let inputs: Vec<&Field> = fields
+            .iter()
+            .filter(|f| f.is_input() && f.repeat.as_ref() == Some(repeat))
+            .collect();
+        let Some(at) = inputs.iter().position(|f| {
+            f.kind == "select_one" && f.name.ends_with("consent") && !f.name.contains("guardian")
+        }) else {
+            let row = inputs.first().map_or(0, |f| f.row);
             problems.push(format!(
-                "[consent.repeat] survey row {}: repeat `{repeat}` must open with its own consent question, not `{}`",
-                field.row, field.name
+                "[consent.repeat] survey row {row}: repeat `{repeat}` must have its own consent question"
             ));
             continue;
+        };
+        let consent = inputs[at];
+        for before in &inputs[..at] {
+            if before.kind != "select_one" {
+                problems.push(format!(
+                    "[consent.repeat] survey row {}: `{}` is asked before the group's consent `{}`; only screening choices may precede it",
+                    before.row, before.name, consent.name
+                ));
+            }
         }
-        for other in fields
-            .iter()
-            .filter(|f| f.is_input() && f.repeat.as_ref() == Some(repeat) && f.name != field.name)
-        {
+        for other in &inputs[at + 1..] {
             let mut gates: Vec<&str> = other.gates.iter().map(String::as_str).collect();
             gates.push(&other.relevant);
             let refs: BTreeSet<String> = gates.iter().flat_map(|g| references(g)).collect();
-            if !refs.contains(&field.name) {
+            let gated = refs.contains(&consent.name)
+                || fields
+                    .iter()
+                    .filter(|f| f.kind == "calculate" && refs.contains(&f.name))
+                    .any(|f| references(&f.calculation).contains(&consent.name));
+            if !gated {
                 problems.push(format!(
                     "[consent.repeat_gate] survey row {} (`{}`): must be hidden unless `{}` was given",
-                    other.row, other.name, field.name
+                    other.row, other.name, consent.name
                 ));
             }
         }
@@ -1383,4 +1395,85 @@ fn a_scenario_naming_a_missing_field_or_indicator_is_caught() {
             "expected `{needle}` in {problems:#?}"
         );
     }
+}
+
+/// Every text of every built-in form, on every sheet (labels, hints, messages, choices,
+/// purpose, consent script, indicator labels and actions), exists in English, French,
+/// Spanish and Arabic: wherever a `<column>::English (en)` cell is filled, the French,
+/// Spanish and Arabic cells of that row are filled too, and no language has text where
+/// English has none.
+fn untranslated(book: &Workbook) -> Vec<String> {
+    let mut problems = Vec::new();
+    for sheet in &book.sheets {
+        let table = Table::new(sheet);
+        let bases: BTreeSet<String> = table
+            .header
+            .iter()
+            .filter_map(|h| h.trim().split_once("::").map(|(b, _)| b.to_string()))
+            .filter(|b| b != "lantern")
+            .collect();
+        for base in &bases {
+            for lang in LANGUAGES {
+                if !table.has(&localized(base, lang)) {
+                    problems.push(format!("{}: no `{base}::{lang}` column", sheet.name));
+                }
+            }
+            for (row, cells) in table.numbered() {
+                let filled: Vec<bool> = LANGUAGES
+                    .iter()
+                    .map(|l| !table.cell(cells, &localized(base, l)).is_empty())
+                    .collect();
+                if filled.iter().any(|f| *f) && !filled.iter().all(|f| *f) {
+                    let missing: Vec<&str> = LANGUAGES
+                        .iter()
+                        .zip(&filled)
+                        .filter(|(_, f)| !**f)
+                        .map(|(l, _)| *l)
+                        .collect();
+                    problems.push(format!(
+                        "{} row {row}: `{base}` is missing in {}",
+                        sheet.name,
+                        missing.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_string_of_every_form_is_in_english_french_spanish_and_arabic() {
+    let mut strings = 0;
+    for name in BUILT_IN {
+        let book = load(name);
+        let problems = untranslated(&book);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        for sheet in &book.sheets {
+            let table = Table::new(sheet);
+            strings += table
+                .numbered()
+                .map(|(_, cells)| {
+                    table
+                        .header
+                        .iter()
+                        .filter(|h| h.ends_with(LANGUAGES[0]))
+                        .filter(|h| !table.cell(cells, h).is_empty())
+                        .count()
+                })
+                .sum::<usize>();
+        }
+    }
+    assert!(strings > 500, "only {strings} English strings found");
+    // The check fails when one language is missing anywhere.
+    let mut book = load("womens_participation");
+    let row = row_of(&book, "indicators", "name", "safe_night");
+    set(&mut book, "indicators", row, "action::Español (es)", "");
+    set(&mut book, "indicators", row, "label::العربية (ar)", "");
+    let problems = untranslated(&book);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("`label` is missing in العربية (ar)"),
+        "{problems:#?}"
+    );
 }
