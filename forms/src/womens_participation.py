@@ -27,6 +27,9 @@ def none_alone(name="none"):
 
 
 INDIVIDUAL = "${record_type} = 'individual'"
+# The Washington Group Short Set is for adults; under 18 the WG recommends the Child
+# Functioning Module, which this form does not carry, so girls of 15-17 are not asked.
+ADULT = "${is_minor} = 'no'"
 COMMITTEE = "${record_type} = 'committee'"
 # Consent: a committee's chair or secretary, an adult in private, or a girl of 15-17
 # in private with her guardian's consent and her own assent.
@@ -220,15 +223,10 @@ SURVEY = [
         T("The next questions ask about difficulties you may have doing certain activities because of a health problem.",
           "Les questions suivantes portent sur les difficultés que vous pourriez avoir à faire certaines activités en raison d'un problème de santé.",
           "Las siguientes preguntas son sobre dificultades que usted podría tener para hacer ciertas actividades debido a un problema de salud.",
-          "تتناول الأسئلة التالية الصعوبات التي قد تواجهها في القيام ببعض الأنشطة بسبب مشكلة صحية.")),
-    *[row("select_one wg", n, label, required=True) for n, label in WG],
-    row("calculate", "disability", calculation=DISABILITY),
-    row("select_one yes_no", "hh_head",
-        T("Are you the head of your household?", "Êtes-vous à la tête de votre ménage ?", "¿Es usted jefa o jefe de hogar?", "هل أنتِ ربّة/أنت ربّ الأسرة؟"),
-        required=True),
-    row("select_one time_in_site", "time_in_site",
-        T("How long have you lived in this site?", "Depuis combien de temps vivez-vous sur ce site ?", "¿Cuánto tiempo lleva viviendo en este sitio?", "منذ متى تعيشين/تعيش في هذا الموقع؟"),
-        required=True),
+          "تتناول الأسئلة التالية الصعوبات التي قد تواجهينها/تواجهها في القيام ببعض الأنشطة بسبب مشكلة صحية."),
+        relevant=ADULT),
+    *[row("select_one wg", n, label, required=True, relevant=ADULT, share="never") for n, label in WG],
+    row("calculate", "disability", calculation=DISABILITY, relevant=ADULT),
     end("group"),
 
     row("begin group", "governance",
@@ -428,9 +426,8 @@ CHOICES = [
     choice("wg", "some", T("Some difficulty", "Quelques difficultés", "Alguna dificultad", "بعض الصعوبة")),
     choice("wg", "a_lot", T("A lot of difficulty", "Beaucoup de difficultés", "Mucha dificultad", "صعوبة كبيرة")),
     choice("wg", "cannot", T("Cannot do at all", "Ne peut pas du tout", "No puede hacerlo en absoluto", "لا تستطيع/لا يستطيع على الإطلاق")),
-    choice("time_in_site", "lt_6m", T("Less than 6 months", "Moins de 6 mois", "Menos de 6 meses", "أقل من 6 أشهر")),
-    choice("time_in_site", "6_24m", T("6 months to 2 years", "De 6 mois à 2 ans", "De 6 meses a 2 años", "من 6 أشهر إلى سنتين")),
-    choice("time_in_site", "gt_24m", T("More than 2 years", "Plus de 2 ans", "Más de 2 años", "أكثر من سنتين")),
+    choice("wg", "dont_know", T("Don't know", "Ne sait pas", "No sabe", "لا تعرف/لا يعرف")),
+    choice("wg", "refused", T("Prefers not to answer", "Préfère ne pas répondre", "Prefiere no responder", "تفضّل/يفضّل عدم الإجابة")),
     choice("structure", "site_committee", T("Camp or site committee", "Comité du camp ou du site", "Comité del campamento o sitio", "لجنة المخيم أو الموقع")),
     choice("structure", "women_committee", T("Women's committee or group", "Comité ou groupe de femmes", "Comité o grupo de mujeres", "لجنة أو مجموعة نسائية")),
     choice("structure", "block_leaders", T("Block or zone leaders", "Responsables de bloc ou de zone", "Líderes de bloque o zona", "قادة المربعات أو المناطق")),
@@ -451,6 +448,9 @@ CHOICES = [
     choice("agree4", "agree", T("Agree", "D'accord", "De acuerdo", "أوافق")),
     choice("agree4", "disagree", T("Disagree", "Pas d'accord", "En desacuerdo", "لا أوافق")),
     choice("agree4", "strongly_disagree", T("Strongly disagree", "Pas du tout d'accord", "Muy en desacuerdo", "لا أوافق إطلاقًا")),
+    choice("agree4", "dont_know", T("Don't know", "Ne sait pas", "No sabe", "لا أعرف")),
+    choice("agree4", "refused", T("Prefers not to answer", "Préfère ne pas répondre", "Prefiere no responder", "تفضّل/يفضّل عدم الإجابة")),
+    choice("face4_safe", "refused", T("Prefers not to answer", "Préfère ne pas répondre", "Prefiere no responder", "تفضّل/يفضّل عدم الإجابة")),
     choice("acted", "acted", T("Yes, and something was done", "Oui, et quelque chose a été fait", "Sí, y se hizo algo", "نعم، واتُّخذ إجراء")),
     choice("acted", "not_acted", T("Yes, but nothing was done yet", "Oui, mais rien n'a encore été fait", "Sí, pero todavía no se ha hecho nada", "نعم، لكن لم يُتَّخذ أي إجراء بعد")),
     choice("acted", "not_raised", T("No issue raised", "Aucun problème signalé", "No se ha planteado ningún problema", "لم تُطرح أي مشكلة")),
@@ -522,7 +522,7 @@ INDICATORS = [
     indicator("leadership", T("Hold a committee leadership role (of all women interviewed)", "Occupent un poste de responsabilité dans un comité (sur l'ensemble des femmes interrogées)", "Ocupan un cargo de liderazgo en un comité (del total de mujeres entrevistadas)", "يشغلن منصبًا قياديًا في لجنة (من بين جميع النساء اللواتي أُجريت معهن مقابلات)"), "proportion",
               "${leadership_role} != '' and ${leadership_role} != 'none'", denominator="${member_of} != ''", **PEOPLE, hxl="#indicator+pct+leadership", sector="participation", higher_is="better"),
     indicator("influence_agree", T("Agree that women's views influence decisions", "Sont d'accord que l'avis des femmes influence les décisions", "Están de acuerdo en que la opinión de las mujeres influye en las decisiones", "يوافقون على أن آراء النساء تؤثر في القرارات"), "proportion",
-              "${influence} = 'strongly_agree' or ${influence} = 'agree'", denominator="${influence} != ''", **PEOPLE, hxl="#indicator+pct+influence", sector="participation", higher_is="better"),
+              "${influence} = 'strongly_agree' or ${influence} = 'agree'", denominator="${influence} != '' and ${influence} != 'dont_know' and ${influence} != 'refused'", **PEOPLE, hxl="#indicator+pct+influence", sector="participation", higher_is="better"),
     indicator("responsiveness", T("Saw an issue they raised acted on (of those who raised one)", "Ont vu un problème signalé pris en charge (parmi ceux qui en ont signalé un)", "Vieron que se actuó sobre un problema planteado (entre quienes plantearon uno)", "رأوا إجراءً بشأن مشكلة طرحوها (من بين من طرحوا مشكلة)"), "proportion",
               "${issue_acted} = 'acted'", denominator="${issue_acted} != '' and ${issue_acted} != 'not_raised'", **PEOPLE, hxl="#indicator+pct+responsiveness", sector="participation", higher_is="better"),
     *[indicator(f"barrier_{n}", T(f"Name this barrier: {l.en}", f"Citent cet obstacle : {l.fr}", f"Mencionan este obstáculo: {l.es}", f"يذكرون هذا العائق: {l.ar}"), "proportion",
@@ -542,9 +542,9 @@ INDICATORS = [
           ("cost", T("cost", "coût", "costo", "التكلفة")),
           ("other", T("other", "autre", "otro", "غير ذلك"))]],
     indicator("safe_day", T("Feel safe moving in the site by day", "Se sentent en sécurité dans le site le jour", "Se sienten seguras/os al moverse por el sitio de día", "يشعرون بالأمان عند التنقل في الموقع نهارًا"), "proportion",
-              "${safe_day} = 'very_safe' or ${safe_day} = 'safe'", denominator="${safe_day} != ''", **SAFETY, hxl="#indicator+pct+safe+day", sector="security", higher_is="better"),
+              "${safe_day} = 'very_safe' or ${safe_day} = 'safe'", denominator="${safe_day} != '' and ${safe_day} != 'dont_know' and ${safe_day} != 'refused'", **SAFETY, hxl="#indicator+pct+safe+day", sector="security", higher_is="better"),
     indicator("safe_night", T("Feel safe moving in the site after dark", "Se sentent en sécurité dans le site la nuit", "Se sienten seguras/os al moverse por el sitio de noche", "يشعرون بالأمان عند التنقل في الموقع ليلًا"), "proportion",
-              "${safe_night} = 'very_safe' or ${safe_night} = 'safe'", denominator="${safe_night} != ''", **SAFETY, hxl="#indicator+pct+safe+night", sector="security", higher_is="better"),
+              "${safe_night} = 'very_safe' or ${safe_night} = 'safe'", denominator="${safe_night} != '' and ${safe_night} != 'dont_know' and ${safe_night} != 'refused'", **SAFETY, hxl="#indicator+pct+safe+night", sector="security", higher_is="better"),
     indicator("knows_help", T("Know where to seek help for a safety concern", "Savent où demander de l'aide en cas de problème de sécurité", "Saben dónde pedir ayuda ante un problema de seguridad", "يعرفون أين يطلبون المساعدة لمشكلة تتعلق بالسلامة"), "proportion",
               "${knows_help} = 'yes'", denominator="${knows_help} != ''", **PEOPLE, hxl="#indicator+pct+knows_help", sector="services", higher_is="better"),
     indicator("wish_to_join", T("Would like to join or lead a committee", "Aimeraient rejoindre ou diriger un comité", "Quisieran formar parte de un comité o dirigirlo", "يرغبون في الانضمام إلى لجنة أو قيادتها"), "proportion",
@@ -555,7 +555,7 @@ INDICATORS = [
     indicator("attending_men", T("Men who attended a community meeting in the last 3 months", "Hommes ayant assisté à une réunion communautaire au cours des 3 derniers mois", "Hombres que asistieron a una reunión comunitaria en los últimos 3 meses", "الرجال الذين حضروا اجتماعًا مجتمعيًا خلال الأشهر الثلاثة الماضية"), "proportion",
               "${attended} = 'yes'", denominator="${attended} != ''", filter=MEN, disaggregate="round", hxl="#indicator+pct+attending+m", sector="participation"),
     indicator("influence_agree_men", T("Men who agree that women's views influence decisions", "Hommes d'accord pour dire que l'avis des femmes influence les décisions", "Hombres de acuerdo en que la opinión de las mujeres influye en las decisiones", "الرجال الذين يوافقون على أن آراء النساء تؤثر في القرارات"), "proportion",
-              "${influence} = 'strongly_agree' or ${influence} = 'agree'", denominator="${influence} != ''", filter=MEN, disaggregate="round", hxl="#indicator+pct+influence+m", sector="participation"),
+              "${influence} = 'strongly_agree' or ${influence} = 'agree'", denominator="${influence} != '' and ${influence} != 'dont_know' and ${influence} != 'refused'", filter=MEN, disaggregate="round", hxl="#indicator+pct+influence+m", sector="participation"),
     indicator("committees_recorded", T("Committees recorded", "Comités enregistrés", "Comités registrados", "اللجان المسجَّلة"), "count",
               "true()", **BOARD, hxl="#indicator+num+committees"),
     indicator("women_seats_pct", T("Seats held by women (%)", "Sièges occupés par des femmes (%)", "Puestos ocupados por mujeres (%)", "المقاعد التي تشغلها نساء (%)"), "mean",

@@ -867,7 +867,16 @@ fn participation_form_uses_the_washington_group_short_set_verbatim() {
     }
     assert_eq!(
         choice_names(&book, "wg"),
-        ["no_difficulty", "some", "a_lot", "cannot"]
+        // The four WG answer categories, then the interviewer's codes for "don't
+        // know" and "refused", which the WG-SS also provides.
+        [
+            "no_difficulty",
+            "some",
+            "a_lot",
+            "cannot",
+            "dont_know",
+            "refused"
+        ]
     );
     let purpose = purpose_values(&book).expect("purpose");
     assert_eq!(
@@ -1021,7 +1030,7 @@ fn forbidden_types_and_identifying_fields_are_caught() {
         assert_flags(&book, code);
     }
     let mut book = load("womens_participation");
-    let row = row_of(&book, "survey", "name", "hh_head");
+    let row = row_of(&book, "survey", "name", "wish_to_join");
     set(
         &mut book,
         "survey",
