@@ -55,7 +55,7 @@ def hand_counts(prefix: str, question: T) -> list[dict]:
     for i, (face, label) in enumerate(faces):
         earlier = " + ".join(names[:i] + ["."])
         rows.append(row(
-            "integer", f"{prefix}_{face}", label, required=True,
+            "integer", f"{prefix}_{face}", label, required=True, image=f"face_{face}.png",
             constraint=f". >= 0 and {earlier} <= ${{fg_size}}",
             constraint_message=HANDS_MSG,
         ))

@@ -60,6 +60,9 @@ SURVEY_PLAIN_COLUMNS = [
     # pyxform ignores unknown survey columns, so the form stays a valid XLSForm.
     "lantern::share",
 ]
+# A picture shown with a question or choice (the face scales): one file next to the
+# workbook, written under every language (pyxform wants media per language).
+MEDIA_IMAGE = "media::image"
 
 
 def row(type_: str, name: str = "", label: T | None = None, **columns: object) -> dict:
@@ -68,7 +71,7 @@ def row(type_: str, name: str = "", label: T | None = None, **columns: object) -
     if label is not None:
         out["label"] = label
     for key, value in columns.items():
-        key = "lantern::share" if key == "share" else key
+        key = {"share": "lantern::share", "image": "media::image"}.get(key, key)
         if key == "required" and value is True:
             out["required"] = "yes"
             out.setdefault("required_message", REQUIRED)
@@ -118,8 +121,9 @@ def end(kind: str) -> dict:
     return {"type": f"end {kind}", "name": ""}
 
 
-def choice(list_name: str, name: str, label: T) -> list:
-    return [list_name, name, *label]
+def choice(list_name: str, name: str, label: T, image: str = "") -> list:
+    """A choice; `image` names a picture shown with it (e.g. a face of the scale)."""
+    return [list_name, name, *label, image]
 
 
 def _text_cells(value: object) -> list[str]:
@@ -135,22 +139,29 @@ def survey_sheet(rows: list[dict]) -> list[list[str]]:
     for col in SURVEY_TEXT_COLUMNS:
         header += [f"{col}::{lang}" for lang in LANGUAGES]
     header += SURVEY_PLAIN_COLUMNS
+    header += [f"{MEDIA_IMAGE}::{lang}" for lang in LANGUAGES]
     out = [header]
     for r in rows:
-        unknown = set(r) - {"type", "name", *SURVEY_TEXT_COLUMNS, *SURVEY_PLAIN_COLUMNS}
+        unknown = set(r) - {"type", "name", *SURVEY_TEXT_COLUMNS, *SURVEY_PLAIN_COLUMNS, MEDIA_IMAGE}
         if unknown:
             raise KeyError(f"row {r.get('name')}: unknown columns {sorted(unknown)}")
         cells = [r["type"], r["name"]]
         for col in SURVEY_TEXT_COLUMNS:
             cells += _text_cells(r.get(col))
         cells += [str(r.get(col, "")) for col in SURVEY_PLAIN_COLUMNS]
+        cells += [str(r.get(MEDIA_IMAGE, ""))] * len(LANGUAGES)
         out.append(cells)
     return out
 
 
 def choices_sheet(choices: list[list]) -> list[list[str]]:
     header = ["list_name", "name"] + [f"label::{lang}" for lang in LANGUAGES]
-    return [header, *choices]
+    header += [f"{MEDIA_IMAGE}::{lang}" for lang in LANGUAGES]
+    rows = []
+    for c in choices:
+        c = list(c) + [""] * (3 + len(LANGUAGES) - len(c))
+        rows.append(c[:2 + len(LANGUAGES)] + [c[2 + len(LANGUAGES)]] * len(LANGUAGES))
+    return [header, *rows]
 
 
 def settings_sheet(title: str, form_id: str, version: str, style: str = "pages") -> list:
@@ -312,10 +323,10 @@ YES_PARTIAL_NO = [
 
 # The pictorial 4-face safety scale (Tearfund Indikit "safety in access").
 FACE4_SAFE = [
-    choice("face4_safe", "very_safe", T("Very safe", "Très en sécurité", "Muy seguro/a", "آمن جدًا")),
-    choice("face4_safe", "safe", T("Quite safe", "Plutôt en sécurité", "Bastante seguro/a", "آمن إلى حدٍّ ما")),
-    choice("face4_safe", "unsafe", T("Quite unsafe", "Peu en sécurité", "Poco seguro/a", "غير آمن إلى حدٍّ ما")),
-    choice("face4_safe", "very_unsafe", T("Very unsafe", "Pas du tout en sécurité", "Nada seguro/a", "غير آمن إطلاقًا")),
+    choice("face4_safe", "very_safe", T("Very safe", "Très en sécurité", "Muy seguro/a", "آمن جدًا"), "face_very_safe.png"),
+    choice("face4_safe", "safe", T("Quite safe", "Plutôt en sécurité", "Bastante seguro/a", "آمن إلى حدٍّ ما"), "face_safe.png"),
+    choice("face4_safe", "unsafe", T("Quite unsafe", "Peu en sécurité", "Poco seguro/a", "غير آمن إلى حدٍّ ما"), "face_unsafe.png"),
+    choice("face4_safe", "very_unsafe", T("Very unsafe", "Pas du tout en sécurité", "Nada seguro/a", "غير آمن إطلاقًا"), "face_very_unsafe.png"),
 ]
 
 # How much of something is in place; shared by the audit and the review so that the

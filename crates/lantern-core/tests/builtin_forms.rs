@@ -1419,7 +1419,7 @@ fn untranslated(book: &Workbook) -> Vec<String> {
             .header
             .iter()
             .filter_map(|h| h.trim().split_once("::").map(|(b, _)| b.to_string()))
-            .filter(|b| b != "lantern")
+            .filter(|b| b != "lantern" && b != "media")
             .collect();
         for base in &bases {
             for lang in LANGUAGES {
