@@ -219,6 +219,9 @@ SURVEY = [
             "Cette tranche d'âge ne correspond pas à la réponse « Quel âge a la personne ? » : corrigez l'une des deux",
             "Este grupo de edad no coincide con la respuesta a \"¿Qué edad tiene la persona?\": corrija una de las dos",
             "لا تتطابق هذه الفئة العمرية مع الإجابة عن «كم عمر الشخص؟»: صحِّحي إحداهما")),
+    # Three age groups for disaggregation, so that cells survive the minimum size.
+    row("calculate", "age_group",
+        calculation="if(${age_band} = '', '', if(${age_band} = '15_17' or ${age_band} = '18_24', '15_24', if(${age_band} = '25_49', '25_49', '50_plus')))"),
     row("note", "wg_intro",
         T("The next questions ask about difficulties you may have doing certain activities because of a health problem.",
           "Les questions suivantes portent sur les difficultés que vous pourriez avoir à faire certaines activités en raison d'un problème de santé.",
@@ -503,7 +506,7 @@ PURPOSE = purpose_sheet(
 # dimension at a time), so that cells survive the minimum size.
 WOMEN = f"{INDIVIDUAL} and ${{sex}} = 'female'"
 MEN = f"{INDIVIDUAL} and ${{sex}} = 'male'"
-PEOPLE = dict(filter=WOMEN, disaggregate="age_band disability round")
+PEOPLE = dict(filter=WOMEN, disaggregate="age_group disability round")
 SAFETY = dict(PEOPLE, min_cell=10)
 BOARD = dict(filter=COMMITTEE, disaggregate="committee_type round")
 
