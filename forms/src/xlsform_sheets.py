@@ -386,5 +386,18 @@ def update_page(md_name: str, indicators: list[dict]) -> None:
             f"`{ind['hxl']}`" if ind["hxl"] else "",
         ]) + " |")
     lines[start + 2:end_] = rows
+    # The table of risk scores and their actions, when the page has one.
+    score_start = next((i for i, l in enumerate(lines) if l.startswith("| Score | Sector |")), None)
+    if score_start is not None:
+        end_ = score_start + 2
+        while end_ < len(lines) and lines[end_].startswith("|"):
+            end_ += 1
+        lines[score_start + 2:end_] = [
+            "| " + " | ".join(_cell(c) for c in [
+                f"`{ind['name']}`", ind["sector"], str(ind["amber"]), str(ind["red"]),
+                ind["action"].en if ind["action"] else "",
+            ]) + " |"
+            for ind in indicators if ind["kind"] == "score"
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote the indicator table of {path}")
