@@ -508,7 +508,9 @@ WOMEN = f"{INDIVIDUAL} and ${{sex}} = 'female'"
 MEN = f"{INDIVIDUAL} and ${{sex}} = 'male'"
 PEOPLE = dict(filter=WOMEN, disaggregate="age_group disability round")
 SAFETY = dict(PEOPLE, min_cell=10)
-BOARD = dict(filter=COMMITTEE, disaggregate="committee_type round")
+# A committee record describes an institution (seats, meetings), not a person: published
+# from one committee (min_cell 1), like the audits' observations of places.
+BOARD = dict(filter=COMMITTEE, disaggregate="committee_type round", min_cell=1)
 
 INDICATORS = [
     indicator("respondents", T("People interviewed", "Personnes interrogées", "Personas entrevistadas", "الأشخاص الذين أُجريت معهم مقابلات"), "count",
@@ -567,7 +569,7 @@ INDICATORS = [
     indicator("women_chair", T("Committees with a woman as chair or vice-chair", "Comités présidés ou vice-présidés par une femme", "Comités con una mujer en la presidencia o vicepresidencia", "لجان ترأسها امرأة أو تشغل فيها امرأة منصب نائب الرئيس"), "proportion",
               "${women_chair} > 0", denominator="true()", **BOARD, hxl="#indicator+pct+women_chair", sector="participation", higher_is="better"),
     indicator("women_attendance_pct", T("Women members at the last meeting (% of women's seats)", "Femmes membres présentes à la dernière réunion (% des sièges des femmes)", "Mujeres integrantes en la última reunión (% de sus puestos)", "العضوات الحاضرات في الاجتماع الأخير (% من مقاعد النساء)"), "mean",
-              "100 * ${women_attending} div ${women_seats}", filter=f"{COMMITTEE} and ${{women_seats}} > 0 and ${{meeting_frequency}} != 'not_met'", disaggregate="committee_type round",
+              "100 * ${women_attending} div ${women_seats}", filter=f"{COMMITTEE} and ${{women_seats}} > 0 and ${{meeting_frequency}} != 'not_met'", disaggregate="committee_type round", min_cell=1,
               hxl="#indicator+pct+women_attendance", sector="participation", higher_is="better"),
     indicator("includes_adolescent_girls", T("Committees that include adolescent girls", "Comités qui incluent des adolescentes", "Comités que incluyen a adolescentes mujeres", "لجان تضم فتيات مراهقات"), "proportion",
               "selected(${inclusion}, 'adolescent_girls')", denominator="true()", **BOARD, hxl="#indicator+pct+includes_girls", sector="participation", higher_is="better"),

@@ -639,6 +639,8 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
             // An observation of a place (a walk or review recorded under the site's
             // consent, not scoped to a group of people) may publish cells of one.
             Some(1) if place_form && scope.is_empty() && !perceived => {}
+            // A record of an institution (a committee's seats and meetings), not a person.
+            Some(1) if get("filter").contains("${record_type} = 'committee'") && !perceived => {}
             Some(k) if k < min_cell_size => problems.push(format!(
                 "[indicators.min_cell] {at}: min_cell {k} is below the form's min_cell_size {min_cell_size}"
             )),
