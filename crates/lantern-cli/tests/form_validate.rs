@@ -219,3 +219,45 @@ fn the_do_no_harm_check_fails_an_exposing_form() {
         "{stdout}"
     );
 }
+
+/// `lantern form list` prints each form's do-no-harm findings under it.
+#[test]
+fn form_list_shows_the_do_no_harm_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        format!("{FORMS}/verify/exposing_form.xlsx"),
+        dir.path().join("exposing_form.xlsx"),
+    )
+    .unwrap();
+    let out = lantern()
+        .args(["form", "list", &dir.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        lines[0].starts_with("exposing_form.xlsx\texposing_form"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("\tsurvey:4:label: error[policy.name]"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("\tsurvey:5:type: error[policy.identifying_type]"),
+        "{stdout}"
+    );
+    assert!(
+        lines[3].starts_with("\tsurvey:6:lantern::share: error[policy.free_text_shared]"),
+        "{stdout}"
+    );
+    let json = lantern()
+        .args(["form", "list", "--json", &dir.path().display().to_string()])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value[0]["policy"][0]["code"], "policy.name");
+    assert_eq!(value[0]["policy"][0]["severity"], "error");
+}

@@ -177,6 +177,43 @@ mod tests {
         assert_eq!(json["policy"][2]["column"], "lantern::share");
     }
 
+    /// The same check through `scan` on a real workbook next to a built-in form: the
+    /// app's form list gets each form's findings.
+    #[test]
+    fn a_scanned_folder_lists_each_forms_policy_findings() {
+        let forms = concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            format!("{forms}/verify/exposing_form.xlsx"),
+            dir.path().join("exposing_form.xlsx"),
+        )
+        .unwrap();
+        std::fs::copy(
+            format!("{forms}/camp_safety_audit.xlsx"),
+            dir.path().join("camp_safety_audit.xlsx"),
+        )
+        .unwrap();
+        let entries = scan(dir.path()).unwrap();
+        let policy = |i: usize| match &entries[i].status {
+            EntryStatus::Ok { policy, .. } => policy.clone(),
+            other => panic!("expected a readable form, got {other:?}"),
+        };
+        assert_eq!(entries[0].file, "camp_safety_audit.xlsx");
+        assert_eq!(policy(0), Vec::new());
+        let found: Vec<(&str, Option<usize>, bool)> = policy(1)
+            .iter()
+            .map(|d| (d.code(), d.row, d.is_error()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("policy.name", Some(4), true),
+                ("policy.identifying_type", Some(5), true),
+                ("policy.free_text_shared", Some(6), true),
+            ]
+        );
+    }
+
     #[test]
     fn missing_folder_is_an_error() {
         assert!(scan(Path::new("/nonexistent/lantern/forms")).is_err());
