@@ -50,7 +50,13 @@ def hand_counts(prefix: str, question: T) -> list[dict]:
         ("unsafe", T("Hands for \"quite unsafe\"", "Mains levées pour « peu en sécurité »", "Manos levantadas para \"poco seguro/a\"", "عدد الأيدي لـ«غير آمن إلى حدٍّ ما»")),
         ("very_unsafe", T("Hands for \"very unsafe\"", "Mains levées pour « pas du tout en sécurité »", "Manos levantadas para \"nada seguro/a\"", "عدد الأيدي لـ«غير آمن إطلاقًا»")),
     ]
-    rows = [row("note", f"{prefix}_intro", question)]
+    # One screen (field-list) with the four faces and a running total against the group.
+    rows = [
+        row("begin group", f"{prefix}_faces",
+            T("Show of hands", "Vote à main levée", "Votación a mano alzada", "التصويت برفع الأيدي"),
+            appearance="field-list"),
+        row("note", f"{prefix}_intro", question),
+    ]
     names = [f"${{{prefix}_{face}}}" for face, _ in faces]
     for i, (face, label) in enumerate(faces):
         earlier = " + ".join(names[:i] + ["."])
@@ -59,7 +65,14 @@ def hand_counts(prefix: str, question: T) -> list[dict]:
             constraint=f". >= 0 and {earlier} <= ${{fg_size}}",
             constraint_message=HANDS_MSG,
         ))
-    rows.append(row("calculate", f"{prefix}_hands", calculation=" + ".join(names)))
+    rows.append(row("calculate", f"{prefix}_hands", calculation=" + ".join(
+        f"coalesce({n}, 0)" for n in names)))
+    rows.append(row("note", f"{prefix}_total", T(
+        f"Hands counted so far: ${{{prefix}_hands}} of ${{fg_size}} people",
+        f"Mains comptées jusqu'ici : ${{{prefix}_hands}} sur ${{fg_size}} personnes",
+        f"Manos contadas hasta ahora: ${{{prefix}_hands}} de ${{fg_size}} personas",
+        f"الأيدي المعدودة حتى الآن: ${{{prefix}_hands}} من أصل ${{fg_size}} شخصًا")))
+    rows.append(end("group"))
     return rows
 
 
@@ -704,13 +717,13 @@ INDICATORS = [
                 f"selected(${{fg_unsafe_{when}}}, '{p}')", **FG, min_cell=10, hxl=f"#indicator+num+unsafe_{p}+{when}", sector="security", higher_is="worse")
       for p, l in PLACES if p != "none"
       for when, w in [("day", T("day", "jour", "día", "نهارًا")), ("night", T("night", "nuit", "noche", "ليلًا"))]],
-    indicator("fg_unsafe_night_pct", T("People feeling unsafe moving at night (% of hands)", "Personnes ne se sentant pas en sécurité la nuit (% des mains levées)", "Personas que se sienten inseguras al moverse de noche (% de manos)", "الأشخاص الذين لا يشعرون بالأمان عند التنقل ليلًا (% من الأيدي)"), "mean",
+    indicator("fg_unsafe_night_pct", T("People feeling unsafe moving at night (% of hands, average of groups)", "Personnes ne se sentant pas en sécurité la nuit (% des mains levées, moyenne des groupes)", "Personas que se sienten inseguras al moverse de noche (% de manos, promedio de los grupos)", "الأشخاص الذين لا يشعرون بالأمان عند التنقل ليلًا (% من الأيدي، متوسط المجموعات)"), "mean",
               "100 * (${fg_night_unsafe} + ${fg_night_very_unsafe}) div ${fg_night_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "night"}), hxl="#indicator+pct+unsafe_night", sector="security", higher_is="worse"),
     indicator("fg_unsafe_night_hands", T("Hands for \"quite unsafe\" or \"very unsafe\" at night", "Mains levées « peu en sécurité » ou « pas du tout en sécurité » la nuit", "Manos para \"poco seguro/a\" o \"nada seguro/a\" de noche", "الأيدي المرفوعة لـ«غير آمن إلى حدٍّ ما» أو «غير آمن إطلاقًا» ليلًا"), "sum",
               "${fg_night_unsafe} + ${fg_night_very_unsafe}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "night"}), hxl="#indicator+num+unsafe_night+hands", sector="security", higher_is="worse"),
     indicator("fg_night_hands_total", T("Hands counted, moving at night", "Mains comptées, déplacements la nuit", "Manos contadas, moverse de noche", "الأيدي المعدودة، التنقل ليلًا"), "sum",
               "${fg_night_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "night"}), hxl="#reached+num+night"),
-    indicator("fg_unsafe_wash_pct", T("People feeling unsafe using latrines or bathing areas (% of hands)", "Personnes ne se sentant pas en sécurité aux latrines ou aux espaces de bain (% des mains levées)", "Personas que se sienten inseguras al usar letrinas o zonas de baño (% de manos)", "الأشخاص الذين لا يشعرون بالأمان عند استخدام المراحيض أو أماكن الاستحمام (% من الأيدي)"), "mean",
+    indicator("fg_unsafe_wash_pct", T("People feeling unsafe using latrines or bathing areas (% of hands, average of groups)", "Personnes ne se sentant pas en sécurité aux latrines ou aux espaces de bain (% des mains levées, moyenne des groupes)", "Personas que se sienten inseguras al usar letrinas o zonas de baño (% de manos, promedio de los grupos)", "الأشخاص الذين لا يشعرون بالأمان عند استخدام المراحيض أو أماكن الاستحمام (% من الأيدي، متوسط المجموعات)"), "mean",
               "100 * (${fg_wash_unsafe} + ${fg_wash_very_unsafe}) div ${fg_wash_hands}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "wash"}), hxl="#indicator+pct+unsafe_wash", sector="wash", higher_is="worse"),
     indicator("fg_unsafe_wash_hands", T("Hands for \"quite unsafe\" or \"very unsafe\" at latrines or bathing", "Mains levées « peu en sécurité » ou « pas du tout en sécurité » aux latrines ou aux espaces de bain", "Manos para \"poco seguro/a\" o \"nada seguro/a\" en letrinas o zonas de baño", "الأيدي المرفوعة لـ«غير آمن إلى حدٍّ ما» أو «غير آمن إطلاقًا» عند المراحيض أو أماكن الاستحمام"), "sum",
               "${fg_wash_unsafe} + ${fg_wash_very_unsafe}", **(FG_HANDS | {"filter": FG_HANDS["filter"] % "wash"}), hxl="#indicator+num+unsafe_wash+hands", sector="wash", higher_is="worse"),
