@@ -45,7 +45,7 @@ def of_sampled(name: str, label: T) -> dict:
 # Read aloud to site management and the community representatives before the review.
 CONSENT_SCRIPT = [
     T("We are from [organisation] and are reviewing how the site and its shelters are laid out, to find what makes it unsafe or crowded for women, girls and other residents and to plan improvements. It takes about half a day. There is no payment for taking part.",
-      "Nous venons de [organisation] et examinons l'aménagement du site et des abris, pour repérer ce qui le rend dangereux ou surpeuplé pour les femmes, les filles et les autres résidents, et planifier des améliorations. Cela prend environ une demi-journée. La participation ne donne lieu à aucun paiement.",
+      "Nous venons de [organisation] et examinons l'aménagement du site et des abris, pour repérer ce qui le rend peu sûr ou surpeuplé pour les femmes, les filles et les autres résidents, et planifier des améliorations. Cela prend environ une demi-journée. La participation ne donne lieu à aucun paiement.",
       "Venimos de [organización] y estamos revisando el trazado del sitio y de sus refugios, para encontrar lo que lo hace inseguro o hacinado para mujeres, niñas y demás residentes, y planificar mejoras. Toma aproximadamente medio día. No se da ningún pago por participar.",
       "نحن من [اسم المنظمة]، ونراجع تخطيط الموقع ومآويه لتحديد ما يجعله غير آمن أو مكتظًا للنساء والفتيات وسائر السكان، والتخطيط للتحسينات. يستغرق ذلك نحو نصف يوم. لا يُقدَّم أي مال مقابل المشاركة."),
     T("We look at shelters from outside. In a few shelters, only if the household agrees, we ask how many people sleep there and whether another household shares it; we never write down names or who lives where, and anyone can refuse or skip a question.",
