@@ -200,8 +200,10 @@ const PATTERNS: &[Pattern] = &[
             "lng",
             "longitude",
             "coordinates",
-            "address",
         ],
+        // Words that also mean something harmless are matched only in the phrases that
+        // ask for a home: "address" is also a verb, "dirección" also management, "عنوان"
+        // also a title.
         phrases: [
             &[
                 "gps",
@@ -209,11 +211,32 @@ const PATTERNS: &[Pattern] = &[
                 "latitude",
                 "longitude",
                 "home address",
-                "address",
+                "your address",
             ],
-            &["gps", "coordonnées", "latitude", "longitude", "adresse"],
-            &["gps", "coordenadas", "latitud", "longitud", "dirección"],
-            &["gps", "إحداثيات", "الإحداثيات", "عنوان", "عنوانك"],
+            &[
+                "gps",
+                "coordonnées",
+                "latitude",
+                "longitude",
+                "adresse",
+                "votre adresse",
+            ],
+            &[
+                "gps",
+                "coordenadas",
+                "latitud",
+                "longitud",
+                "su dirección",
+                "dirección de su casa",
+            ],
+            &[
+                "gps",
+                "إحداثيات",
+                "الإحداثيات",
+                "عنوانك",
+                "عنوان المنزل",
+                "عنوان منزلك",
+            ],
         ],
         text_only: false,
     },
@@ -1003,6 +1026,25 @@ mod tests {
                 "purpose:2:site_field: error[policy.purpose_missing]: the purpose sheet gives no `site_field`; without it refusals cannot be counted and consent cannot be checked",
                 "purpose:2:consent_field: error[policy.purpose_missing]: the purpose sheet gives no `consent_field`; name the question (or calculation) that records consent, so nothing is used without it",
             ],
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn words_with_a_harmless_meaning_are_not_flagged() {
+        let md = "
+            | survey |
+            | | type | name | label::English (en) | label::Español (es) |
+            | | select_one yn | addressed | Did the committee address complaints? | ¿La dirección del sitio respondió a las quejas? |
+            | | select_one yn | home | What is your home address? | ¿Cuál es su dirección? |
+            | choices |
+            | | list_name | name | label |
+            | | yn | yes | Yes |
+            ";
+        let lines = policy_lines(md);
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("survey:3:label::English (en): warning[policy.location]"),
             "{lines:#?}"
         );
     }
