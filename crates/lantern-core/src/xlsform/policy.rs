@@ -76,6 +76,34 @@ const NON_INPUT_TYPES: &[&str] = &[
     "csv-external",
 ];
 
+/// Words that, just before `name` in a field name, say it names a place or an
+/// institution, not a person (`site_name`, `committee_name`).
+const NOT_A_PERSON: &[&str] = &[
+    "site",
+    "camp",
+    "block",
+    "zone",
+    "area",
+    "village",
+    "district",
+    "committee",
+    "group",
+    "organisation",
+    "organization",
+    "org",
+    "facility",
+    "form",
+    "file",
+    "list",
+    "place",
+    "location",
+    "settlement",
+    "centre",
+    "center",
+    "school",
+    "project",
+];
+
 /// The languages the phrase lists are written in, in order.
 const LANGUAGE_CODES: [&str; 4] = ["en", "fr", "es", "ar"];
 
@@ -145,23 +173,39 @@ const PATTERNS: &[Pattern] = &[
         code: "policy.name",
         what: "a name",
         name_tokens: &["name", "names", "firstname", "surname", "fullname"],
+        // Phrases that ask for a person's name: "name" alone is also "the name of the
+        // committee" or "name three places".
         phrases: [
-            &["name", "names", "surname", "first name", "full name"],
             &[
-                "nom",
+                "your name",
+                "her name",
+                "his name",
+                "their names",
+                "surname",
+                "first name",
+                "full name",
+                "last name",
+                "family name",
+                "respondent s name",
+            ],
+            &[
+                "votre nom",
+                "son nom",
+                "leur nom",
                 "prénom",
                 "nom complet",
                 "nom de famille",
                 "comment vous appelez",
             ],
             &[
-                "nombre",
-                "nombres",
+                "su nombre",
+                "sus nombres",
+                "nombre completo",
                 "apellido",
                 "apellidos",
                 "cómo se llama",
             ],
-            &["اسم", "اسمك", "الاسم", "اسمه", "اسمها", "الكنية"],
+            &["اسمك", "اسمه", "اسمها", "أسماؤهم", "الاسم الكامل", "الكنية"],
         ],
         text_only: false,
     },
@@ -455,10 +499,14 @@ impl Check<'_> {
             if pattern.text_only && !is_text {
                 continue;
             }
-            if let Some(token) = tokens
-                .iter()
-                .find(|t| pattern.name_tokens.contains(&t.as_str()))
-            {
+            let found_token = tokens.iter().enumerate().find(|(i, t)| {
+                pattern.name_tokens.contains(&t.as_str())
+                    && !(pattern.code == "policy.name"
+                        && i.checked_sub(1)
+                            .and_then(|p| tokens.get(p))
+                            .is_some_and(|before| NOT_A_PERSON.contains(&before.as_str())))
+            });
+            if let Some((_, token)) = found_token {
                 self.at_row(
                     node,
                     pattern.code,
@@ -915,7 +963,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "survey:5:label::English (en): error[policy.name]: `who` asks for a name (\"name\" in its label::English (en)); do not collect it",
+                "survey:5:label::English (en): error[policy.name]: `who` asks for a name (\"your name\" in its label::English (en)); do not collect it",
                 "survey:6:type: error[policy.identifying_type]: `where` has type `geopoint`, which records location, images, sound or an identifier; remove it: Lantern's forms record places and conditions, never people",
                 "survey:7:lantern::share: error[policy.free_text_shared]: the free text `notes` may hold anything, including what identifies someone; set `lantern::share` to `never` on this row so it never leaves the device",
                 "survey:8:relevant: error[policy.ungated]: `count` is shown even when consent is refused; make its relevance (or its group's) require `${consent}`",
@@ -1037,6 +1085,8 @@ mod tests {
             | | type | name | label::English (en) | label::Español (es) |
             | | select_one yn | addressed | Did the committee address complaints? | ¿La dirección del sitio respondió a las quejas? |
             | | select_one yn | home | What is your home address? | ¿Cuál es su dirección? |
+            | | select_one yn | site_name | Name of the site | Nombre del sitio |
+            | | select_one yn | committee | Name three committees you know | Nombre tres comités que conoce |
             | choices |
             | | list_name | name | label |
             | | yn | yes | Yes |
