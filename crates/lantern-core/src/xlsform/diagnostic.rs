@@ -212,6 +212,14 @@ pub enum ImportError {
         "a `denominator` is only used by `proportion` indicators; remove it or change the kind"
     )]
     DenominatorNotProportion,
+    /// A breach of the do-no-harm check (`policy`): an error for a form that declares
+    /// a `purpose` sheet when it exposes respondents, a warning otherwise.
+    #[error("{message}")]
+    Policy {
+        code: &'static str,
+        message: String,
+        error: bool,
+    },
 }
 
 impl ImportError {
@@ -270,6 +278,7 @@ impl ImportError {
             E::DuplicateIndicator(_) => "lantern.duplicate_indicator",
             E::UnknownScope(_) => "lantern.unknown_scope",
             E::DenominatorNotProportion => "lantern.denominator_not_proportion",
+            E::Policy { code, .. } => code,
         }
     }
 
@@ -279,7 +288,8 @@ impl ImportError {
             ImportError::DuplicateNameCase { .. }
             | ImportError::RepeatWithoutLabel { .. }
             | ImportError::MissingListName
-            | ImportError::ChoiceWithoutLabel => Severity::Warning,
+            | ImportError::ChoiceWithoutLabel
+            | ImportError::Policy { error: false, .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

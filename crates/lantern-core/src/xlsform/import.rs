@@ -71,6 +71,9 @@ pub fn import_workbook(book: &Workbook, file_stem: &str) -> Import {
     let mut diagnostics = Diagnostics::default();
     let form = build(book, file_stem, &mut diagnostics);
     let mut diagnostics = diagnostics.0;
+    if let Some(form) = &form {
+        diagnostics.extend(super::policy::check(book, form));
+    }
     diagnostics.sort_by(|a, b| {
         sheet_rank(&a.sheet)
             .cmp(&sheet_rank(&b.sheet))

@@ -11,6 +11,7 @@ pub mod import;
 #[cfg(test)]
 mod import_tests;
 mod lantern_sheets;
+pub mod policy;
 pub mod summary;
 mod table;
 pub mod workbook;
