@@ -61,7 +61,7 @@ fn aggregate_and_export_a_filled_vault() {
                 s(&vault),
                 &form,
                 "--answers",
-                s(&answers),
+                s(answers),
                 "--finalize",
                 "--seed",
                 &seed,
