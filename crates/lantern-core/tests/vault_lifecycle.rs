@@ -261,7 +261,7 @@ fn a_vault_made_by_the_first_schema_still_opens() {
         assert_eq!(v.status().unwrap().schema_version, 1);
     }
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
-    assert_eq!(v.status().unwrap().schema_version, 3);
+    assert_eq!(v.status().unwrap().schema_version, 4);
     v.unlock(b"field team passphrase", t0()).unwrap();
     // The columns migrations 2 and 3 added work.
     v.save_draft(&meta("new", "f"), &json!({"from": "v3"}), t0())

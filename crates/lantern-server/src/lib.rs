@@ -2,7 +2,11 @@
 //! tests drive it with `oneshot` without opening a port.
 //!
 //! Today it answers health checks; aggregate intake and the dashboard come with the
-//! sync work. It will only ever hold aggregates, never individual responses.
+//! sync work. It will only ever hold aggregates, never individual responses; it links
+//! `lantern-protocol` (batch types, disclosure control), never `lantern-core`.
+
+/// The wire schema this server accepts.
+pub const BATCH_SCHEMA: &str = lantern_protocol::BATCH_SCHEMA;
 
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
@@ -28,7 +32,7 @@ pub fn app(state: AppState) -> Router {
 async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",
-        version: lantern_core::VERSION,
+        version: env!("CARGO_PKG_VERSION"),
     })
 }
 
@@ -49,7 +53,7 @@ mod tests {
         let body = to_bytes(response.into_body(), 1 << 16).await.unwrap();
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(value["status"], "ok");
-        assert_eq!(value["version"], lantern_core::VERSION);
+        assert_eq!(value["version"], env!("CARGO_PKG_VERSION"));
     }
 
     #[tokio::test]

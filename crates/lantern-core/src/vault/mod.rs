@@ -21,6 +21,7 @@
 
 pub mod audit;
 pub mod backup;
+mod contributions;
 /// Key material; its public surface is re-exported where needed (`KdfParams`,
 /// `backup::OrgSecretKey`).
 pub(crate) mod crypto;

@@ -108,13 +108,29 @@ ALTER TABLE header ADD COLUMN duress_kdf BLOB;
 ALTER TABLE submissions ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Migration 4 (issue 12, aggregates): each finalized submission's indicator
+/// contributions, sealed beside it and deleted with it (withdrawal, retention purge).
+const CONTRIBUTIONS: &str = "
+CREATE TABLE contributions (
+    submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+    form_id       TEXT NOT NULL,
+    sealed        BLOB NOT NULL
+) STRICT;
+CREATE INDEX contributions_by_form ON contributions (form_id);
+";
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3_ISSUE13)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3_ISSUE13),
+        M::up(CONTRIBUTIONS),
+    ])
 }
 
 /// The number of migrations, i.e. the current schema version.
-pub const LATEST: usize = 3;
+pub const LATEST: usize = 4;
 
 /// Opens (creating if asked) the vault database with the settings every connection needs.
 pub fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {
