@@ -36,19 +36,14 @@ fn aggregate_and_export_a_filled_vault() {
         .unwrap(),
     )
     .unwrap();
+    let mut scenario = scenario;
+    scenario["answers"]["interview_status"] = serde_json::json!("completed");
     let answers = tmp.path().join("answers.json");
     std::fs::write(&answers, scenario["answers"].to_string()).unwrap();
-    // Two minors at the same site and round: small cells to suppress.
-    let mut minor: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(format!(
-            "{FORMS}/scenarios/womens_participation/worst_case_minor.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    minor["answers"]["site"] = scenario["answers"]["site"].clone();
-    minor["answers"]["round"] = scenario["answers"]["round"].clone();
-    let minor_answers = tmp.path().join("minor.json");
+    // Two younger women at the same site and round: small cells to suppress.
+    let mut minor = scenario.clone();
+    minor["answers"]["age_band"] = serde_json::json!("18_24");
+    let minor_answers = tmp.path().join("younger.json");
     std::fs::write(&minor_answers, minor["answers"].to_string()).unwrap();
     // min_responses is 15 for this form.
     for i in 0..17 {
@@ -61,7 +56,7 @@ fn aggregate_and_export_a_filled_vault() {
                 s(&vault),
                 &form,
                 "--answers",
-                s(&answers),
+                s(answers),
                 "--finalize",
                 "--seed",
                 &seed,

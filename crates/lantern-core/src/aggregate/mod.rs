@@ -317,7 +317,12 @@ impl Fold {
         g.consenting += 1;
         for (i, units) in c.indicators.iter().enumerate() {
             for u in units {
-                let t = g.tallies[i].entry(u.keys.clone()).or_default();
+                // Look up by slice first: no allocation for a key already seen.
+                let map = &mut g.tallies[i];
+                if !map.contains_key(u.keys.as_slice()) {
+                    map.insert(u.keys.clone(), Tally::default());
+                }
+                let t = map.get_mut(u.keys.as_slice()).expect("inserted above");
                 t.units += 1;
                 match u.value {
                     UnitValue::Flag(f) => t.flags += u64::from(f),

@@ -26,7 +26,7 @@ impl Capture {
         let mut titles = BTreeMap::new();
         for entry in self.library.catalog()? {
             match entry.status {
-                EntryStatus::Ok { summary } => {
+                EntryStatus::Ok { summary, .. } => {
                     let card = match self.library.get(&summary.form_id, Some(&summary.version)) {
                         Ok(loaded) => {
                             let language = form_language(&loaded.form().languages, ui_language);

@@ -127,7 +127,7 @@ fn attach_media(
             Ok(()) => {}
             Err(AttachmentError::NotCsv(_)) => {
                 warnings.push(format!(
-                    "{workbook}: warning: {file} is not read (only CSV form media are, so far)"
+                    "{workbook}: warning: {file} is not read (Lantern reads CSV, XML and GeoJSON form media)"
                 ));
                 continue;
             }
@@ -207,7 +207,7 @@ impl Library {
             .catalog()?
             .into_iter()
             .find_map(|e| match e.status {
-                EntryStatus::Ok { summary }
+                EntryStatus::Ok { summary, .. }
                     if summary.form_id == form_id
                         && version.is_none_or(|v| v == summary.version) =>
                 {

@@ -408,6 +408,8 @@ impl Draft {
     /// Finalizes into the vault: the response, or, after a refusal at the consent gate,
     /// only the refusal record with its site and round. The draft must have been saved.
     pub fn finalize(&mut self, vault: &mut Vault, now: DateTime<Utc>) -> Result<dto::Finalized> {
+        // As ODK Collect: answers a choice filter no longer offers are cleared (J7).
+        self.session.prepare_finalize();
         let blocking = self.session.validate_all();
         if !blocking.is_empty() {
             return Err(CaptureError::NotFinalizable(blocking.len()));
@@ -831,6 +833,8 @@ pub fn fill(
 ) -> Result<Filled> {
     let mut draft = Draft::new(form, seed, now, None)?;
     let outcomes = draft.session.fill(answers);
+    // As ODK Collect: answers a choice filter no longer offers are cleared (J7).
+    draft.session.prepare_finalize();
     let blocking = draft.session.validate_all();
     draft.steps = journal_of(&draft.session, &draft.form, draft.seed, draft.started_at);
     Ok(Filled {

@@ -100,7 +100,7 @@ impl Session {
                     message: e.to_string(),
                 })?;
             let rewritten = env::rewrite_refs(form, graph, parsed, def);
-            self.eval(&rewritten, at, def)
+            self.eval_submitted(&rewritten, at, def)
                 .map(|(value, env)| (value.to_bool(), value.to_number(&env)))
                 .map_err(|e| EngineError::Expression {
                     path: format!("indicator {}", indicator.name),
@@ -290,16 +290,15 @@ impl Program {
 }
 
 impl Session {
-    /// How aggregates evaluate: non-relevant nodes are empty (D1 says aggregates read a
-    /// non-relevant node as absent). The one place to swap for the engine's
-    /// `eval_submitted` once issue 10 lands.
+    /// How aggregates evaluate: a non-relevant node reads as absent (D1 in
+    /// `docs/spec-notes-engine.md`), as `indicator_input` does.
     fn eval_for_aggregate(
         &self,
         expr: &crate::expr::Expr,
         at: InstId,
         def: NodeId,
     ) -> Result<(crate::expr::Value, env::SessionEnv<'_>), crate::expr::EvalError> {
-        self.eval(expr, at, def)
+        self.eval_submitted(expr, at, def)
     }
 
     /// This submission's contributions to every indicator, with each unit's dimension
