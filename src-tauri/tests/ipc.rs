@@ -183,10 +183,20 @@ fn create_fill_lock_unlock_resume_and_quick_exit_through_the_ipc() {
     .unwrap();
     let id = view["draft_id"].as_str().unwrap().to_string();
     assert_eq!(view["page"]["content"]["kind"], "questions");
-    assert_eq!(
-        view["page"]["content"]["questions"][0]["name"],
-        "site_consent"
-    );
+    assert_eq!(view["page"]["content"]["questions"][0]["name"], "site");
+    // The second edition asks the round, walk time and site type before consent.
+    for (path, value) in [
+        ("round", "1"),
+        ("walk_time", "day"),
+        ("site_type", "planned"),
+    ] {
+        call(
+            &window,
+            "draft_answer",
+            json!({"draftId": id, "path": path, "value": value}),
+        )
+        .unwrap();
+    }
     let view = call(
         &window,
         "draft_answer",
