@@ -317,7 +317,7 @@ describe('journeys in the real window', () => {
     try {
       await w.createVault();
       await w.startForm('camp_safety_audit');
-      assert.equal(await w.pagePath(), '/camp_safety_audit/site_consent');
+      assert.equal(await w.pagePath(), '/camp_safety_audit/site');
       const values = { ...scenario('camp_safety_audit', 'typical'), site_notes: CANARY };
       await w.fillForm(values);
       await w.shot('a-summary', 'finalize-summary');
@@ -326,7 +326,7 @@ describe('journeys in the real window', () => {
       await w.find('finalized');
       await w.click('finalized-home');
       await w.find('screen-home');
-      const count = await w.find('count-camp_safety_audit-SO2401-0001-day');
+      const count = await w.find('count-camp_safety_audit-SO2401-0001-1');
       assert.equal((await count.getText()).trim(), '1');
       await w.shot('a-home-counted', 'home');
 
@@ -349,9 +349,8 @@ describe('journeys in the real window', () => {
     const w = ui(rig.driver);
     await w.ready();
     await w.startForm('womens_participation');
-    await tap(rig.driver, await w.find('choice-q-_womens_participation_consent-no'));
+    await w.fillForm(scenario('womens_participation', 'edge_refused'));
     await w.find('refused');
-    await w.fillForm({});
     await w.click('finalize');
     await w.find('finalized');
     await w.click('finalized-home');
@@ -386,9 +385,9 @@ describe('journeys in the real window', () => {
     await w.ready();
     const before = (await rig.driver.findElements(By.css('[data-testid="draft-list"] li'))).length;
     await w.startForm('camp_safety_audit');
-    const partial = { site_consent: 'yes', site_type: 'planned', walk_time: 'night', perimeter: 'partial', lighting: 'some' };
+    const partial = { round: 1, walk_time: 'night', site_type: 'planned', site_consent: 'yes', perimeter: 'partial', lighting: 'some' };
     let lightingPath = null;
-    for (let i = 0; i < 12 && !lightingPath; i++) {
+    for (let i = 0; i < 20 && !lightingPath; i++) {
       const path = await w.pagePath();
       await w.fillPage(partial);
       for (const q of await rig.driver.findElements(tid('question'))) {
@@ -425,7 +424,7 @@ describe('journeys in the real window', () => {
     assert.ok(await lighting.findElement(By.css('input')).isSelected(), 'the last answer survived the kill');
     // Every earlier answer too: walk back to consent.
     const seen = {};
-    for (let i = 0; i < 12 && (await w.pagePath()) !== '/camp_safety_audit/site_consent'; i++) {
+    for (let i = 0; i < 20 && (await w.pagePath()) !== '/camp_safety_audit/site'; i++) {
       for (const q of await rig.driver.findElements(By.css('[data-testid="question"] input:checked'))) {
         seen[await q.getAttribute('value')] = true;
       }
