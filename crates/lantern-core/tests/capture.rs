@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use lantern_core::capture::content::{Content, Stored};
 use lantern_core::capture::dto::{self, Nav, PageContent, StartDraft};
 use lantern_core::capture::library::{Library, LoadedForm};
-use lantern_core::capture::{self, Capture, CaptureError};
+use lantern_core::capture::{self, Capture};
 use lantern_core::vault::{KdfParams, ListFilter, Status, Vault, VaultConfig};
 
 fn forms_dir() -> PathBuf {
