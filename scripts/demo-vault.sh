@@ -22,11 +22,12 @@ trap 'rm -rf "$tmp"' EXIT
 export LANTERN_PASSPHRASE="$pass"
 "$lantern" vault init "$dir/vault" >&2
 
-answers() { # scenario file -> its answers object
-  python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["answers"]))' "$1" >"$2"
+answers() { # scenario file [extra JSON] -> its answers object
+  python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["answers"]; a.update(json.loads(sys.argv[2] or "{}")); print(json.dumps(a))' "$1" "${3:-}" >"$2"
 }
-fill() { # form, answers file, extra flags
-  "$lantern" fill --vault "$dir/vault" "forms/$1.xlsx" --answers "$2" "${@:3}" >/dev/null
+fill() { # form, answers file, extra flags; a fill that cannot be finalized stays a draft
+  "$lantern" fill --vault "$dir/vault" "forms/$1.xlsx" --answers "$2" "${@:3}" >/dev/null 2>&1 ||
+    echo "  ($1: kept as a draft, it cannot be finalized)" >&2
 }
 
 for s in typical worst_case edge_refused; do
@@ -34,7 +35,7 @@ for s in typical worst_case edge_refused; do
   fill camp_safety_audit "$tmp/a.json" --finalize
 done
 for s in typical_adult edge_refused; do
-  answers "forms/scenarios/womens_participation/$s.json" "$tmp/w.json"
+  answers "forms/scenarios/womens_participation/$s.json" "$tmp/w.json" '{"interview_status": "completed"}'
   fill womens_participation "$tmp/w.json" --finalize
 done
 answers "forms/scenarios/shelter_site_risk_review/typical.json" "$tmp/s.json"
