@@ -35,7 +35,10 @@ for s in typical worst_case edge_refused; do
   fill camp_safety_audit "$tmp/a.json" --finalize
 done
 for s in typical_adult edge_refused; do
-  answers "forms/scenarios/womens_participation/$s.json" "$tmp/w.json" '{"interview_status": "completed"}'
+  extra='{}'
+  # The interview's end is asked only after consent.
+  [ "$s" = typical_adult ] && extra='{"interview_status": "completed"}'
+  answers "forms/scenarios/womens_participation/$s.json" "$tmp/w.json" "$extra"
   fill womens_participation "$tmp/w.json" --finalize
 done
 answers "forms/scenarios/shelter_site_risk_review/typical.json" "$tmp/s.json"
