@@ -428,7 +428,7 @@ describe('journeys in the real window', () => {
       await w.click('back');
       await w.moved(path);
     }
-    for (const v of ['planned', 'night', 'partial']) assert.ok(seen[v], `${v} restored (${Object.keys(seen)})`);
+    for (const v of ['planned', 'night', 'yes']) assert.ok(seen[v], `${v} restored (${Object.keys(seen)})`);
     await w.shot('c-resumed');
   });
 
