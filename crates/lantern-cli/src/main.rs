@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod fill_cmd;
 mod form_cmd;
 mod media;
+mod sync_cmd;
 mod vault_cmd;
 mod xpath_cmd;
 
@@ -54,6 +55,11 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Enroll with a server, approve and send aggregate batches.
+    Sync {
+        #[command(subcommand)]
+        command: sync_cmd::SyncCommand,
+    },
     /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
     Vault {
         #[command(subcommand)]
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
         Command::Form { command } => form_cmd::run(command),
         Command::XpathVectors { file } => xpath_cmd::run(file),
         Command::Vault { command } => vault_cmd::run(command),
+        Command::Sync { command } => sync_cmd::run(command),
         Command::Fill {
             vault,
             form,

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod engine;
 pub mod expr;
 pub mod form;
+pub mod sync;
 pub mod vault;
 pub mod xlsform;
 

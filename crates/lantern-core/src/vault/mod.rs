@@ -18,6 +18,7 @@
 pub mod audit;
 pub mod backup;
 pub mod crypto;
+mod device;
 mod records;
 mod retention;
 mod schema;
