@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+pub mod postgres;
 pub mod sqlite;
 
 /// A boxed future, so that the trait can be used as `dyn Store`.
@@ -151,7 +152,7 @@ pub async fn open(
     database_url: Option<&str>,
 ) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     match (database_url, data_dir) {
-        (Some(_url), _) => anyhow::bail!("PostgreSQL support is not built yet"),
+        (Some(url), _) => Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?)),
         (None, Some(dir)) => {
             let dir = dir.to_owned();
             let store =
@@ -165,7 +166,7 @@ pub async fn open(
 /// Creates a fresh, empty PostgreSQL database next to the one `base_url` names and
 /// returns its URL (the PostgreSQL test tier runs each test on its own database).
 pub async fn fresh_test_database(base_url: &str) -> anyhow::Result<String> {
-    anyhow::bail!("PostgreSQL support is not built yet: cannot use {base_url}")
+    postgres::fresh_test_database(base_url).await
 }
 
 pub(crate) fn join_list(items: &[String]) -> String {
