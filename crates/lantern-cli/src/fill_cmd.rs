@@ -201,9 +201,8 @@ pub fn run_into_vault(
         .save_draft(&meta, &content, stamp)
         .map_err(crate::vault_cmd::core_error)?;
     let status = if finalize && finalizable {
-        vault
-            .finalize(&id, stamp)
-            .map_err(crate::vault_cmd::core_error)?;
+        // Finalize and seal the submission's indicator contributions beside it.
+        lantern_core::release::finalize(&mut vault, &filled.session, &id, stamp)?;
         "finalized"
     } else {
         "draft"

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aggregate_cmd;
 mod fill_cmd;
 mod form_cmd;
 mod media;
@@ -55,6 +56,32 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Print a stored form's protected aggregates (`--json`), or why cells are hidden (`--explain`).
+    Aggregate {
+        #[arg(long)]
+        vault: std::path::PathBuf,
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        round: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Export a stored form's protected aggregates as csv, xlsx or hxl.
+    Export {
+        #[arg(long)]
+        vault: std::path::PathBuf,
+        #[arg(long)]
+        form: String,
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Enroll with a server, approve and send aggregate batches.
     Sync {
         #[command(subcommand)]
@@ -73,6 +100,27 @@ fn main() -> ExitCode {
         Command::Form { command } => form_cmd::run(command),
         Command::XpathVectors { file } => xpath_cmd::run(file),
         Command::Vault { command } => vault_cmd::run(command),
+        Command::Aggregate {
+            vault,
+            form,
+            site,
+            round,
+            json,
+            explain,
+        } => aggregate_cmd::aggregate(
+            &vault,
+            &form,
+            site.as_deref(),
+            round.as_deref(),
+            json,
+            explain,
+        ),
+        Command::Export {
+            vault,
+            form,
+            format,
+            out,
+        } => aggregate_cmd::export_cmd(&vault, &form, &format, &out),
         Command::Sync { command } => sync_cmd::run(command),
         Command::Fill {
             vault,

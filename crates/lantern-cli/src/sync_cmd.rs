@@ -11,7 +11,88 @@ use clap::Subcommand;
 use lantern_core::sync::{self, Prepared, RunReport, SyncError};
 use lantern_protocol::Batch;
 
+use lantern_core::aggregate::Releasability;
+use lantern_core::release;
+
 use crate::vault_cmd::unlocked;
+
+/// What approving a batch built from the vault must also record.
+struct Release {
+    form: lantern_core::form::FormDef,
+    preview: release::Preview,
+    /// The consenting submissions the batch covers.
+    submissions: Vec<String>,
+}
+
+fn read_batch(file: &Path, form: &str, site: &str, round: Option<&str>) -> anyhow::Result<Batch> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let batch: Batch = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a lantern.aggregate/1 batch", file.display()))?;
+    if batch.form_id != form || batch.site != site || batch.round.as_deref() != round {
+        bail!(
+            "{} holds form {} at site {} round {}, not the form, site and round asked for",
+            file.display(),
+            batch.form_id,
+            batch.site,
+            batch.round.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(batch)
+}
+
+/// Builds the batch of `form` at `site` × `round` from the vault's contributions, with
+/// disclosure control and the successive-release rule; `Err(why)` when nothing may be
+/// released yet.
+fn build_batch(
+    vault: &mut lantern_core::vault::Vault,
+    form: &str,
+    site: &str,
+    round: Option<&str>,
+) -> anyhow::Result<Result<(Batch, Option<Release>), String>> {
+    let now = Utc::now();
+    let def = release::stored_form(vault, form, now)?;
+    let (previews, _) =
+        release::preview(vault, &def, Some(site), round, now, &mut uuid::Uuid::new_v4)?;
+    let Some(preview) = previews
+        .into_iter()
+        .find(|p| p.batch.site == site && p.batch.round.as_deref() == round)
+    else {
+        return Ok(Err(format!(
+            "Nothing to release for {form} at {site}{}: no finalized, consenting response yet.",
+            round.map(|r| format!(" round {r}")).unwrap_or_default()
+        )));
+    };
+    match &preview.releasable {
+        Releasability::Releasable => {}
+        Releasability::NeedMoreChanges { changes, needed } => {
+            return Ok(Err(format!(
+                "Not releasable yet: only {changes} response(s) changed since the last release, {needed} are needed so that no one can be singled out by comparing the two."
+            )));
+        }
+        Releasability::DifferencingRisk { cells } => {
+            return Ok(Err(format!(
+                "Not releasable yet: comparing it with the last release would narrow these cells to fewer than the minimum: {}. Collect more responses first.",
+                cells.join(", ")
+            )));
+        }
+    }
+    let folded = release::fold(vault, &def, now)?;
+    let submissions = folded
+        .ids
+        .get(&(site.to_owned(), round.map(str::to_owned)))
+        .map(|ids| ids.iter().cloned().collect())
+        .unwrap_or_default();
+    let batch = preview.batch.clone();
+    Ok(Ok((
+        batch,
+        Some(Release {
+            form: def,
+            preview,
+            submissions,
+        }),
+    )))
+}
 
 #[derive(Subcommand)]
 pub enum SyncCommand {
@@ -36,7 +117,8 @@ pub enum SyncCommand {
         site: String,
         #[arg(long)]
         round: Option<String>,
-        /// A batch built beforehand (JSON, `lantern.aggregate/1`) instead of building it now.
+        /// A batch built beforehand (JSON, `lantern.aggregate/1`) instead of building it
+        /// from the vault's responses now.
         #[arg(long)]
         batch: Option<PathBuf>,
         /// Approve without asking.
@@ -164,29 +246,28 @@ fn approve(
 ) -> anyhow::Result<ExitCode> {
     let mut vault = unlocked(dir)?;
     let now = Utc::now();
-    let Some(file) = batch_file else {
-        bail!(
-            "building the batch for {form} at {site} from this vault needs the aggregates \
-             module, which this build does not have yet; pass a built batch with --batch FILE"
-        );
+    let (batch, release) = match batch_file {
+        Some(file) => (read_batch(file, form, site, round)?, None),
+        None => match build_batch(&mut vault, form, site, round)? {
+            Ok(built) => built,
+            Err(why) => {
+                eprintln!("{why}");
+                return Ok(ExitCode::from(3));
+            }
+        },
     };
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let batch: Batch = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a lantern.aggregate/1 batch", file.display()))?;
-    if batch.form_id != form || batch.site != site || batch.round.as_deref() != round {
-        bail!(
-            "{} holds form {} at site {} round {}, not the form, site and round asked for",
-            file.display(),
-            batch.form_id,
-            batch.site,
-            batch.round.as_deref().unwrap_or("-")
-        );
-    }
-    let released = batch.cells.iter().any(|c| !c.suppressed);
-    if !released {
+    if !batch.cells.iter().any(|c| !c.suppressed) {
+        let too_few = batch
+            .cells
+            .iter()
+            .any(|c| c.rule == Some(lantern_protocol::SuppressionRule::MinResponses));
         eprintln!(
-            "Nothing is releasable yet for {form} at {site}: every cell is hidden (too few consenting responses)."
+            "Nothing is releasable yet for {form} at {site}: every cell is hidden{}.",
+            if too_few {
+                " because there are fewer consenting responses than the form's min_responses"
+            } else {
+                " (too few consenting responses)"
+            }
         );
         return Ok(ExitCode::from(3));
     }
@@ -205,7 +286,17 @@ fn approve(
             return Ok(ExitCode::from(4));
         }
     }
-    let item = sync::approve(&mut vault, &prepared, &[], now).map_err(sync_error)?;
+    let submissions = release
+        .as_ref()
+        .map(|r| r.submissions.clone())
+        .unwrap_or_default();
+    let item = sync::approve(&mut vault, &prepared, &submissions, now).map_err(sync_error)?;
+    if let Some(r) = release {
+        let mut released = r.preview;
+        released.batch = prepared.batch.clone();
+        release::record_release(&mut vault, &r.form, &released, now)
+            .context("the batch is queued, but recording the release failed")?;
+    }
     println!(
         "Approved and queued batch {} (sequence {}); `lantern sync run` sends it.",
         item.batch_id, item.sequence

@@ -5,10 +5,13 @@
 //! a device carries, `vault`
 //! keeps every response encrypted on the device. See `ARCHITECTURE.md` for the map and its invariants.
 
+pub mod aggregate;
 pub mod catalog;
 pub mod engine;
+pub mod export;
 pub mod expr;
 pub mod form;
+pub mod release;
 pub mod sync;
 pub mod vault;
 pub mod xlsform;

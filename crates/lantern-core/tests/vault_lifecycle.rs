@@ -251,7 +251,7 @@ fn a_vault_made_by_the_first_schema_still_opens() {
             .unwrap();
     }
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
-    assert_eq!(v.status().unwrap().schema_version, 2);
+    assert_eq!(v.status().unwrap().schema_version, 3);
     v.unlock(b"pw", t0()).unwrap();
     assert_eq!(
         v.open_submission("old", t0()).unwrap().content,

@@ -5,6 +5,7 @@
 //! a new field is optional so that an older peer can still read a newer batch's core.
 
 pub mod batch;
+mod lp;
 pub mod suppression;
 
 pub use batch::{

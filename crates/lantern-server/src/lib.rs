@@ -34,6 +34,9 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use crate::error::{ApiError, ErrorBody};
 use crate::store::{BatchFilter, EnrollOutcome, PutOutcome, Receipt, Store, StoredBatch};
 
+/// The wire schema this server accepts.
+pub const BATCH_SCHEMA: &str = lantern_protocol::BATCH_SCHEMA;
+
 /// The server's version, reported by health.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -161,6 +161,8 @@ impl Config {
 pub struct CompiledForm {
     pub form: FormDef,
     graph: Graph,
+    /// The indicators' expressions, rewritten once per form (built on first use).
+    program: std::sync::OnceLock<Result<indicators::Program, EngineError>>,
 }
 
 impl CompiledForm {
@@ -168,7 +170,11 @@ impl CompiledForm {
     /// does not parse or on a dependency cycle.
     pub fn new(form: FormDef) -> Result<Arc<CompiledForm>, EngineError> {
         let graph = Graph::build(&form)?;
-        Ok(Arc::new(CompiledForm { form, graph }))
+        Ok(Arc::new(CompiledForm {
+            form,
+            graph,
+            program: std::sync::OnceLock::new(),
+        }))
     }
 }
 

@@ -269,14 +269,19 @@ pub struct Prepared {
     pub hash: String,
 }
 
-/// Gives `batch` the next sequence for its form × site × round and fixes its bytes.
+/// Gives `batch` the next sequence for its form × site × round (at least the one it
+/// carries) and fixes its bytes.
 pub fn prepare(vault: &mut Vault, mut batch: Batch, now: DateTime<Utc>) -> Result<Prepared> {
     batch
         .validate()
         .map_err(|e| SyncError::Protocol(e.to_string()))?;
     let state = load_state(vault, now)?;
     let key = batch_key(&batch.form_id, &batch.site, batch.round.as_deref());
-    batch.sequence = state.sequences.get(&key).copied().unwrap_or(0) + 1;
+    // The aggregates' own release counter may be ahead (e.g. a vault restored from a
+    // backup whose sync state is older); never go backwards.
+    batch.sequence = batch
+        .sequence
+        .max(state.sequences.get(&key).copied().unwrap_or(0) + 1);
     let body = serde_json::to_string(&batch).map_err(|e| SyncError::Protocol(e.to_string()))?;
     let hash = crypto::to_hex(&crypto::sha256(&[body.as_bytes()]));
     Ok(Prepared { batch, body, hash })

@@ -17,6 +17,7 @@
 
 pub mod audit;
 pub mod backup;
+mod contributions;
 pub mod crypto;
 mod device;
 mod records;

@@ -94,13 +94,24 @@ ALTER TABLE forms ADD COLUMN retention_days INTEGER;
 ALTER TABLE submissions ADD COLUMN acknowledged_day TEXT;
 ";
 
+/// Migration (issue 12, aggregates): each finalized submission's indicator
+/// contributions, sealed beside it and deleted with it (withdrawal, retention purge).
+const CONTRIBUTIONS: &str = "
+CREATE TABLE contributions (
+    submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+    form_id       TEXT NOT NULL,
+    sealed        BLOB NOT NULL
+) STRICT;
+CREATE INDEX contributions_by_form ON contributions (form_id);
+";
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(CONTRIBUTIONS)])
 }
 
 /// The number of migrations, i.e. the current schema version.
-pub const LATEST: usize = 2;
+pub const LATEST: usize = 3;
 
 /// Opens (creating if asked) the vault database with the settings every connection needs.
 pub fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {

@@ -1,0 +1,108 @@
+//! `lantern aggregate` and `lantern export`: protected aggregates of a stored form.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use lantern_core::aggregate::{Releasability, describe, explain};
+use lantern_core::export::{Format, export};
+use lantern_core::release::{self, Preview};
+
+fn previews(
+    vault_dir: &Path,
+    form_id: &str,
+    site: Option<&str>,
+    round: Option<&str>,
+) -> anyhow::Result<(
+    lantern_core::vault::Vault,
+    lantern_core::form::FormDef,
+    Vec<Preview>,
+)> {
+    let mut vault = crate::vault_cmd::unlocked(vault_dir)?;
+    let now = Utc::now();
+    let form = release::stored_form(&mut vault, form_id, now)?;
+    if form.indicators.is_empty() {
+        bail!("form {form_id} has no indicators sheet: there is nothing to aggregate");
+    }
+    let (previews, missing) =
+        release::preview(&mut vault, &form, site, round, now, &mut uuid::Uuid::new_v4)?;
+    if missing > 0 {
+        eprintln!(
+            "note: {missing} finalized submission(s) of {form_id} have no stored contributions and are not counted"
+        );
+    }
+    if previews.is_empty() {
+        bail!("no finalized submission of {form_id} matches");
+    }
+    Ok((vault, form, previews))
+}
+
+/// `lantern aggregate --vault DIR --form ID [--site CODE] [--round R] --json|--explain`.
+pub fn aggregate(
+    vault_dir: &Path,
+    form_id: &str,
+    site: Option<&str>,
+    round: Option<&str>,
+    json: bool,
+    explain_cells: bool,
+) -> anyhow::Result<ExitCode> {
+    if !json && !explain_cells {
+        bail!("say --json (print the batch) or --explain (why each cell is hidden)");
+    }
+    let (mut vault, form, previews) = previews(vault_dir, form_id, site, round)?;
+    let batches: Vec<_> = previews.iter().map(|p| p.batch.clone()).collect();
+    release::audit(&mut vault, "aggregate", &form.form_id, &batches, Utc::now())?;
+    if json {
+        let text = if site.is_some() && batches.len() == 1 {
+            serde_json::to_string_pretty(&batches[0])?
+        } else {
+            serde_json::to_string_pretty(&batches)?
+        };
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &previews {
+        let b = &p.batch;
+        println!("{}", describe(b, "en"));
+        match &p.releasable {
+            Releasability::Releasable => println!("  releasable now"),
+            Releasability::NeedMoreChanges { changes, needed } => println!(
+                "  not releasable yet: {changes} change(s) since the last release, {needed} more needed"
+            ),
+            Releasability::DifferencingRisk { cells } => println!(
+                "  not releasable yet: comparing with the last release would expose {}",
+                cells.join(", ")
+            ),
+        }
+        for line in explain(b) {
+            println!("  {line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lantern export --vault DIR --form ID --format csv|xlsx|hxl --out FILE`.
+pub fn export_cmd(
+    vault_dir: &Path,
+    form_id: &str,
+    format: &str,
+    out: &PathBuf,
+) -> anyhow::Result<ExitCode> {
+    let Some(fmt) = Format::parse(format) else {
+        bail!("unknown format {format:?}: use csv, xlsx or hxl");
+    };
+    let (mut vault, form, previews) = previews(vault_dir, form_id, None, None)?;
+    let batches: Vec<_> = previews.into_iter().map(|p| p.batch).collect();
+    let bytes = export(&batches, fmt)?;
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    release::audit(
+        &mut vault,
+        &format!("export-{format}"),
+        &form.form_id,
+        &batches,
+        Utc::now(),
+    )?;
+    eprintln!("wrote {} ({} batch(es))", out.display(), batches.len());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,199 @@
+use super::*;
+
+fn meta(name: &str, kind: IndicatorKind, min_cell: u32) -> IndicatorMeta {
+    IndicatorMeta {
+        name: name.into(),
+        labels: BTreeMap::from([("default".into(), name.into())]),
+        kind,
+        hxl: None,
+        sector: None,
+        higher_is: Some(HigherIs::Worse),
+        amber: Some(1.0),
+        red: Some(2.0),
+        min_cell,
+        actions: BTreeMap::new(),
+    }
+}
+
+fn plan() -> Plan {
+    let sex = vec![
+        "female".to_string(),
+        "male".to_string(),
+        "other".to_string(),
+    ];
+    let age = vec![
+        "18_24".to_string(),
+        "25_49".to_string(),
+        "50_plus".to_string(),
+    ];
+    Plan {
+        form_id: "f".into(),
+        form_version: "1".into(),
+        min_cell_size: 5,
+        min_responses: 5,
+        indicators: vec![
+            PlannedIndicator {
+                meta: meta("unsafe", IndicatorKind::Proportion, 5),
+                dims: vec!["sex".into(), "age_band".into()],
+                values: vec![sex, age],
+                levels: vec![vec![], vec![0], vec![1], vec![0, 1]],
+            },
+            PlannedIndicator {
+                meta: meta("risk", IndicatorKind::Score, 1),
+                dims: vec![],
+                values: vec![],
+                levels: vec![vec![]],
+            },
+        ],
+    }
+}
+
+fn person(site: &str, sex: &str, age: &str, unsafe_: bool, consent: bool) -> Contributions {
+    Contributions {
+        form_id: "f".into(),
+        form_version: "1".into(),
+        site: site.into(),
+        round: Some("baseline".into()),
+        period: "2026-11".into(),
+        consent,
+        indicators: if consent {
+            vec![
+                vec![Unit {
+                    value: UnitValue::Flag(unsafe_),
+                    keys: vec![Some(sex.into()), Some(age.into())],
+                }],
+                vec![Unit {
+                    value: UnitValue::Number(2.0),
+                    keys: vec![],
+                }],
+            ]
+        } else {
+            vec![vec![], vec![]]
+        },
+    }
+}
+
+fn find<'a>(b: &'a Batch, ind: &str, by: &[(&str, &str)]) -> &'a Cell {
+    let key: BTreeMap<String, String> = by
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    b.cells
+        .iter()
+        .find(|c| c.indicator == ind && c.by == key)
+        .unwrap_or_else(|| panic!("no cell {ind} {by:?}"))
+}
+
+#[test]
+fn folds_proportions_and_hierarchy_with_suppression() {
+    let mut fold = Fold::new(plan());
+    for i in 0..30 {
+        fold.add(&person(
+            "A",
+            "female",
+            if i % 2 == 0 { "18_24" } else { "25_49" },
+            i % 3 == 0,
+            true,
+        ));
+    }
+    for i in 0..10 {
+        fold.add(&person("A", "male", "25_49", i < 4, true));
+    }
+    fold.add(&person("A", "other", "50_plus", true, true));
+    fold.add(&person("A", "female", "18_24", false, false));
+    let b = fold
+        .batch("A", Some("baseline"), Uuid::nil(), 1, "2026-11-30")
+        .unwrap();
+    b.validate().unwrap();
+    let total = find(&b, "unsafe", &[]);
+    // Hiding the total is the single cheapest complement here (every margin then
+    // has an unbounded interval); the released sex cells carry exact values.
+    assert_eq!(total.rule, Some(SuppressionRule::Complementary));
+    let f = find(&b, "unsafe", &[("sex", "female")]);
+    assert_eq!((f.n, f.value), (Some(30), Some(100.0 * 10.0 / 30.0)));
+    let m = find(&b, "unsafe", &[("sex", "male")]);
+    assert_eq!((m.n, m.value), (Some(10), Some(40.0)));
+    let other = find(&b, "unsafe", &[("sex", "other")]);
+    assert!(other.suppressed && other.rule == Some(SuppressionRule::Primary));
+    assert!(other.n.is_none() && other.value.is_none());
+    // A zero cell is emitted and released.
+    let z = find(&b, "unsafe", &[("sex", "male"), ("age_band", "18_24")]);
+    assert_eq!((z.suppressed, z.n), (false, Some(0)));
+    // The place score is exempt and carries its level.
+    let s = find(&b, "risk", &[]);
+    assert_eq!(
+        (s.value, s.level),
+        (Some(2.0), Some(lantern_protocol::Level::Red))
+    );
+    // Refusals: 1 < k, suppressed.
+    assert!(b.refusals.suppressed && b.refusals.n.is_none());
+    // Every released cell of the people indicator has n = 0 or ≥ 5.
+    for c in b
+        .cells
+        .iter()
+        .filter(|c| c.indicator == "unsafe" && !c.suppressed)
+    {
+        let n = c.n.unwrap();
+        assert!(n == 0 || n >= 5, "{c:?}");
+    }
+    assert!(!explain(&b).is_empty());
+    assert!(describe(&b, "en").contains("site A"));
+}
+
+#[test]
+fn min_responses_withholds_everything() {
+    let mut fold = Fold::new(plan());
+    for _ in 0..4 {
+        fold.add(&person("B", "female", "18_24", true, true));
+    }
+    let b = fold
+        .batch("B", Some("baseline"), Uuid::nil(), 1, "2026-11-30")
+        .unwrap();
+    assert!(
+        b.cells
+            .iter()
+            .all(|c| c.suppressed && c.rule == Some(SuppressionRule::MinResponses))
+    );
+    b.validate().unwrap();
+}
+
+#[test]
+fn successive_release_needs_k_changes_and_a_clean_audit() {
+    let build = |extra_male_unsafe: usize| {
+        let mut fold = Fold::new(plan());
+        for i in 0..40 {
+            fold.add(&person(
+                "A",
+                if i % 2 == 0 { "female" } else { "male" },
+                "25_49",
+                false,
+                true,
+            ));
+        }
+        for _ in 0..extra_male_unsafe {
+            fold.add(&person("A", "male", "25_49", true, true));
+        }
+        fold.batch("A", Some("baseline"), Uuid::nil(), 1, "2026-11-30")
+            .unwrap()
+    };
+    let first = build(0);
+    for added in 1..5u64 {
+        let next = build(added as usize);
+        assert_eq!(
+            successive_release(Some(&first), &next, added, false),
+            Releasability::NeedMoreChanges {
+                changes: added,
+                needed: 5 - added
+            }
+        );
+    }
+    let next = build(5);
+    assert_eq!(
+        successive_release(Some(&first), &next, 5, false),
+        Releasability::Releasable
+    );
+    assert_eq!(
+        successive_release(None, &first, 0, false),
+        Releasability::Releasable
+    );
+}

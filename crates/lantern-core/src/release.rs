@@ -1,0 +1,275 @@
+//! The glue between the vault and `aggregate`: computes and seals contributions at
+//! finalize, decrypts and folds them one at a time, previews batches with the
+//! successive-release rule, records releases and exports in the audit log.
+//!
+//! `aggregate` stays pure; this module does the IO (through the vault's API only).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use lantern_protocol::Batch;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::aggregate::{
+    AggregateError, Contributions, Fold, Plan, Releasability, successive_release,
+};
+use crate::engine::{EngineError, Session};
+use crate::form::FormDef;
+use crate::vault::{AuditEvent, Vault, VaultError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Aggregate(#[from] AggregateError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("stored contributions of {0} cannot be read")]
+    Corrupt(String),
+}
+
+/// Finalizes a submission and seals its contributions beside it (computed once, here).
+pub fn finalize(
+    vault: &mut Vault,
+    session: &Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ReleaseError> {
+    let contributions = session.contributions(&now.format("%Y-%m").to_string())?;
+    vault.finalize(id, now)?;
+    if !session.form().indicators.is_empty() {
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec(&contributions)
+                .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
+        );
+        vault.put_contributions(id, &plain, now)?;
+    }
+    Ok(())
+}
+
+/// What was folded from the vault.
+pub struct Folded {
+    pub fold: Fold,
+    /// Consenting submissions per site × round (for the successive-release rule).
+    pub ids: HashMap<(String, Option<String>), BTreeSet<String>>,
+    /// Finalized submissions whose contributions are missing (not aggregated).
+    pub without_contributions: usize,
+}
+
+/// Decrypts every stored contribution of the form, one at a time, and folds it.
+pub fn fold(vault: &mut Vault, form: &FormDef, now: DateTime<Utc>) -> Result<Folded, ReleaseError> {
+    let plan = Plan::new(form)?;
+    let mut fold = Fold::new(plan);
+    let mut ids: HashMap<(String, Option<String>), BTreeSet<String>> = HashMap::new();
+    let mut bad = None;
+    vault.for_each_contribution(
+        &form.form_id,
+        now,
+        |id, plain| match serde_json::from_slice::<Contributions>(plain) {
+            Ok(c) => {
+                if c.consent {
+                    ids.entry((c.site.clone(), c.round.clone()))
+                        .or_default()
+                        .insert(id.to_string());
+                }
+                fold.add(&c);
+            }
+            Err(_) => bad = Some(id.to_string()),
+        },
+    )?;
+    if let Some(id) = bad {
+        return Err(ReleaseError::Corrupt(id));
+    }
+    let without_contributions = vault
+        .submissions_without_contributions(&form.form_id)?
+        .len();
+    Ok(Folded {
+        fold,
+        ids,
+        without_contributions,
+    })
+}
+
+/// What was last released for one site × round.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Released {
+    sequence: u64,
+    batch: Option<Batch>,
+    ids: BTreeSet<String>,
+}
+
+fn state_key(form_id: &str) -> String {
+    format!("aggregate.releases.{form_id}")
+}
+
+fn group_key(site: &str, round: Option<&str>) -> String {
+    format!("{site}\u{1f}{}", round.unwrap_or(""))
+}
+
+fn load_state(
+    vault: &mut Vault,
+    form_id: &str,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, Released>, ReleaseError> {
+    Ok(vault
+        .setting(&state_key(form_id), now)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+/// One site × round's batch as it would be released now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub batch: Batch,
+    pub releasable: Releasability,
+    /// Consenting responses added or withdrawn since the last release.
+    pub changes: u64,
+}
+
+/// The batches of a form (optionally one site and/or round), each with whether it may
+/// be released now. `new_id` draws batch ids; `today` is `YYYY-MM-DD`.
+pub fn preview(
+    vault: &mut Vault,
+    form: &FormDef,
+    site: Option<&str>,
+    round: Option<&str>,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<(Vec<Preview>, usize), ReleaseError> {
+    let folded = fold(vault, form, now)?;
+    let state = load_state(vault, &form.form_id, now)?;
+    let today = now.format("%Y-%m-%d").to_string();
+    let mut out = Vec::new();
+    let keys: Vec<(String, Option<String>)> =
+        folded.fold.groups().map(|(k, _)| k.clone()).collect();
+    for (s, r) in keys {
+        if site.is_some_and(|x| x != s) || round.is_some_and(|x| Some(x) != r.as_deref()) {
+            continue;
+        }
+        let prev = state
+            .get(&group_key(&s, r.as_deref()))
+            .cloned()
+            .unwrap_or_default();
+        let Some(batch) = folded
+            .fold
+            .batch(&s, r.as_deref(), new_id(), prev.sequence + 1, &today)
+        else {
+            continue;
+        };
+        let empty = BTreeSet::new();
+        let current = folded.ids.get(&(s.clone(), r.clone())).unwrap_or(&empty);
+        let changes = current.symmetric_difference(&prev.ids).count() as u64;
+        let withdrawals = prev.ids.difference(current).next().is_some();
+        let releasable = successive_release(prev.batch.as_ref(), &batch, changes, withdrawals);
+        out.push(Preview {
+            batch,
+            releasable,
+            changes,
+        });
+    }
+    Ok((out, folded.without_contributions))
+}
+
+/// Records a releasable batch as released (its sequence, the submissions it covers),
+/// and writes the release to the audit log (what and when; no content).
+pub fn record_release(
+    vault: &mut Vault,
+    form: &FormDef,
+    preview: &Preview,
+    now: DateTime<Utc>,
+) -> Result<bool, ReleaseError> {
+    if preview.releasable != Releasability::Releasable {
+        return Ok(false);
+    }
+    let b = &preview.batch;
+    let folded = fold(vault, form, now)?;
+    let ids = folded
+        .ids
+        .get(&(b.site.clone(), b.round.clone()))
+        .cloned()
+        .unwrap_or_default();
+    let mut state = load_state(vault, &form.form_id, now)?;
+    state.insert(
+        group_key(&b.site, b.round.as_deref()),
+        Released {
+            sequence: b.sequence,
+            batch: Some(b.clone()),
+            ids,
+        },
+    );
+    let value =
+        serde_json::to_value(&state).map_err(|e| VaultError::InvalidInput(e.to_string()))?;
+    vault.set_setting(&state_key(&form.form_id), &value, now)?;
+    audit(
+        vault,
+        "release",
+        &form.form_id,
+        std::slice::from_ref(b),
+        now,
+    )?;
+    Ok(true)
+}
+
+/// Writes one audit entry for batches that left the vault (`what` is `release`,
+/// `aggregate`, `export-csv`…): the form, how many batches and released cells.
+pub fn audit(
+    vault: &mut Vault,
+    what: &str,
+    form_id: &str,
+    batches: &[Batch],
+    now: DateTime<Utc>,
+) -> Result<(), ReleaseError> {
+    let cells: usize = batches
+        .iter()
+        .map(|b| b.cells.iter().filter(|c| !c.suppressed).count())
+        .sum();
+    let ids: Vec<String> = batches.iter().map(|b| b.batch_id.to_string()).collect();
+    vault.record_event(
+        AuditEvent::Export,
+        &format!(
+            "{what} form={form_id} batches={} released_cells={cells} ids={}",
+            batches.len(),
+            ids.join(",")
+        ),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Why a stored form cannot be aggregated.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("the vault holds no form {0}")]
+    UnknownForm(String),
+    #[error("the stored form {0} does not import cleanly")]
+    BadForm(String),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// The newest stored version of a form, imported.
+pub fn stored_form(
+    vault: &mut Vault,
+    form_id: &str,
+    now: DateTime<Utc>,
+) -> Result<FormDef, LoadError> {
+    use crate::xlsform::{WorkbookFormat, import_bytes};
+    let version = vault
+        .latest_form_version(form_id)?
+        .ok_or_else(|| LoadError::UnknownForm(form_id.to_string()))?;
+    let record = vault.form(form_id, &version, now)?;
+    let format = if record.definition.starts_with(b"PK") {
+        WorkbookFormat::Xlsx
+    } else if record.definition.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        WorkbookFormat::Xls
+    } else {
+        WorkbookFormat::Markdown
+    };
+    let import = import_bytes(&record.definition, format, form_id);
+    import
+        .usable_form()
+        .cloned()
+        .ok_or_else(|| LoadError::BadForm(form_id.to_string()))
+}
