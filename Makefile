@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run run-headless test deps ui-build app-build fmt clippy test-rust test-ui test-browser test-e2e test-forms
+.PHONY: help run run-headless test deps ui-build app-build fmt clippy test-rust test-ui test-browser test-e2e test-forms test-differential
 
 help:
 	@echo "make run           build and open Lantern (needs a display)"
 	@echo "make run-headless  run Lantern under Xvfb and save a screenshot"
 	@echo "make test          every test tier (installs what is missing first)"
-	@echo "tiers alone: make fmt clippy test-rust test-ui test-browser test-e2e test-forms"
+	@echo "tiers alone: make fmt clippy test-rust test-ui test-browser test-e2e test-forms test-differential"
 
 deps:
 	@scripts/deps.sh
@@ -50,3 +50,6 @@ test-e2e: ui-build
 
 test-forms:
 	@scripts/tier-forms.sh
+
+test-differential:
+	@scripts/tier-differential.sh

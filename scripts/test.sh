@@ -23,6 +23,7 @@ tier "rustfmt" cargo fmt --all --check
 tier "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 tier "rust tests" cargo test --workspace
 tier "forms (pyxform)" scripts/tier-forms.sh
+tier "differential (JavaRosa)" scripts/tier-differential.sh
 tier "server on postgresql" scripts/tier-postgres.sh
 tier "server api (schemathesis)" scripts/tier-schemathesis.sh
 tier "ui unit (vitest)" scripts/tier-ui.sh

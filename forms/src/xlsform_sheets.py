@@ -60,6 +60,9 @@ SURVEY_PLAIN_COLUMNS = [
     # pyxform ignores unknown survey columns, so the form stays a valid XLSForm.
     "lantern::share",
 ]
+# A picture shown with a question or choice (the face scales): one file next to the
+# workbook, written under every language (pyxform wants media per language).
+MEDIA_IMAGE = "media::image"
 
 
 def row(type_: str, name: str = "", label: T | None = None, **columns: object) -> dict:
@@ -68,7 +71,7 @@ def row(type_: str, name: str = "", label: T | None = None, **columns: object) -
     if label is not None:
         out["label"] = label
     for key, value in columns.items():
-        key = "lantern::share" if key == "share" else key
+        key = {"share": "lantern::share", "image": "media::image"}.get(key, key)
         if key == "required" and value is True:
             out["required"] = "yes"
             out.setdefault("required_message", REQUIRED)
@@ -80,13 +83,47 @@ def row(type_: str, name: str = "", label: T | None = None, **columns: object) -
     return out
 
 
+def consent_notes(prefix: str, paragraphs: list[T], **columns: object) -> list[dict]:
+    """The consent script as notes the enumerator reads aloud, one per paragraph, so
+    that it is shown in Lantern, ODK Collect and Kobo alike (not only on the purpose
+    sheet)."""
+    return [row("note", f"{prefix}_{i}", text, **columns) for i, text in enumerate(paragraphs, 1)]
+
+
+def joined(paragraphs: list[T]) -> T:
+    """The paragraphs of a script as one text per language (for the purpose sheet)."""
+    return T(*(" ".join(p[i] for p in paragraphs) for i in range(len(LANGUAGES))))
+
+
+def interview_status_row(label: T, **columns: object) -> dict:
+    return row("select_one interview_status", "interview_status", label,
+               hint=T("If it stopped early, go to this question (from the form's question list), answer it, and finalise: unanswered questions are then left empty",
+                      "S'il s'est arrêté avant la fin, allez à cette question (depuis la liste des questions), répondez-y et finalisez : les questions sans réponse restent vides",
+                      "Si terminó antes, vaya a esta pregunta (desde la lista de preguntas), respóndala y finalice: las preguntas sin respuesta quedan vacías",
+                      "إذا توقفت قبل النهاية فانتقل إلى هذا السؤال (من قائمة الأسئلة) وأجب عنه ثم أنهِ الاستمارة: تبقى الأسئلة التي لم يُجَب عنها فارغة"),
+               required=True, **columns)
+
+
+def required_until_stopped(rows: list[dict], after: str, keep: set[str] = frozenset()) -> list[dict]:
+    """Makes every required row after the one named `after` required only while the
+    interview goes on (see STILL_GOING); `keep` names rows that stay plainly required."""
+    seen = False
+    for r in rows:
+        if seen and r.get("required") == "yes" and r["name"] not in keep and r["name"] != "interview_status":
+            r["required"] = STILL_GOING
+        if r["name"] == after:
+            seen = True
+    return rows
+
+
 def end(kind: str) -> dict:
     """Closes a group or repeat (`end group`, `end repeat`)."""
     return {"type": f"end {kind}", "name": ""}
 
 
-def choice(list_name: str, name: str, label: T) -> list:
-    return [list_name, name, *label]
+def choice(list_name: str, name: str, label: T, image: str = "") -> list:
+    """A choice; `image` names a picture shown with it (e.g. a face of the scale)."""
+    return [list_name, name, *label, image]
 
 
 def _text_cells(value: object) -> list[str]:
@@ -102,22 +139,29 @@ def survey_sheet(rows: list[dict]) -> list[list[str]]:
     for col in SURVEY_TEXT_COLUMNS:
         header += [f"{col}::{lang}" for lang in LANGUAGES]
     header += SURVEY_PLAIN_COLUMNS
+    header += [f"{MEDIA_IMAGE}::{lang}" for lang in LANGUAGES]
     out = [header]
     for r in rows:
-        unknown = set(r) - {"type", "name", *SURVEY_TEXT_COLUMNS, *SURVEY_PLAIN_COLUMNS}
+        unknown = set(r) - {"type", "name", *SURVEY_TEXT_COLUMNS, *SURVEY_PLAIN_COLUMNS, MEDIA_IMAGE}
         if unknown:
             raise KeyError(f"row {r.get('name')}: unknown columns {sorted(unknown)}")
         cells = [r["type"], r["name"]]
         for col in SURVEY_TEXT_COLUMNS:
             cells += _text_cells(r.get(col))
         cells += [str(r.get(col, "")) for col in SURVEY_PLAIN_COLUMNS]
+        cells += [str(r.get(MEDIA_IMAGE, ""))] * len(LANGUAGES)
         out.append(cells)
     return out
 
 
 def choices_sheet(choices: list[list]) -> list[list[str]]:
     header = ["list_name", "name"] + [f"label::{lang}" for lang in LANGUAGES]
-    return [header, *choices]
+    header += [f"{MEDIA_IMAGE}::{lang}" for lang in LANGUAGES]
+    rows = []
+    for c in choices:
+        c = list(c) + [""] * (3 + len(LANGUAGES) - len(c))
+        rows.append(c[:2 + len(LANGUAGES)] + [c[2 + len(LANGUAGES)]] * len(LANGUAGES))
+    return [header, *rows]
 
 
 def settings_sheet(title: str, form_id: str, version: str, style: str = "pages") -> list:
@@ -142,6 +186,7 @@ def purpose_sheet(purpose: T, consent_script: T, **fields: object) -> list[list[
         "sex_field",
         "age_band_field",
         "wg_fields",
+        "screening_fields",
     ]
     unknown = set(fields) - set(order)
     if unknown:
@@ -252,6 +297,18 @@ def write_form(
     return out
 
 
+# How the interview (or walk, or review) ended. Filled in at the end; a stopped or
+# interrupted one can be finalised without the questions it did not reach, because
+# those are required only while the status is empty or "completed".
+STILL_GOING = "${interview_status} = '' or ${interview_status} = 'completed'"
+INTERVIEW_STATUS = [
+    choice("interview_status", "completed", T("Completed", "Terminé", "Completada", "اكتملت")),
+    choice("interview_status", "stopped", T("Stopped: the person (or group) chose to stop", "Arrêté : la personne (ou le groupe) a choisi d'arrêter", "Detenida: la persona (o el grupo) decidió parar", "توقفت: اختار الشخص (أو المجموعة) التوقف")),
+    choice("interview_status", "interrupted_safety", T("Interrupted for safety (someone came near, or it was no longer safe to go on)", "Interrompu pour raison de sécurité (quelqu'un s'est approché ou il n'était plus sûr de continuer)", "Interrumpida por seguridad (alguien se acercó o ya no era seguro continuar)", "قُطعت لأسباب تتعلق بالسلامة (اقترب أحدهم أو لم يعد الاستمرار آمنًا)")),
+]
+
+
+
 # Lists shared by more than one form.
 YES_NO = [
     choice("yes_no", "yes", T("Yes", "Oui", "Sí", "نعم")),
@@ -266,10 +323,27 @@ YES_PARTIAL_NO = [
 
 # The pictorial 4-face safety scale (Tearfund Indikit "safety in access").
 FACE4_SAFE = [
-    choice("face4_safe", "very_safe", T("Very safe", "Très en sécurité", "Muy seguro/a", "آمن جدًا")),
-    choice("face4_safe", "safe", T("Quite safe", "Plutôt en sécurité", "Bastante seguro/a", "آمن إلى حدٍّ ما")),
-    choice("face4_safe", "unsafe", T("Quite unsafe", "Peu en sécurité", "Poco seguro/a", "غير آمن إلى حدٍّ ما")),
-    choice("face4_safe", "very_unsafe", T("Very unsafe", "Pas du tout en sécurité", "Nada seguro/a", "غير آمن إطلاقًا")),
+    choice("face4_safe", "very_safe", T("Very safe", "Très en sécurité", "Muy seguro/a", "آمن جدًا"), "face_very_safe.png"),
+    choice("face4_safe", "safe", T("Quite safe", "Plutôt en sécurité", "Bastante seguro/a", "آمن إلى حدٍّ ما"), "face_safe.png"),
+    choice("face4_safe", "unsafe", T("Quite unsafe", "Peu en sécurité", "Poco seguro/a", "غير آمن إلى حدٍّ ما"), "face_unsafe.png"),
+    choice("face4_safe", "very_unsafe", T("Very unsafe", "Pas du tout en sécurité", "Nada seguro/a", "غير آمن إطلاقًا"), "face_very_unsafe.png"),
+]
+
+# How much of something is in place; shared by the audit and the review so that the
+# four languages say it the same way. "Not observed" is excluded from scores.
+COVERAGE4 = [
+    choice("coverage4", "none", T("None", "Aucun(e)", "Ninguno/a", "لا يوجد")),
+    choice("coverage4", "some", T("Some", "Quelques-un(e)s", "Algunos/as", "بعضها")),
+    choice("coverage4", "most", T("Most", "La plupart", "La mayoría", "معظمها")),
+    choice("coverage4", "all", T("All", "Tous ou toutes", "Todos/as", "جميعها")),
+    choice("coverage4", "not_observed", T("Not observed", "Non observé", "No observado", "لم تتم ملاحظته")),
+]
+
+SITE_TYPE = [
+    choice("site_type", "planned", T("Planned camp", "Camp planifié", "Campamento planificado", "مخيم مخطَّط")),
+    choice("site_type", "self_settled", T("Self-settled site or informal settlement", "Site spontané ou installation informelle", "Asentamiento espontáneo o informal", "موقع ذاتي التوطين أو تجمّع غير رسمي")),
+    choice("site_type", "collective", T("Collective centre", "Centre collectif", "Centro colectivo", "مركز إيواء جماعي")),
+    choice("site_type", "transit", T("Transit or reception centre", "Centre de transit ou d'accueil", "Centro de tránsito o recepción", "مركز عبور أو استقبال")),
 ]
 
 DAY_NIGHT = [
@@ -282,3 +356,48 @@ CONSENT_LIST = [
     choice("consent", "yes", T("Yes, agrees to take part", "Oui, accepte de participer", "Sí, acepta participar", "نعم، يوافق/توافق على المشاركة")),
     choice("consent", "no", T("No, does not agree", "Non, n'accepte pas", "No, no acepta", "لا، لا يوافق/لا توافق")),
 ]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def update_page(md_name: str, indicators: list[dict]) -> None:
+    """Rewrites the indicator table of a form's page (forms/<form>.md) from its
+    indicators, so the page always documents exactly what the workbook computes. The
+    table is the one whose header starts `| Indicator | Definition`."""
+    path = Path(__file__).resolve().parent.parent / md_name
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, l in enumerate(lines) if l.startswith("| Indicator | Definition"))
+    end_ = start + 2
+    while end_ < len(lines) and lines[end_].startswith("|"):
+        end_ += 1
+    rows = []
+    for ind in indicators:
+        out_of = []
+        if ind["denominator"]:
+            out_of.append(f"out of: `{ind['denominator']}`")
+        if ind["filter"]:
+            out_of.append(f"only when: `{ind['filter']}`")
+        rows.append("| " + " | ".join(_cell(c) for c in [
+            f"`{ind['name']}`", ind["label"].en, ind["kind"], ind["scope"] or "submission",
+            f"`{ind['value']}`", "; ".join(out_of), ind["disaggregate"],
+            str(ind["min_cell"]) if ind["min_cell"] != "" else "form default",
+            f"`{ind['hxl']}`" if ind["hxl"] else "",
+        ]) + " |")
+    lines[start + 2:end_] = rows
+    # The table of risk scores and their actions, when the page has one.
+    score_start = next((i for i, l in enumerate(lines) if l.startswith("| Score | Sector |")), None)
+    if score_start is not None:
+        end_ = score_start + 2
+        while end_ < len(lines) and lines[end_].startswith("|"):
+            end_ += 1
+        lines[score_start + 2:end_] = [
+            "| " + " | ".join(_cell(c) for c in [
+                f"`{ind['name']}`", ind["sector"], str(ind["amber"]), str(ind["red"]),
+                ind["action"].en if ind["action"] else "",
+            ]) + " |"
+            for ind in indicators if ind["kind"] == "score"
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote the indicator table of {path}")

@@ -58,6 +58,8 @@ public class FillScenario {
         FormEntryController fec = new FormEntryController(model);
         Set<String> seenRepeats = new HashSet<>();
         Map<String, Integer> made = new HashMap<>();
+        // The answers given, so the second pass re-checks refused (invalid) ones too.
+        Map<String, IAnswerData> given = new HashMap<>();
         PrintStream out = System.out;
         int event;
         while ((event = fec.stepToNextEvent()) != FormEntryController.EVENT_END_OF_FORM) {
@@ -95,12 +97,25 @@ public class FillScenario {
                         default: data = new StringData(a[1]);
                     }
                 }
-                int r = fec.answerQuestion(data, true);
-                String o = r == FormEntryController.ANSWER_OK ? "Ok"
-                        : r == FormEntryController.ANSWER_REQUIRED_BUT_EMPTY ? "RequiredButEmpty"
-                        : r == FormEntryController.ANSWER_CONSTRAINT_VIOLATED ? "ConstraintViolated" : ("?" + r);
-                out.println("outcome\t" + p + "\t" + o);
+                fec.answerQuestion(data, true);
+                if (data != null) given.put(p, data);
             }
+        }
+        // Outcomes are those of the finished fill, as Lantern reports them: a required
+        // expression may depend on a later answer (e.g. interview_status), so walk the
+        // form again and re-check every question with the value it now holds.
+        fec.jumpToIndex(FormIndex.createBeginningOfFormIndex());
+        while ((event = fec.stepToNextEvent()) != FormEntryController.EVENT_END_OF_FORM) {
+            if (event != FormEntryController.EVENT_QUESTION) continue;
+            FormEntryPrompt prompt = model.getQuestionPrompt();
+            if (prompt.isReadOnly()) continue;
+            String p = path(model.getFormIndex().getReference());
+            IAnswerData data = given.containsKey(p) ? given.get(p) : prompt.getAnswerValue();
+            int r = fec.answerQuestion(data, true);
+            String o = r == FormEntryController.ANSWER_OK ? "Ok"
+                    : r == FormEntryController.ANSWER_REQUIRED_BUT_EMPTY ? "RequiredButEmpty"
+                    : r == FormEntryController.ANSWER_CONSTRAINT_VIOLATED ? "ConstraintViolated" : ("?" + r);
+            out.println("outcome\t" + p + "\t" + o);
         }
         dump(fd.getMainInstance().getRoot(), null, out);
     }

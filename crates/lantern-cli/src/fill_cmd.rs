@@ -82,6 +82,8 @@ pub fn fill(
         .map_err(|e| anyhow::anyhow!("{}: error[{}]: {e}", file.display(), e.code()))?;
     let mut session = Session::new(compiled, config)?;
     let outcomes = session.fill(&answers);
+    // As ODK Collect: answers a choice filter no longer offers are cleared (J7).
+    session.prepare_finalize();
     let blocking = session.validate_all();
     let purpose = session.form().purpose.as_ref();
     Ok(Filled {

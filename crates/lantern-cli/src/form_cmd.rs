@@ -82,18 +82,24 @@ fn list(dir: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     }
     for entry in &entries {
         match &entry.status {
-            EntryStatus::Ok { summary } => println!(
-                "{}\t{}\tversion {}\t{}\t[{}]",
-                entry.file,
-                summary.form_id,
-                if summary.version.is_empty() {
-                    "-"
-                } else {
-                    &summary.version
-                },
-                summary.title,
-                summary.languages.join(", "),
-            ),
+            EntryStatus::Ok { summary, policy } => {
+                println!(
+                    "{}\t{}\tversion {}\t{}\t[{}]",
+                    entry.file,
+                    summary.form_id,
+                    if summary.version.is_empty() {
+                        "-"
+                    } else {
+                        &summary.version
+                    },
+                    summary.title,
+                    summary.languages.join(", "),
+                );
+                // The do-no-harm check, under the form it is about.
+                for diagnostic in policy {
+                    println!("\t{diagnostic}");
+                }
+            }
             EntryStatus::Broken { code, message } => {
                 println!("{}\tERROR {code}: {message}", entry.file)
             }

@@ -24,7 +24,7 @@ pub fn attach(form: &mut FormDef, workbook: &Path) -> anyhow::Result<()> {
             Ok(()) => {}
             Err(AttachmentError::NotCsv(_)) => {
                 eprintln!(
-                    "{}: warning: {file} is not read (only CSV form media are, so far)",
+                    "{}: warning: {file} is not read (Lantern reads CSV, XML and GeoJSON form media)",
                     workbook.display()
                 );
                 continue;

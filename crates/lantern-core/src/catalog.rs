@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::xlsform::{FormSummary, Workbook, WorkbookFormat, summarize};
+use crate::xlsform::{
+    Diagnostic, FormSummary, Workbook, WorkbookFormat, import_workbook, summarize,
+};
 
 /// One workbook found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,8 +25,16 @@ pub struct CatalogEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum EntryStatus {
-    Ok { summary: FormSummary },
-    Broken { code: String, message: String },
+    Ok {
+        summary: FormSummary,
+        /// What the do-no-harm check (`xlsform::policy`) found, located in the
+        /// workbook: errors mean the form must not be used until it is fixed.
+        policy: Vec<Diagnostic>,
+    },
+    Broken {
+        code: String,
+        message: String,
+    },
 }
 
 /// Lists the XLSForms (`.xlsx`, `.xls`) in `dir`, sorted by file name. Unreadable
@@ -65,7 +75,14 @@ fn read_entry(bytes: &[u8], format: WorkbookFormat, stem: &str) -> EntryStatus {
         }
     };
     match summarize(&book, stem) {
-        Ok(summary) => EntryStatus::Ok { summary },
+        Ok(summary) => EntryStatus::Ok {
+            summary,
+            policy: import_workbook(&book, stem)
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code().starts_with("policy."))
+                .collect(),
+        },
         Err(e) => EntryStatus::Broken {
             code: e.code().to_string(),
             message: e.to_string(),
@@ -97,15 +114,104 @@ mod tests {
         let entries = scan(dir.path()).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].file, "a_site.xlsx");
-        let EntryStatus::Ok { summary } = &entries[0].status else {
+        let EntryStatus::Ok { summary, policy } = &entries[0].status else {
             panic!("expected a readable form, got {:?}", entries[0].status);
         };
         assert_eq!(summary.form_id, "site_visit_check");
         assert!(summary.languages.len() >= 2, "{summary:?}");
+        assert!(policy.is_empty(), "{policy:?}");
         assert!(matches!(
             &entries[1].status,
             EntryStatus::Broken { code, .. } if code == "workbook.unreadable"
         ));
+    }
+
+    const EXPOSING: &str = "
+        | survey |
+        | | type | name | label | relevant | lantern::share |
+        | | select_one sites | site | Site | | |
+        | | select_one yn | consent | Do you agree? | | |
+        | | text | respondent | What is your name? | ${consent} = 'yes' | never |
+        | | geopoint | shelter | Shelter location | ${consent} = 'yes' | |
+        | | text | comments | Comments | ${consent} = 'yes' | |
+        | choices |
+        | | list_name | name | label |
+        | | sites | s1 | Site 1 |
+        | | yn | yes | Yes |
+        | | yn | no | No |
+        | purpose |
+        | | purpose | data_owner | retention_days | sensitivity | min_responses | consent_field | consent_value | site_field | round_field |
+        | | Audit | Camp management | 90 | high | 5 | consent | yes | site | site |
+        ";
+
+    #[test]
+    fn the_do_no_harm_check_is_listed_with_each_form() {
+        // A form meant for shared aggregates that asks a name, a GPS point and
+        // unmarked free text. (The scan skips markdown, so the entry is read directly.)
+        let book = EXPOSING;
+        let entry = read_entry(book.as_bytes(), WorkbookFormat::Markdown, "exposing");
+        let EntryStatus::Ok { policy, .. } = entry else {
+            panic!("expected a readable form, got {entry:?}");
+        };
+        let codes: Vec<(&str, String)> = policy
+            .iter()
+            .map(|d| (d.code(), d.severity().to_string()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("policy.name", "error".to_string()),
+                ("policy.identifying_type", "error".to_string()),
+                ("policy.free_text_shared", "error".to_string()),
+            ]
+        );
+        let json = serde_json::to_value(CatalogEntry {
+            file: "exposing.xlsx".into(),
+            status: read_entry(book.as_bytes(), WorkbookFormat::Markdown, "exposing"),
+        })
+        .unwrap();
+        assert_eq!(json["status"], "ok");
+        assert_eq!(json["policy"][0]["code"], "policy.name");
+        assert_eq!(json["policy"][0]["row"], 4);
+        assert_eq!(json["policy"][1]["code"], "policy.identifying_type");
+        assert_eq!(json["policy"][2]["column"], "lantern::share");
+    }
+
+    /// The same check through `scan` on a real workbook next to a built-in form: the
+    /// app's form list gets each form's findings.
+    #[test]
+    fn a_scanned_folder_lists_each_forms_policy_findings() {
+        let forms = concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            format!("{forms}/verify/exposing_form.xlsx"),
+            dir.path().join("exposing_form.xlsx"),
+        )
+        .unwrap();
+        std::fs::copy(
+            format!("{forms}/camp_safety_audit.xlsx"),
+            dir.path().join("camp_safety_audit.xlsx"),
+        )
+        .unwrap();
+        let entries = scan(dir.path()).unwrap();
+        let policy = |i: usize| match &entries[i].status {
+            EntryStatus::Ok { policy, .. } => policy.clone(),
+            other => panic!("expected a readable form, got {other:?}"),
+        };
+        assert_eq!(entries[0].file, "camp_safety_audit.xlsx");
+        assert_eq!(policy(0), Vec::new());
+        let found: Vec<(&str, Option<usize>, bool)> = policy(1)
+            .iter()
+            .map(|d| (d.code(), d.row, d.is_error()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("policy.name", Some(4), true),
+                ("policy.identifying_type", Some(5), true),
+                ("policy.free_text_shared", Some(6), true),
+            ]
+        );
     }
 
     #[test]

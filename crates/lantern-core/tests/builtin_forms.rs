@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use lantern_core::xlsform::{Sheet, Workbook, WorkbookFormat};
+use lantern_core::xlsform::{Sheet, Workbook, WorkbookFormat, import_workbook};
 
 const LANGUAGES: [&str; 4] = [
     "English (en)",
@@ -27,36 +27,22 @@ const BUILT_IN: [&str; 3] = [
     "womens_participation",
     "shelter_site_risk_review",
 ];
-const SECTORS: [&str; 6] = [
+const SECTORS: [&str; 8] = [
     "lighting",
     "wash",
     "shelter",
     "security",
+    "site_hazards",
+    "protection",
     "services",
     "participation",
 ];
+/// Sectors every audit form scores (plus `security` or `site_hazards`).
+const SCORE_SECTORS: [&str; 5] = ["lighting", "wash", "shelter", "services", "participation"];
 const KINDS: [&str; 5] = ["count", "proportion", "mean", "sum", "score"];
 const SENSITIVITIES: [&str; 4] = ["low", "moderate", "high", "severe"];
 /// Minimum cell size for safety-perception items (domain.md rule 5).
 const PERCEPTION_MIN_CELL: u32 = 10;
-
-/// Question types that by themselves capture location, images, sound or identifiers.
-const FORBIDDEN_TYPES: [&str; 14] = [
-    "geopoint",
-    "geotrace",
-    "geoshape",
-    "start-geopoint",
-    "image",
-    "video",
-    "audio",
-    "background-audio",
-    "file",
-    "barcode",
-    "phonenumber",
-    "email",
-    "username",
-    "subscriberid",
-];
 
 /// Rows that ask nothing: metadata, structure and computed values.
 const NON_INPUT_TYPES: [&str; 12] = [
@@ -72,239 +58,6 @@ const NON_INPUT_TYPES: [&str; 12] = [
     "begin repeat",
     "end repeat",
     "audit",
-];
-
-/// What a field must not ask about, with the words that give it away in each language.
-/// Each phrase is matched as whole words against the label in that language.
-struct Pattern {
-    code: &'static str,
-    /// Tokens of a field's `name` (split on `_`).
-    name_tokens: &'static [&'static str],
-    /// Phrases per language, in the order of LANGUAGES.
-    phrases: [&'static [&'static str]; 4],
-    /// Whether the pattern applies to every question or only to free-text fields.
-    text_only: bool,
-}
-
-const PATTERNS: [Pattern; 8] = [
-    // domain.md rule 8: never ask about anyone's sexual orientation or gender identity.
-    Pattern {
-        code: "privacy.sogiesc",
-        name_tokens: &[
-            "orientation",
-            "sogi",
-            "sogiesc",
-            "lgbt",
-            "lgbti",
-            "transgender",
-        ],
-        phrases: [
-            &[
-                "sexual orientation",
-                "gender identity",
-                "lgbt",
-                "lgbti",
-                "transgender",
-                "gay",
-                "lesbian",
-            ],
-            &[
-                "orientation sexuelle",
-                "identité de genre",
-                "lgbt",
-                "lgbti",
-                "transgenre",
-                "homosexuel",
-                "homosexuelle",
-            ],
-            &[
-                "orientación sexual",
-                "identidad de género",
-                "lgbt",
-                "lgbti",
-                "transgénero",
-                "homosexual",
-            ],
-            &[
-                "التوجه الجنسي",
-                "الهوية الجندرية",
-                "الهوية الجنسانية",
-                "مثلي",
-                "مثلية",
-                "متحول جنسيا",
-            ],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.name",
-        name_tokens: &["name", "names", "firstname", "surname", "fullname"],
-        phrases: [
-            &["name", "names", "surname", "first name", "full name"],
-            &[
-                "nom",
-                "prénom",
-                "nom complet",
-                "nom de famille",
-                "comment vous appelez",
-            ],
-            &[
-                "nombre",
-                "nombres",
-                "apellido",
-                "apellidos",
-                "cómo se llama",
-            ],
-            &["اسم", "اسمك", "الاسم", "اسمه", "اسمها", "الكنية"],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.phone",
-        name_tokens: &["phone", "tel", "telephone", "mobile", "msisdn", "whatsapp"],
-        phrases: [
-            &["phone", "telephone", "mobile number", "whatsapp"],
-            &["téléphone", "numéro de portable", "whatsapp"],
-            &["teléfono", "celular", "número de móvil", "whatsapp"],
-            &["هاتف", "هاتفك", "الهاتف", "جوال", "جوالك", "واتساب"],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.birth",
-        name_tokens: &["dob", "birth", "birthday", "birthdate", "born"],
-        phrases: [
-            &["birth", "born", "birthday"],
-            &["naissance", "né", "née"],
-            &["nacimiento", "nació", "cumpleaños"],
-            &["ميلاد", "الميلاد", "ميلادك", "ولادتك", "مواليد"],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.location",
-        name_tokens: &[
-            "gps",
-            "lat",
-            "latitude",
-            "lon",
-            "lng",
-            "longitude",
-            "coordinates",
-        ],
-        phrases: [
-            &[
-                "gps",
-                "coordinates",
-                "latitude",
-                "longitude",
-                "home address",
-            ],
-            &["gps", "coordonnées", "latitude", "longitude", "adresse"],
-            &["gps", "coordenadas", "latitud", "longitud", "dirección"],
-            &["gps", "إحداثيات", "الإحداثيات", "عنوان", "عنوانك"],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.photo",
-        name_tokens: &["photo", "photos", "picture", "selfie", "image"],
-        phrases: [
-            &["photo", "photograph", "selfie", "take a picture"],
-            &["photo", "photographie", "selfie"],
-            &["foto", "fotografía", "selfi"],
-            &["صورة", "صورتك", "الصورة", "صور"],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.experience",
-        name_tokens: &[
-            "incident",
-            "incidents",
-            "assault",
-            "abuse",
-            "rape",
-            "perpetrator",
-        ],
-        phrases: [
-            &[
-                "have you experienced",
-                "happened to you",
-                "were you attacked",
-                "were you harmed",
-                "survivor",
-                "perpetrator",
-            ],
-            &[
-                "avez vous subi",
-                "vous est arrivé",
-                "avez vous été agressé",
-                "avez vous été agressée",
-                "survivante",
-                "agresseur",
-            ],
-            &[
-                "ha sufrido",
-                "le pasó a usted",
-                "fue agredida",
-                "fue agredido",
-                "sobreviviente",
-                "agresor",
-            ],
-            &[
-                "هل تعرضت",
-                "هل تعرضتِ",
-                "حدث لك",
-                "حدث لكِ",
-                "الناجية",
-                "المعتدي",
-            ],
-        ],
-        text_only: false,
-    },
-    Pattern {
-        code: "privacy.incident",
-        name_tokens: &["story", "account", "describe"],
-        phrases: [
-            &[
-                "what happened",
-                "incident",
-                "violence",
-                "assault",
-                "abuse",
-                "rape",
-                "attack",
-            ],
-            &[
-                "ce qui s est passé",
-                "incident",
-                "violence",
-                "violences",
-                "agression",
-                "viol",
-            ],
-            &[
-                "qué pasó",
-                "qué ocurrió",
-                "incidente",
-                "violencia",
-                "agresión",
-                "violación",
-            ],
-            &[
-                "ماذا حدث",
-                "ما حدث",
-                "حادثة",
-                "الحادثة",
-                "عنف",
-                "العنف",
-                "اعتداء",
-                "اغتصاب",
-            ],
-        ],
-        text_only: true,
-    },
 ];
 
 // ---------------------------------------------------------------------------------
@@ -442,29 +195,6 @@ fn references(expr: &str) -> Vec<String> {
     out
 }
 
-/// Lower-cased words of a text; Arabic vowel marks are dropped first so that a word
-/// with a shadda still reads as one word.
-fn words(text: &str) -> Vec<String> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(*c as u32, 0x064B..=0x065F | 0x0670))
-        .collect();
-    cleaned
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn has_phrase(text_words: &[String], phrase: &str) -> bool {
-    let phrase = words(phrase);
-    !phrase.is_empty()
-        && text_words
-            .windows(phrase.len())
-            .any(|w| w == phrase.as_slice())
-}
-
 fn localized(base: &str, lang: &str) -> String {
     format!("{base}::{lang}")
 }
@@ -472,85 +202,6 @@ fn localized(base: &str, lang: &str) -> String {
 // ---------------------------------------------------------------------------------
 // The checks
 // ---------------------------------------------------------------------------------
-
-/// What must never be asked, in any form in `forms/`.
-fn check_privacy(book: &Workbook) -> Vec<String> {
-    let mut problems = Vec::new();
-    let Some(sheet) = book.sheet("survey") else {
-        return vec!["[form.survey] the workbook has no survey sheet".to_string()];
-    };
-    let survey = Table::new(sheet);
-    let fields = survey_fields(&survey);
-    for (field, (_, cells)) in fields.iter().zip(survey.numbered()) {
-        let at = format!("survey row {} (`{}`)", field.row, field.name);
-        if FORBIDDEN_TYPES.contains(&field.kind.as_str()) {
-            problems.push(format!(
-                "[privacy.type] {at}: type `{}` captures location, images, sound or identifiers",
-                field.kind
-            ));
-        }
-        if !field.is_input() {
-            continue;
-        }
-        let name_tokens: Vec<String> = field
-            .name
-            .to_lowercase()
-            .split(|c: char| c == '_' || c == '-' || c.is_ascii_digit())
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect();
-        for pattern in &PATTERNS {
-            if pattern.text_only && field.kind != "text" {
-                continue;
-            }
-            if let Some(token) = name_tokens
-                .iter()
-                .find(|t| pattern.name_tokens.contains(&t.as_str()))
-            {
-                problems.push(format!(
-                    "[{}] {at}: the field name contains `{token}`",
-                    pattern.code
-                ));
-            }
-            for (lang, phrases) in LANGUAGES.iter().zip(pattern.phrases) {
-                // A bare `label` column is read as the default language.
-                let mut label = survey.cell(cells, &localized("label", lang)).to_string();
-                if *lang == LANGUAGES[0] && label.is_empty() {
-                    label = survey.cell(cells, "label").to_string();
-                }
-                let label_words = words(&label);
-                if let Some(p) = phrases.iter().find(|p| has_phrase(&label_words, p)) {
-                    problems.push(format!(
-                        "[{}] {at}: the {lang} label asks for \"{p}\": {label}",
-                        pattern.code
-                    ));
-                }
-            }
-        }
-    }
-    problems
-}
-
-/// Free text never leaves the device, and the marker must say so.
-fn check_sharing(survey: &Table) -> Vec<String> {
-    let mut problems = Vec::new();
-    for (row, cells) in survey.numbered() {
-        let (kind, _) = normalise_type(survey.cell(cells, "type"));
-        let share = survey.cell(cells, "lantern::share");
-        let name = survey.cell(cells, "name");
-        if !share.is_empty() && share != "never" {
-            problems.push(format!(
-                "[share.value] survey row {row} (`{name}`): lantern::share is `{share}`; the only value is `never`"
-            ));
-        }
-        if kind == "text" && share != "never" {
-            problems.push(format!(
-                "[share.missing] survey row {row} (`{name}`): free text must have lantern::share = never"
-            ));
-        }
-    }
-    problems
-}
 
 /// Every translatable cell is filled in all four languages, or in none.
 fn check_languages(book: &Workbook) -> Vec<String> {
@@ -744,96 +395,65 @@ fn check_purpose(book: &Workbook, fields: &[Field]) -> Vec<String> {
     problems
 }
 
-/// Consent is the first question, its refusal gates out every other question, and a
-/// repeat that gathers people opens with its own consent question.
-fn check_consent(book: &Workbook, fields: &[Field]) -> Vec<String> {
+/// A repeat that gathers people (a focus group) has its own consent question, asked
+/// after nothing but screening choices (who the group is, guardians' consent), and
+/// everything after it in the repeat is hidden unless that consent was given. (That the
+/// form's own consent comes first and gates the rest is the core's do-no-harm check.)
+fn check_consent(fields: &[Field]) -> Vec<String> {
     let mut problems = Vec::new();
-    let purpose = purpose_values(book).unwrap_or_default();
-    let consent_field = purpose.get("consent_field").cloned().unwrap_or_default();
-    let consent_value = purpose.get("consent_value").cloned().unwrap_or_default();
-    let Some(first) = fields.iter().find(|f| f.is_input()) else {
-        return vec!["[consent.first] the form asks nothing".to_string()];
-    };
-    if first.kind != "select_one" {
-        problems.push(format!(
-            "[consent.first] survey row {}: the first question (`{}`) must be the consent question, a select_one",
-            first.row, first.name
-        ));
-    }
-    let declared = fields.iter().find(|f| f.name == consent_field);
-    match declared {
-        Some(f) if f.name == first.name => {
-            let listed = choice_names(book, f.list.as_deref().unwrap_or(""));
-            if !listed.contains(&consent_value) {
-                problems.push(format!(
-                    "[consent.value] consent_value `{consent_value}` is not a choice of `{}`",
-                    f.name
-                ));
-            }
-        }
-        Some(f) if f.kind == "calculate" => {
-            if !references(&f.calculation).contains(&first.name) {
-                problems.push(format!(
-                    "[consent.first] consent_field `{}` is computed without the first question `{}`",
-                    f.name, first.name
-                ));
-            }
-            if !f.calculation.contains(&format!("'{consent_value}'")) {
-                problems.push(format!(
-                    "[consent.value] consent_field `{}` never takes the value `{consent_value}`",
-                    f.name
-                ));
-            }
-        }
-        _ => problems.push(format!(
-            "[consent.first] consent_field `{consent_field}` is not the first question `{}` nor computed from it",
-            first.name
-        )),
-    }
-    // Every other question must be hidden when consent is refused: its own relevance or
-    // that of an enclosing group must depend on the consent question or consent_field.
-    let repeat_consent: BTreeMap<String, String> = fields
-        .iter()
-        .filter(|f| f.is_input())
-        .filter_map(|f| f.repeat.clone().map(|r| (r, f.clone())))
-        .fold(BTreeMap::new(), |mut acc, (r, f)| {
-            acc.entry(r).or_insert(f);
-            acc
-        })
-        .into_iter()
-        .map(|(r, f)| {
-            if !(f.kind == "select_one" && f.name.ends_with("consent")) {
-                problems.push(format!(
-                    "[consent.repeat] survey row {}: repeat `{r}` must open with its own consent question, not `{}`",
-                    f.row, f.name
-                ));
-            }
-            (r, f.name)
-        })
-        .collect();
-    for field in fields
-        .iter()
-        .filter(|f| f.is_input() && f.name != first.name)
-    {
-        if repeat_consent.values().any(|n| *n == field.name) {
-            continue;
-        }
-        let mut gates: Vec<&str> = field.gates.iter().map(String::as_str).collect();
-        gates.push(&field.relevant);
-        let refs: BTreeSet<String> = gates.iter().flat_map(|g| references(g)).collect();
-        let form_gated = refs.contains(&first.name) || refs.contains(&consent_field);
-        let repeat_gated = match field.repeat.as_ref().and_then(|r| repeat_consent.get(r)) {
-            Some(name) => refs.contains(name),
-            None => true,
-        };
-        if !form_gated || !repeat_gated {
+    let repeats: BTreeSet<&String> = fields.iter().filter_map(|f| f.repeat.as_ref()).collect();
+    for repeat in repeats {
+        let inputs: Vec<&Field> = fields
+            .iter()
+            .filter(|f| f.is_input() && f.repeat.as_ref() == Some(repeat))
+            .collect();
+        let Some(at) = inputs.iter().position(|f| {
+            f.kind == "select_one" && f.name.ends_with("consent") && !f.name.contains("guardian")
+        }) else {
+            let row = inputs.first().map_or(0, |f| f.row);
             problems.push(format!(
-                "[consent.gate] survey row {} (`{}`): must be hidden unless consent was given",
-                field.row, field.name
+                "[consent.repeat] survey row {row}: repeat `{repeat}` must have its own consent question"
             ));
+            continue;
+        };
+        let consent = inputs[at];
+        for before in &inputs[..at] {
+            if before.kind != "select_one" {
+                problems.push(format!(
+                    "[consent.repeat] survey row {}: `{}` is asked before the group's consent `{}`; only screening choices may precede it",
+                    before.row, before.name, consent.name
+                ));
+            }
+        }
+        for other in &inputs[at + 1..] {
+            let mut gates: Vec<&str> = other.gates.iter().map(String::as_str).collect();
+            gates.push(&other.relevant);
+            let refs: BTreeSet<String> = gates.iter().flat_map(|g| references(g)).collect();
+            let gated = refs.contains(&consent.name)
+                || fields
+                    .iter()
+                    .filter(|f| f.kind == "calculate" && refs.contains(&f.name))
+                    .any(|f| references(&f.calculation).contains(&consent.name));
+            if !gated {
+                problems.push(format!(
+                    "[consent.repeat_gate] survey row {} (`{}`): must be hidden unless `{}` was given",
+                    other.row, other.name, consent.name
+                ));
+            }
         }
     }
     problems
+}
+
+/// The core's do-no-harm check (`lantern_core::xlsform::policy`), run by every import:
+/// any finding, error or warning, is a problem for a form in `forms/`.
+fn check_policy(book: &Workbook) -> Vec<String> {
+    import_workbook(book, "form")
+        .diagnostics
+        .iter()
+        .filter(|d| d.code().starts_with("policy."))
+        .map(|d| format!("[{}] {d}", d.code()))
+        .collect()
 }
 
 fn choice_names(book: &Workbook, list: &str) -> Vec<String> {
@@ -1003,6 +623,9 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
                 ));
             }
         }
+        let place_form = purpose_values(book)
+            .and_then(|p| p.get("consent_field").cloned())
+            .is_some_and(|c| c == "site_consent");
         let min_cell = get("min_cell");
         let min_cell_value = if min_cell.is_empty() {
             Some(min_cell_size)
@@ -1013,6 +636,11 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
             None => problems.push(format!(
                 "[indicators.min_cell] {at}: min_cell `{min_cell}` is not a whole number"
             )),
+            // An observation of a place (a walk or review recorded under the site's
+            // consent, not scoped to a group of people) may publish cells of one.
+            Some(1) if place_form && scope.is_empty() && !perceived => {}
+            // A record of an institution (a committee's seats and meetings), not a person.
+            Some(1) if get("filter").contains("${record_type} = 'committee'") && !perceived => {}
             Some(k) if k < min_cell_size => problems.push(format!(
                 "[indicators.min_cell] {at}: min_cell {k} is below the form's min_cell_size {min_cell_size}"
             )),
@@ -1077,7 +705,7 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
         }
     }
     if !score_sectors.is_empty() {
-        for sector in SECTORS {
+        for sector in SCORE_SECTORS {
             if !score_sectors.contains(sector) {
                 problems.push(format!(
                     "[indicators.sector] no risk score for sector `{sector}`"
@@ -1090,16 +718,15 @@ fn check_indicators(book: &Workbook, fields: &[Field]) -> Vec<String> {
 
 /// Every check, for a built-in form (one that carries a `purpose` sheet).
 fn check_builtin(book: &Workbook) -> Vec<String> {
-    let mut problems = check_privacy(book);
+    let mut problems = check_policy(book);
     let Some(sheet) = book.sheet("survey") else {
         return problems;
     };
     let survey = Table::new(sheet);
     let fields = survey_fields(&survey);
-    problems.extend(check_sharing(&survey));
     problems.extend(check_languages(book));
     problems.extend(check_purpose(book, &fields));
-    problems.extend(check_consent(book, &fields));
+    problems.extend(check_consent(&fields));
     problems.extend(check_indicators(book, &fields));
     problems
 }
@@ -1116,7 +743,7 @@ fn check_file(path: &Path) -> Vec<String> {
     };
     match Workbook::from_bytes(&bytes, format) {
         Ok(book) if book.sheet("purpose").is_some() => check_builtin(&book),
-        Ok(book) => check_privacy(&book),
+        Ok(book) => check_policy(&book),
         Err(e) => vec![format!("[form.read] {name}: {e}")],
     }
 }
@@ -1181,7 +808,13 @@ fn audit_forms_declare_a_risk_score_per_sector() {
             .filter(|(_, c)| table.cell(c, "kind") == "score")
             .map(|(_, c)| table.cell(c, "sector"))
             .collect();
-        assert_eq!(sectors, SECTORS.into_iter().collect(), "{name}");
+        for sector in SCORE_SECTORS {
+            assert!(sectors.contains(sector), "{name}: no score for {sector}");
+        }
+        assert!(
+            sectors.contains("security") || sectors.contains("site_hazards"),
+            "{name}: no security or site hazards score"
+        );
     }
 }
 
@@ -1236,7 +869,16 @@ fn participation_form_uses_the_washington_group_short_set_verbatim() {
     }
     assert_eq!(
         choice_names(&book, "wg"),
-        ["no_difficulty", "some", "a_lot", "cannot"]
+        // The four WG answer categories, then the interviewer's codes for "don't
+        // know" and "refused", which the WG-SS also provides.
+        [
+            "no_difficulty",
+            "some",
+            "a_lot",
+            "cannot",
+            "dont_know",
+            "refused"
+        ]
     );
     let purpose = purpose_values(&book).expect("purpose");
     assert_eq!(
@@ -1341,7 +983,7 @@ fn a_name_question_is_caught_in_every_language() {
         let mut book = load("shelter_site_risk_review");
         let row = row_of(&book, "survey", "name", "population");
         set(&mut book, "survey", row, &localized("label", lang), label);
-        assert_flags(&book, "privacy.name");
+        assert_flags(&book, "policy.name");
     }
 }
 
@@ -1352,33 +994,33 @@ fn forbidden_types_and_identifying_fields_are_caught() {
             "geopoint",
             "home_location",
             "Where is your shelter?",
-            "privacy.type",
+            "policy.identifying_type",
         ),
         (
             "image",
             "respondent_photo",
             "Take a picture of the respondent",
-            "privacy.type",
+            "policy.identifying_type",
         ),
-        ("date", "dob", "Date of birth", "privacy.birth"),
-        ("integer", "phone", "Phone number", "privacy.phone"),
+        ("date", "dob", "Date of birth", "policy.birth"),
+        ("integer", "phone", "Phone number", "policy.phone"),
         (
             "select_one yes_no",
             "ever_harmed",
             "Have you experienced violence in this site?",
-            "privacy.experience",
+            "policy.experience",
         ),
         (
             "text",
             "details",
             "Describe what happened",
-            "privacy.incident",
+            "policy.incident",
         ),
         (
             "select_one yes_no",
             "identity",
             "What is your gender identity?",
-            "privacy.sogiesc",
+            "policy.sogiesc",
         ),
     ];
     for (kind, name, label, code) in cases {
@@ -1390,7 +1032,7 @@ fn forbidden_types_and_identifying_fields_are_caught() {
         assert_flags(&book, code);
     }
     let mut book = load("womens_participation");
-    let row = row_of(&book, "survey", "name", "hh_head");
+    let row = row_of(&book, "survey", "name", "wish_to_join");
     set(
         &mut book,
         "survey",
@@ -1398,7 +1040,7 @@ fn forbidden_types_and_identifying_fields_are_caught() {
         "label::العربية (ar)",
         "ما تاريخ ميلادك؟",
     );
-    assert_flags(&book, "privacy.birth");
+    assert_flags(&book, "policy.birth");
     set(
         &mut book,
         "survey",
@@ -1406,7 +1048,7 @@ fn forbidden_types_and_identifying_fields_are_caught() {
         "label::Español (es)",
         "¿Cuál es su orientación sexual?",
     );
-    assert_flags(&book, "privacy.sogiesc");
+    assert_flags(&book, "policy.sogiesc");
 }
 
 #[test]
@@ -1414,9 +1056,9 @@ fn unmarked_free_text_is_caught() {
     let mut book = load("womens_participation");
     let row = row_of(&book, "survey", "name", "interview_notes");
     set(&mut book, "survey", row, "lantern::share", "");
-    assert_flags(&book, "share.missing");
+    assert_flags(&book, "policy.free_text_shared");
     set(&mut book, "survey", row, "lantern::share", "aggregate");
-    assert_flags(&book, "share.value");
+    assert_flags(&book, "policy.share_value");
 }
 
 #[test]
@@ -1445,15 +1087,16 @@ fn a_missing_translation_is_caught() {
 fn consent_out_of_place_or_ungated_is_caught() {
     // A question before consent.
     let mut book = load("shelter_site_risk_review");
-    set(&mut book, "survey", 3, "type", "integer");
-    set(&mut book, "survey", 3, "name", "population_first");
-    assert_flags(&book, "consent.first");
+    let row = row_of(&book, "survey", "name", "site");
+    set(&mut book, "survey", row, "type", "integer");
+    set(&mut book, "survey", row, "name", "population_first");
+    assert_flags(&book, "policy.before_consent");
 
     // A question that stays visible after a refusal.
     let mut book = load("camp_safety_audit");
     let row = row_of(&book, "survey", "name", "audit");
     set(&mut book, "survey", row, "relevant", "");
-    assert_flags(&book, "consent.gate");
+    assert_flags(&book, "policy.ungated");
 
     // A focus group that does not open with its own consent.
     let mut book = load("camp_safety_audit");
@@ -1532,7 +1175,7 @@ fn a_bad_form_in_a_directory_fails_the_scan() {
     let path = dir.path().join("bad_form.md");
     std::fs::write(&path, form).expect("write");
     let problems = check_file(&path);
-    for code in ["privacy.name", "privacy.type", "privacy.birth"] {
+    for code in ["policy.name", "policy.identifying_type", "policy.birth"] {
         assert!(
             problems.iter().any(|p| p.starts_with(&format!("[{code}]"))),
             "expected {code} in {problems:#?}"
@@ -1543,9 +1186,9 @@ fn a_bad_form_in_a_directory_fails_the_scan() {
     std::fs::write(&path, with_purpose).expect("write");
     let problems = check_file(&path);
     for code in [
-        "share.missing",
+        "policy.free_text_shared",
         "lang.missing",
-        "consent.first",
+        "policy.purpose_missing",
         "indicators.sheet",
     ] {
         assert!(
@@ -1763,4 +1406,85 @@ fn a_scenario_naming_a_missing_field_or_indicator_is_caught() {
             "expected `{needle}` in {problems:#?}"
         );
     }
+}
+
+/// Every text of every built-in form, on every sheet (labels, hints, messages, choices,
+/// purpose, consent script, indicator labels and actions), exists in English, French,
+/// Spanish and Arabic: wherever a `<column>::English (en)` cell is filled, the French,
+/// Spanish and Arabic cells of that row are filled too, and no language has text where
+/// English has none.
+fn untranslated(book: &Workbook) -> Vec<String> {
+    let mut problems = Vec::new();
+    for sheet in &book.sheets {
+        let table = Table::new(sheet);
+        let bases: BTreeSet<String> = table
+            .header
+            .iter()
+            .filter_map(|h| h.trim().split_once("::").map(|(b, _)| b.to_string()))
+            .filter(|b| b != "lantern" && b != "media")
+            .collect();
+        for base in &bases {
+            for lang in LANGUAGES {
+                if !table.has(&localized(base, lang)) {
+                    problems.push(format!("{}: no `{base}::{lang}` column", sheet.name));
+                }
+            }
+            for (row, cells) in table.numbered() {
+                let filled: Vec<bool> = LANGUAGES
+                    .iter()
+                    .map(|l| !table.cell(cells, &localized(base, l)).is_empty())
+                    .collect();
+                if filled.iter().any(|f| *f) && !filled.iter().all(|f| *f) {
+                    let missing: Vec<&str> = LANGUAGES
+                        .iter()
+                        .zip(&filled)
+                        .filter(|(_, f)| !**f)
+                        .map(|(l, _)| *l)
+                        .collect();
+                    problems.push(format!(
+                        "{} row {row}: `{base}` is missing in {}",
+                        sheet.name,
+                        missing.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_string_of_every_form_is_in_english_french_spanish_and_arabic() {
+    let mut strings = 0;
+    for name in BUILT_IN {
+        let book = load(name);
+        let problems = untranslated(&book);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        for sheet in &book.sheets {
+            let table = Table::new(sheet);
+            strings += table
+                .numbered()
+                .map(|(_, cells)| {
+                    table
+                        .header
+                        .iter()
+                        .filter(|h| h.ends_with(LANGUAGES[0]))
+                        .filter(|h| !table.cell(cells, h).is_empty())
+                        .count()
+                })
+                .sum::<usize>();
+        }
+    }
+    assert!(strings > 500, "only {strings} English strings found");
+    // The check fails when one language is missing anywhere.
+    let mut book = load("womens_participation");
+    let row = row_of(&book, "indicators", "name", "safe_night");
+    set(&mut book, "indicators", row, "action::Español (es)", "");
+    set(&mut book, "indicators", row, "label::العربية (ar)", "");
+    let problems = untranslated(&book);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("`label` is missing in العربية (ar)"),
+        "{problems:#?}"
+    );
 }

@@ -320,7 +320,10 @@ const REPEAT_COUNT: &str = r#"
 
 #[test]
 fn repeat_count_follows_its_answer() {
+    // A blank count keeps the one instance the form starts with, as in JavaRosa (J1).
     let s = Scenario::from_markdown(REPEAT_COUNT)
+        .assert_repeat_len("child", 1)
+        .answer("n", 0)
         .assert_repeat_len("child", 0)
         .answer("n", 3)
         .assert_repeat_len("child", 3)

@@ -4,8 +4,9 @@
 //! `CHOICE_BIT`, and the document and `root` nodes of each list as a secondary
 //! instance (`instance('list')/root/item`) above `INSTANCE_BIT`. A list is one of the
 //! `choices` sheet or a CSV file attached to the form (`instance('sites')` reads
-//! `sites.csv`). A non-relevant node's string value is empty: expressions never see a
-//! value that will not be submitted.
+//! `sites.csv`). A non-relevant node keeps its value for the form's expressions, as in
+//! ODK Collect; aggregates read it as the submission does, empty (D1 in
+//! `docs/spec-notes-engine.md`).
 //!
 //! `${name}` is rewritten once, when the form is compiled, into a path from `current()`
 //! (`current()/../x`), as pyxform does inside repeats: it then yields every instance
@@ -23,7 +24,7 @@ use super::graph::{Graph, static_path};
 use super::instance::{InstId, Instance};
 use super::scope;
 use crate::expr::{self, Axis, Expr, LocationPath, NodeKind, NodeName, NodeTest, Step};
-use crate::form::{Choice, FormDef, NodeId};
+use crate::form::{Choice, ChoiceList, DataType, FormDef, NodeId};
 
 const CHOICE_BIT: usize = 1 << 60;
 const INSTANCE_BIT: usize = 1 << 59;
@@ -82,17 +83,33 @@ pub(crate) struct SessionEnv<'a> {
     /// The node whose expression is evaluated (for `${name}` in choice filters).
     pub origin: InstId,
     pub origin_def: NodeId,
+    /// The last saved submission's values (`${last-saved#name}`), one item.
+    pub last_saved: &'a ChoiceList,
+    /// Read non-relevant nodes as the submission does (empty), as aggregates must
+    /// (spec-notes-engine.md, D1). Form expressions read stored values, as ODK Collect.
+    pub submitted_only: bool,
 }
 
 impl SessionEnv<'_> {
+    /// List `list`: one of the form's, or, just past them, the last saved values.
+    fn list(&self, list: usize) -> Option<&ChoiceList> {
+        self.form
+            .choice_lists
+            .get(list)
+            .or_else(|| (list == self.form.choice_lists.len()).then_some(self.last_saved))
+    }
+
     fn choice(&self, list: usize, choice: usize) -> Option<&Choice> {
-        self.form.choice_lists.get(list)?.choices.get(choice)
+        self.list(list)?.choices.get(choice)
     }
 
     /// The list `instance(id)` names: a list of the `choices` sheet, or an attached
     /// file by its stem (`sites` for `sites.csv`).
     fn instance_list(&self, id: &str) -> Option<usize> {
         let lists = &self.form.choice_lists;
+        if id == crate::form::LAST_SAVED_INSTANCE {
+            return Some(lists.len());
+        }
         lists.iter().position(|l| l.name == id).or_else(|| {
             let file = &self
                 .form
@@ -210,11 +227,7 @@ impl expr::Env for SessionEnv<'_> {
             if !is_root {
                 return vec![instance_root(list)];
             }
-            let items = self
-                .form
-                .choice_lists
-                .get(list)
-                .map_or(0, |l| l.choices.len());
+            let items = self.list(list).map_or(0, |l| l.choices.len());
             return (0..items).map(|c| choice_node(list, c, 0)).collect();
         }
         match split_choice(id) {
@@ -235,7 +248,7 @@ impl expr::Env for SessionEnv<'_> {
     fn string_value(&self, id: expr::NodeId) -> String {
         if let Some(i) = inst(id) {
             let n = self.instance.get(i);
-            if !n.relevant {
+            if !n.relevant && self.submitted_only {
                 return String::new();
             }
             if n.children.is_empty() {
@@ -287,6 +300,26 @@ impl expr::Env for SessionEnv<'_> {
         }
     }
 
+    fn typed_boolean(&self, id: expr::NodeId) -> Option<bool> {
+        let i = inst(id)?;
+        let n = self.instance.get(i);
+        if !n.children.is_empty() {
+            return None;
+        }
+        let value = self.string_value(id);
+        let def = self.form.node(n.def);
+        // A number is stored typed in JavaRosa: by a numeric bind, or by a calculation
+        // whose result was a number (J3 in spec-notes-engine.md).
+        let numeric = matches!(def.data_type, Some(DataType::Int | DataType::Decimal))
+            || (def.bind.calculation.is_some() && !expr::parse_xpath_number(&value).is_nan());
+        Some(if numeric {
+            let x = expr::parse_xpath_number(&value);
+            x != 0.0 && !x.is_nan()
+        } else {
+            !value.is_empty()
+        })
+    }
+
     fn field_ref(&self, name: &str, _context: Option<expr::NodeId>) -> Option<expr::NodeId> {
         let target = self.graph.resolve(self.form, name, self.origin_def)?;
         scope::nearest_instances(
@@ -314,7 +347,7 @@ impl expr::Env for SessionEnv<'_> {
         key_column: &str,
         key: &str,
     ) -> Option<String> {
-        let list = self.form.choice_lists.get(self.instance_list(instance)?)?;
+        let list = self.list(self.instance_list(instance)?)?;
         list.choices
             .iter()
             .find(|c| self.item_column(c, key_column).as_deref() == Some(key))

@@ -88,11 +88,24 @@ impl Session {
         let container_def = self.instance.get(container).def;
         let mut used = vec![false; answers.len()];
         let defs = self.scope_defs(container_def);
-        for def in defs {
+        for &def in &defs {
             let name = self.form().node(def).name.clone();
             let Some(index) = answers.keys().position(|k| *k == name) else {
                 continue;
             };
+            // A group and a field inside it may share a name (`info/info`): an
+            // object answers the group, anything else the field, and each key is
+            // applied once, to the first node in document order that fits it.
+            let kind = self.form().node(def).kind;
+            let fits = match &answers[&name] {
+                Value::Object(_) => kind == NodeKind::Group,
+                Value::Array(_) => kind == NodeKind::Repeat || kind == NodeKind::Question,
+                _ => kind == NodeKind::Question,
+            };
+            let later_fit = !fits && defs_later_fit(self, &defs, def, &name, &answers[&name]);
+            if used[index] || later_fit {
+                continue;
+            }
             used[index] = true;
             let value = &answers[&name];
             let found = self.instances_under(container, def);
@@ -126,6 +139,8 @@ impl Session {
     }
 
     /// The nodes under `container` in document order, stopping at repeats (included).
+    /// (See [`defs_later_fit`] for how a name shared by a group and its field is
+    /// resolved.)
     fn scope_defs(&self, container: NodeId) -> Vec<NodeId> {
         let mut out = Vec::new();
         for child in &self.form().node(container).children {
@@ -226,4 +241,31 @@ impl Session {
         }
         None
     }
+}
+
+/// Whether a node after `def` in `defs` has the same name and fits the answer's shape
+/// (an object for a group, an array for a repeat or select_multiple, else a field).
+fn defs_later_fit(
+    session: &Session,
+    defs: &[NodeId],
+    def: NodeId,
+    name: &str,
+    value: &Value,
+) -> bool {
+    let after = defs.iter().skip_while(|d| **d != def).skip(1);
+    for d in after {
+        let node = session.form().node(*d);
+        if node.name != name {
+            continue;
+        }
+        let fits = match value {
+            Value::Object(_) => node.kind == NodeKind::Group,
+            Value::Array(_) => node.kind == NodeKind::Repeat || node.kind == NodeKind::Question,
+            _ => node.kind == NodeKind::Question,
+        };
+        if fits {
+            return true;
+        }
+    }
+    false
 }

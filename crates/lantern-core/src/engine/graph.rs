@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::EngineError;
-use crate::expr::{Axis, Expr, LocationPath, NodeTest, Step, parse};
+use crate::expr::{Axis, Expr, LocationPath, NodeTest, Step};
 use crate::form::{Expression, FormDef, NameIndex, NodeId, NodeKind, references};
 
 /// The parsed expressions of one node of the definition.
@@ -52,7 +52,8 @@ pub(crate) struct Graph {
 }
 
 fn compile(node_path: &str, column: &'static str, e: &Expression) -> Result<Expr, EngineError> {
-    parse(e.xpath()).map_err(|error| EngineError::Expression {
+    // The parse the form holds (with `${last-saved#name}` already rewritten).
+    e.parsed.clone().map_err(|error| EngineError::Expression {
         path: node_path.to_string(),
         column,
         message: error.to_string(),
@@ -69,7 +70,12 @@ impl Graph {
                 e.as_ref().map(|e| compile(path, column, e)).transpose()
             };
             let dynamic_default = match &bind.default {
-                Some(d) if !crate::form::field_refs(d).is_empty() => {
+                // Dynamic when it reads a field, of this submission or the last saved.
+                Some(d)
+                    if crate::form::references(d)
+                        .iter()
+                        .any(|(_, r)| matches!(r, crate::form::Reference::Field { .. })) =>
+                {
                     Some(compile(path, "default", &Expression::new(d.clone()))?)
                 }
                 _ => None,

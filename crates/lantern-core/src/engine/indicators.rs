@@ -100,7 +100,7 @@ impl Session {
                     message: e.to_string(),
                 })?;
             let rewritten = env::rewrite_refs(form, graph, parsed, def);
-            self.eval(&rewritten, at, def)
+            self.eval_submitted(&rewritten, at, def)
                 .map(|(value, env)| (value.to_bool(), value.to_number(&env)))
                 .map_err(|e| EngineError::Expression {
                     path: format!("indicator {}", indicator.name),

@@ -34,7 +34,8 @@ use env::SessionEnv;
 use graph::{Graph, is_repeat, within};
 use instance::{InstNode, Instance};
 
-use crate::form::{DataType, FormDef, NodeId, NodeKind, SelectKind};
+use crate::expr::Value;
+use crate::form::{ChoiceList, Control, DataType, FormDef, NodeId, NodeKind, SelectKind};
 
 /// What can go wrong driving a session; each variant has a stable [`EngineError::code`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -193,10 +194,26 @@ pub struct Session {
     dirty: BTreeSet<(u32, u32)>,
     /// Nodes created since the last recompute, whose dependents must learn of them.
     fresh: Vec<bool>,
+    /// Whether the form's first instance is being built (see `recompute_count`).
+    starting: bool,
+    /// The last saved submission's values, for `${last-saved#name}`.
+    last_saved: ChoiceList,
 }
 
 impl Session {
     pub fn new(compiled: Arc<CompiledForm>, config: Config) -> Result<Session, EngineError> {
+        Session::new_with_last_saved(compiled, config, Vec::new())
+    }
+
+    /// A session whose `${last-saved#name}` references read `last_saved`: the values of
+    /// the last submission of the same form saved on the device, by field name, as the
+    /// caller (the vault's owner) reads them. A name not given reads empty, as in
+    /// Collect when nothing was saved yet. Defaults that use them are set at the start.
+    pub fn new_with_last_saved(
+        compiled: Arc<CompiledForm>,
+        config: Config,
+        last_saved: Vec<(String, String)>,
+    ) -> Result<Session, EngineError> {
         let form = &compiled.form;
         let language = match config.language {
             Some(language) => {
@@ -219,9 +236,21 @@ impl Session {
             rng: Cell::new(config.seed),
             dirty: BTreeSet::new(),
             fresh: Vec::new(),
+            starting: true,
+            last_saved: ChoiceList {
+                name: crate::form::LAST_SAVED_INSTANCE.to_string(),
+                choices: vec![crate::form::Choice {
+                    name: String::new(),
+                    label: crate::form::Text::default(),
+                    media: Vec::new(),
+                    extra: last_saved,
+                    row: None,
+                }],
+            },
         };
         session.create_subtree(NodeId(0), None, None);
         session.process();
+        session.starting = false;
         Ok(session)
     }
 
@@ -256,7 +285,23 @@ impl Session {
             rng: &self.rng,
             origin,
             origin_def,
+            submitted_only: false,
+            last_saved: &self.last_saved,
         }
+    }
+
+    /// Evaluates an expression reading non-relevant nodes as the submission does
+    /// (empty): what an aggregate reads (D1 in `docs/spec-notes-engine.md`).
+    fn eval_submitted(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<(crate::expr::Value, SessionEnv<'_>), EvalError> {
+        let mut env = self.env(at, def);
+        env.submitted_only = true;
+        let value = crate::expr::evaluate(expr, &env, Some(env::node(at)))?;
+        Ok((value, env))
     }
 
     /// Evaluates an expression of `def` at instance node `at`.
@@ -277,7 +322,7 @@ impl Session {
         at: InstId,
         def: NodeId,
     ) -> Result<bool, EvalError> {
-        self.eval(expr, at, def).map(|(v, _)| v.to_bool())
+        self.eval(expr, at, def).map(|(v, env)| v.to_bool_in(&env))
     }
 
     fn eval_string(
@@ -288,6 +333,19 @@ impl Session {
     ) -> Result<String, EvalError> {
         self.eval(expr, at, def)
             .map(|(v, env)| v.to_string_value(&env))
+    }
+
+    /// Evaluates a calculation into the text stored for `def`, cast to its bind type
+    /// as JavaRosa stores it (see [`stored_text`]).
+    fn eval_stored(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<String, EvalError> {
+        let data_type = self.compiled.form.node(def).data_type;
+        self.eval(expr, at, def)
+            .map(|(v, env)| stored_text(&v, &env, data_type))
     }
 
     fn eval_number(
@@ -414,21 +472,28 @@ impl Session {
             let readonly = binds.calculation.is_some() || boolean(&binds.readonly, false);
             let mut value = node.value.clone();
             let mut initialized = node.initialized;
-            let mut string = |expr: &crate::expr::Expr| match self.eval_string(expr, id, def) {
+            if !initialized && let Some(default) = &binds.dynamic_default {
+                value = match self.eval_string(default, id, def) {
+                    Ok(v) => v,
+                    Err(err) => {
+                        error.get_or_insert(err.to_string());
+                        String::new()
+                    }
+                };
+                initialized = true;
+            }
+            let mut calculated = |expr: &crate::expr::Expr| match self.eval_stored(expr, id, def) {
                 Ok(v) => Some(v),
                 Err(err) => {
                     error.get_or_insert(err.to_string());
                     None
                 }
             };
-            if !initialized && let Some(default) = &binds.dynamic_default {
-                value = string(default).unwrap_or_default();
-                initialized = true;
-            }
+            // Computed whether relevant or not, as JavaRosa does: the form's other
+            // expressions read it (D1); the submission leaves it out when not relevant.
             if let Some(calculation) = &binds.calculation
                 && form_node.trigger.is_empty()
-                && relevant
-                && let Some(v) = string(calculation)
+                && let Some(v) = calculated(calculation)
             {
                 value = v;
             }
@@ -467,11 +532,22 @@ impl Session {
             return;
         };
         let parent_def = self.instance.get(parent).def;
+        let existing: Vec<InstId> = self.repeat_instances(parent, repeat);
         let wanted = {
             match self.eval_number(count, parent, parent_def) {
+                // A blank count changes nothing, as in JavaRosa (J1 in
+                // spec-notes-engine.md): the form's first instance has one repeat
+                // instance, as the XForm pyxform writes; one added later has none.
+                Ok(n) if n.is_nan() => {
+                    if self.starting {
+                        1
+                    } else {
+                        existing.len()
+                    }
+                }
                 // A count from a bad answer must not exhaust the device: cap it.
                 Ok(n) => {
-                    if n.is_nan() || n < 0.0 {
+                    if n < 0.0 {
                         0
                     } else {
                         n.min(MAX_REPEAT_COUNT as f64) as usize
@@ -480,7 +556,6 @@ impl Session {
                 Err(_) => 0,
             }
         };
-        let existing: Vec<InstId> = self.repeat_instances(parent, repeat);
         if existing.len() < wanted {
             for _ in existing.len()..wanted {
                 self.create_subtree(repeat, Some(parent), None);
@@ -728,7 +803,7 @@ impl Session {
             };
             let instances = self.nearest_instances(source, source_def, *target);
             for id in instances {
-                let value = self.eval_string(calculation, id, *target);
+                let value = self.eval_stored(calculation, id, *target);
                 match value {
                     Ok(v) => self.instance.get_mut(id).value = v,
                     Err(e) => self.instance.get_mut(id).error = Some(e.to_string()),
@@ -751,6 +826,11 @@ impl Session {
             && select.from_repeat.is_none()
             && let Some(list) = self.form().choice_list(&select.list_name)
         {
+            // A select_one choice name may contain a space ("foot paths"), as pyxform
+            // and JavaRosa accept (select_multiple names may not: refused at import).
+            if select.kind == SelectKind::One && list.choices.iter().any(|c| c.name == value) {
+                return Ok(value.to_string());
+            }
             let names: Vec<&str> = value.split_whitespace().collect();
             if select.kind == SelectKind::One && names.len() > 1 {
                 return Err("choose one choice only".into());
@@ -807,7 +887,58 @@ impl Session {
         Outcome::Ok
     }
 
-    /// Every relevant question that blocks finalizing, in document order.
+    /// Prepares the instance for finalizing as ODK Collect does: a select's answer that
+    /// its choice filter no longer offers (the filter's question was changed after it)
+    /// is cleared, keeping the offered names of a select_multiple (J7 in
+    /// spec-notes-engine.md). Returns the paths cleared, so the caller can tell the
+    /// enumerator; call it before [`Session::validate_all`].
+    pub fn prepare_finalize(&mut self) -> Vec<String> {
+        let mut cleared = Vec::new();
+        for id in self.instance.subtree(InstId(0)) {
+            let node = self.instance.get(id);
+            let def = self.form().node(node.def);
+            // A select_one_external is a text input here, as in Collect: never cleared.
+            let filtered = matches!(def.control, Control::Select1 | Control::Select)
+                && (def.select.as_ref().is_some_and(|s| s.from_repeat.is_some())
+                    || self.compiled.graph.nodes[def.id.0].choice_filter.is_some());
+            if !node.alive || !filtered || !node.relevant || node.readonly || node.value.is_empty()
+            {
+                continue;
+            }
+            let offered: Vec<String> = self.choices(id).into_iter().map(|c| c.name).collect();
+            let value = node.value.clone();
+            let kept = if offered.contains(&value) {
+                value.clone()
+            } else if def
+                .select
+                .as_ref()
+                .is_some_and(|s| s.kind == SelectKind::Multiple)
+            {
+                value
+                    .split_whitespace()
+                    .filter(|n| offered.iter().any(|o| o == n))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else {
+                String::new()
+            };
+            if kept != value {
+                cleared.push(self.path_of(id));
+                self.instance.get_mut(id).value = kept;
+                self.push_dependents(id);
+                let rank = self.compiled.graph.rank[self.instance.get(id).def.0];
+                self.dirty.insert((rank, id.0));
+                self.process();
+            }
+        }
+        cleared
+    }
+
+    /// Every relevant question that blocks finalizing, in document order. A field with
+    /// no control (a `calculate`, `hidden`, metadata) is never asked, so, as in ODK
+    /// Collect, its `required` and `constraint` do not block: the enumerator could
+    /// neither see nor fix them (L2 in spec-notes-engine.md). An expression that
+    /// cannot be evaluated still blocks.
     pub fn validate_all(&self) -> Vec<Blocker> {
         self.instance
             .subtree(InstId(0))
@@ -815,6 +946,11 @@ impl Session {
             .filter(|id| self.form().node(self.instance.get(*id).def).kind == NodeKind::Question)
             .filter_map(|id| match self.outcome(id) {
                 Outcome::Ok => None,
+                Outcome::RequiredButEmpty | Outcome::ConstraintViolated { .. }
+                    if self.form().node(self.instance.get(id).def).control == Control::None =>
+                {
+                    None
+                }
                 outcome => Some(Blocker {
                     path: self.path_of(id),
                     outcome,
@@ -1176,4 +1312,41 @@ fn in_plain_groups_of(form: &FormDef, node: NodeId, ancestor: NodeId) -> bool {
         at = form.node(parent).parent;
     }
     false
+}
+
+/// The text a calculated value is stored as, cast to the field's bind type as JavaRosa
+/// does (spec-notes-engine.md, L1, L3, J2): a number that is not finite (`NaN` from a
+/// blank operand) is stored empty; an `integer` keeps the integer part (2.5 → 2); a
+/// `decimal` stores the number; a boolean is stored `1` or `0`; a date stored into a
+/// text field becomes the date-time at midnight, in the device's offset.
+fn stored_text(value: &Value, env: &env::SessionEnv<'_>, data_type: Option<DataType>) -> String {
+    use crate::expr::Env as _;
+    let number = |v: &Value| {
+        if v.to_string_value(env).is_empty() {
+            return None;
+        }
+        Some(v.to_number(env)).filter(|n| n.is_finite())
+    };
+    match data_type {
+        Some(DataType::Int) => number(value)
+            .map(|n| crate::expr::number_to_string(n.trunc()))
+            .unwrap_or_default(),
+        Some(DataType::Decimal) => number(value)
+            .map(crate::expr::number_to_string)
+            .unwrap_or_default(),
+        Some(DataType::Date | DataType::DateTime | DataType::Time) => value.to_string_value(env),
+        _ => match value {
+            Value::Number(n) if !n.is_finite() => String::new(),
+            // JavaRosa stores a boolean result as 1 or 0 (its BooleanData).
+            Value::Boolean(b) => if *b { "1" } else { "0" }.to_string(),
+            Value::Date(d) => {
+                let midnight = d.and_time(chrono::NaiveTime::MIN);
+                match midnight.and_local_timezone(env.now().timezone()) {
+                    chrono::LocalResult::Single(t) => crate::expr::datetime_text(&t),
+                    _ => value.to_string_value(env),
+                }
+            }
+            other => other.to_string_value(env),
+        },
+    }
 }

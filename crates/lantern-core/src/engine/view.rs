@@ -194,7 +194,7 @@ impl Session {
                     Some(env::choice_node(list_index, *index, 0)),
                     Some(env::node(id)),
                 )
-                .map(|v| v.to_bool())
+                .map(|v| v.to_bool_in(&environment))
                 .unwrap_or(false),
             })
             .map(|(_, choice)| choice)

@@ -86,6 +86,13 @@ pub trait Env {
     ) -> Option<String> {
         None
     }
+    /// The boolean of one node's typed value, as JavaRosa judges a single node in a
+    /// boolean context (`if(${flag}, …)`, `${flag} and …`): a number is true unless 0
+    /// or NaN, text unless empty. `None` (the default) keeps XPath 1.0's rule that a
+    /// non-empty node-set is true.
+    fn typed_boolean(&self, _node: NodeId) -> Option<bool> {
+        None
+    }
     /// The current instant, in the device's UTC offset (the "local" zone for dates).
     fn now(&self) -> DateTime<FixedOffset>;
     /// A uniformly distributed number in [0, 1) from the caller's seeded source.

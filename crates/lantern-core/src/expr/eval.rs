@@ -264,16 +264,16 @@ impl Evaluator<'_> {
     ) -> EvalResult<Value> {
         match op {
             BinaryOp::Or => {
-                if acc.to_bool() {
+                if acc.to_bool_in(self.env) {
                     return Ok(Value::Boolean(true));
                 }
-                Ok(Value::Boolean(self.eval(right, ctx)?.to_bool()))
+                Ok(Value::Boolean(self.eval(right, ctx)?.to_bool_in(self.env)))
             }
             BinaryOp::And => {
-                if !acc.to_bool() {
+                if !acc.to_bool_in(self.env) {
                     return Ok(Value::Boolean(false));
                 }
-                Ok(Value::Boolean(self.eval(right, ctx)?.to_bool()))
+                Ok(Value::Boolean(self.eval(right, ctx)?.to_bool_in(self.env)))
             }
             BinaryOp::Union => {
                 let Value::NodeSet(mut a) = acc else {
@@ -366,7 +366,7 @@ impl Evaluator<'_> {
         let is_date = |v: &Value| matches!(v, Value::Date(_) | Value::DateTime(_));
         if matches!(op, BinaryOp::Eq | BinaryOp::Neq) {
             let equal = if matches!(a, Value::Boolean(_)) || matches!(b, Value::Boolean(_)) {
-                a.to_bool() == b.to_bool()
+                a.to_bool_in(env) == b.to_bool_in(env)
             } else if matches!(a, Value::Number(_)) || matches!(b, Value::Number(_)) {
                 a.to_number(env) == b.to_number(env)
             } else if let Some(ordering) = self.date_order(a, b) {

@@ -47,7 +47,8 @@ impl Args<'_, '_, '_> {
         Ok(v.to_number(self.ev.env))
     }
     fn boolean(&mut self, i: usize) -> EvalResult<bool> {
-        Ok(self.value(i)?.to_bool())
+        let env = self.ev.env;
+        Ok(self.value(i)?.to_bool_in(env))
     }
     fn nodes(&mut self, i: usize, what: &str) -> EvalResult<Vec<NodeId>> {
         self.ev.eval_nodeset(&self.args[i], self.ctx, what)
@@ -82,34 +83,128 @@ fn context_node(ctx: &Context, name: &str) -> EvalResult<NodeId> {
 /// Calls function `name` (as written, e.g. `jr:choice-name`). The library is split
 /// into groups, each its own function, so one call's stack frame stays small: deeply
 /// nested calls must fit the stack of a cheap phone even in debug builds.
+type Group = fn(&mut Args<'_, '_, '_>, &str, &Context) -> EvalResult<Option<Value>>;
+
+/// Every function a form may call (the functions of the ODK XForms spec, the JavaRosa
+/// extensions ODK Collect runs and the XPath 1.0 core library), each with the group
+/// that evaluates it. This one table is what import checks names against
+/// ([`super::is_known_function`]) and what [`call`] dispatches through, so a function
+/// cannot import clean and then fail at run time. Not here, so refused at import as
+/// JavaRosa refuses them: `lang()` and `id()` (no `xml:lang` or DTD IDs in ODK
+/// instances), `extract-signed()` (needs signature keys Lantern does not hold).
+const FUNCTIONS: &[(&str, Group)] = &[
+    // XPath 1.0 core.
+    ("last", node_sets),
+    ("position", node_sets),
+    ("count", node_sets),
+    ("local-name", node_sets),
+    ("namespace-uri", node_sets),
+    ("name", node_sets),
+    ("string", strings),
+    ("concat", strings),
+    ("starts-with", text_search),
+    ("contains", text_search),
+    ("substring-before", strings),
+    ("substring-after", strings),
+    ("substring", strings),
+    ("string-length", text_search),
+    ("normalize-space", text_search),
+    ("translate", text_search),
+    ("boolean", booleans),
+    ("not", booleans),
+    ("true", booleans),
+    ("false", booleans),
+    ("number", numbers),
+    ("sum", numbers),
+    ("floor", numbers),
+    ("ceiling", numbers),
+    ("round", numbers),
+    // ODK XForms: strings.
+    ("join", strings),
+    ("substr", strings),
+    ("ends-with", text_search),
+    ("uuid", text_extras),
+    ("digest", text_extras),
+    ("pulldata", text_extras),
+    ("base64-decode", text_extras),
+    // Booleans.
+    ("if", booleans),
+    ("coalesce", booleans),
+    ("once", booleans),
+    ("boolean-from-string", booleans),
+    ("regex", checks),
+    ("checklist", checks),
+    ("weighted-checklist", checks),
+    // Numbers.
+    ("random", numbers),
+    ("int", numbers),
+    ("max", numbers),
+    ("min", numbers),
+    ("pow", numbers),
+    ("log", numbers),
+    ("log10", numbers),
+    ("abs", numbers),
+    ("sin", numbers),
+    ("cos", numbers),
+    ("tan", numbers),
+    ("asin", numbers),
+    ("acos", numbers),
+    ("atan", numbers),
+    ("atan2", numbers),
+    ("sqrt", numbers),
+    ("exp", numbers),
+    ("exp10", numbers),
+    ("pi", numbers),
+    // Node-sets.
+    ("count-non-empty", node_sets),
+    ("instance", node_sets),
+    ("current", node_sets),
+    ("randomize", node_sets),
+    // Dates and times.
+    ("today", dates),
+    ("now", dates),
+    ("format-date", dates),
+    ("format-date-time", dates),
+    ("date", dates),
+    ("date-time", dates),
+    ("decimal-date-time", dates),
+    ("decimal-time", dates),
+    // Selects.
+    ("selected", selects),
+    ("is-selected", selects),
+    ("selected-at", selects),
+    ("count-selected", selects),
+    ("jr:choice-name", selects),
+    ("jr:itext", selects),
+    // Repeats.
+    ("indexed-repeat", node_sets),
+    // Geography.
+    ("area", geography),
+    ("distance", geography),
+    ("enclosed-area", geography),
+    ("geofence", geography),
+];
+
+/// The names of [`FUNCTIONS`], in order.
+pub(crate) fn function_names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.iter().map(|(n, _)| *n)
+}
+
 pub fn call(ev: &mut Evaluator<'_>, name: &str, args: &[Expr], ctx: &Context) -> EvalResult<Value> {
     let mut a = Args { ev, args, ctx };
-    type Group = fn(&mut Args<'_, '_, '_>, &str, &Context) -> EvalResult<Option<Value>>;
-    const GROUPS: [Group; 10] = [
-        booleans,
-        selects,
-        node_sets,
-        strings,
-        text_search,
-        numbers,
-        dates,
-        checks,
-        text_extras,
-        geography,
-    ];
-    for group in GROUPS {
-        if let Some(v) = group(&mut a, name, ctx)? {
-            return Ok(v);
-        }
-    }
-    match name {
-        "id" | "lang" => Err(EvalError::Unsupported(format!(
-            "{name}() is not supported in ODK forms"
-        ))),
-        _ => Err(EvalError::UnknownFunction {
-            name: name.to_string(),
-        }),
-    }
+    let Some((_, group)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
+        return Err(match name {
+            "id" | "lang" | "extract-signed" => {
+                EvalError::Unsupported(format!("{name}() is not supported in ODK forms"))
+            }
+            _ => EvalError::UnknownFunction {
+                name: name.to_string(),
+            },
+        });
+    };
+    group(&mut a, name, ctx)?.ok_or_else(|| EvalError::UnknownFunction {
+        name: name.to_string(),
+    })
 }
 
 #[inline(never)]
@@ -145,11 +240,13 @@ fn booleans(a: &mut Args<'_, '_, '_>, name: &str, ctx: &Context) -> EvalResult<O
         }
         "coalesce" => {
             arity(name, args, 2, Some(2))?;
-            let first = a.string(0)?;
-            if first.is_empty() {
-                Value::String(a.string(1)?)
+            // The first value passes through with its type, as in JavaRosa:
+            // `coalesce(selected(…), 0)` stays a boolean (spec-notes-engine.md, J5).
+            let first = a.value(0)?;
+            if first.to_string_value(env).is_empty() {
+                a.value(1)?
             } else {
-                Value::String(first)
+                first
             }
         }
         "once" => {
@@ -765,7 +862,7 @@ fn geography(a: &mut Args<'_, '_, '_>, name: &str, _ctx: &Context) -> EvalResult
     let args = a.args;
     let v = match name {
         // Geography.
-        "distance" | "area" => {
+        "distance" | "area" | "enclosed-area" => {
             arity(name, args, 1, None)?;
             let points = geo_points(a)?;
             Value::Number(match points {
@@ -942,6 +1039,8 @@ fn indexed_repeat(a: &mut Args<'_, '_, '_>) -> EvalResult<Value> {
             .into_iter()
             .filter(|r| scope.is_none_or(|s| is_ancestor(env, s, *r)))
             .collect();
+        // A blank index picks the first instance, as in JavaRosa (J6).
+        let index = if index.is_nan() { 1.0 } else { index };
         let chosen = if index >= 1.0 && index.fract() == 0.0 {
             in_scope.get(index as usize - 1).copied()
         } else {

@@ -589,3 +589,33 @@ fn vectors_runner_reports_pass_fail_and_reasoned_not_applicable() {
     let c2 = &report.by_category()["c2"];
     assert_eq!((c2.passed, c2.failed, c2.not_applicable), (2, 0, 1));
 }
+
+/// The function list import checks against and the dispatch are one table: every
+/// listed function is evaluated by some group (any arity error is fine, "unknown" or
+/// "unsupported" is not), and the functions JavaRosa cannot run are not listed.
+#[test]
+fn every_known_function_dispatches_and_lang_is_refused() {
+    let env = env();
+    let mut names = 0;
+    for name in known_functions() {
+        names += 1;
+        let expr = Expr::Call {
+            name: name.to_string(),
+            args: Vec::new(),
+        };
+        if let Err(e) = evaluate(&expr, &env, env.node_at("")) {
+            assert!(
+                !matches!(
+                    e,
+                    EvalError::UnknownFunction { .. } | EvalError::Unsupported(_)
+                ),
+                "{name}: {e}"
+            );
+        }
+    }
+    assert!(names > 80, "{names}");
+    for refused in ["lang", "id", "extract-signed", "explode"] {
+        assert!(!is_known_function(refused), "{refused}");
+    }
+    assert!(is_known_function("enclosed-area"));
+}

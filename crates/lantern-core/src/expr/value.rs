@@ -113,6 +113,17 @@ impl Value {
         }
     }
 
+    /// `boolean()` as ODK Collect applies it: a single node is judged by its typed
+    /// value when the environment knows it ([`Env::typed_boolean`]).
+    pub fn to_bool_in(&self, env: &dyn Env) -> bool {
+        match self {
+            Value::NodeSet(nodes) if nodes.len() == 1 => {
+                env.typed_boolean(nodes[0]).unwrap_or(true)
+            }
+            other => other.to_bool(),
+        }
+    }
+
     /// This value as a date, if it is one or is text in a date format.
     pub fn as_date_like(&self, env: &dyn Env) -> Option<DateLike> {
         match self {

@@ -247,12 +247,33 @@ impl Expression {
     }
 }
 
-/// Parses an expression; `${last-saved#name}` is read as `${name}` because the
-/// expression language does not know it yet (the value comes from the previous
-/// submission; a session must look it up there).
+/// The secondary instance holding the last saved submission's values, as pyxform names
+/// it: `${last-saved#name}` reads `instance('__last-saved')/root/item/name`, which a
+/// session fills from the values its caller passes in
+/// (`engine::Session::new_with_last_saved`), and which is empty otherwise.
+pub const LAST_SAVED_INSTANCE: &str = "__last-saved";
+
+/// Parses an expression; `${last-saved#name}` becomes a path into
+/// [`LAST_SAVED_INSTANCE`].
 fn parse_xpath(xpath: &str) -> Result<Expr, ParseError> {
     if xpath.contains("${last-saved#") {
-        crate::expr::parse(&xpath.replace("${last-saved#", "${"))
+        let mut rewritten = String::with_capacity(xpath.len() + 32);
+        let mut from = 0;
+        for (start, reference) in references(xpath) {
+            if let Reference::Field {
+                name,
+                last_saved: true,
+            } = reference
+            {
+                rewritten.push_str(&xpath[from..start]);
+                rewritten.push_str(&format!(
+                    "instance('{LAST_SAVED_INSTANCE}')/root/item/{name}"
+                ));
+                from = start + "${last-saved#}".len() + name.len();
+            }
+        }
+        rewritten.push_str(&xpath[from..]);
+        crate::expr::parse(&rewritten)
     } else {
         crate::expr::parse(xpath)
     }

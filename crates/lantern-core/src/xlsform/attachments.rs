@@ -1,6 +1,15 @@
 //! Files a form reads besides its workbook, as ODK Collect and KoboToolbox take them
-//! as form media: the CSV lists of `select_one_from_file` / `select_multiple_from_file`,
-//! `pulldata()` and `instance('name')` (declared with `csv-external`).
+//! as form media: the CSV, XML and GeoJSON lists of `select_one_from_file` /
+//! `select_multiple_from_file`, `pulldata()` and `instance('name')` (declared with
+//! `csv-external` or `xml-external`).
+//!
+//! An XML file is read as ODK reads one for a select: a root element whose children
+//! are the items, each item's child elements its columns (`name`, `label`, others).
+//! Deeper structures are refused with a clear error (Lantern's secondary instances are
+//! lists). A GeoJSON file is a `FeatureCollection` whose features become items as in
+//! Collect: `name` from the feature's `id` (or its `id` property), `label` from its
+//! `title` property, `geometry` in ODK's `lat lon 0 0; …` form, and every other
+//! property as a column.
 //!
 //! A CSV file becomes a choice list named by the file (`sites.csv`), whose items are
 //! its rows: the `name` column, `label` (and `label::Language (code)` translations)
@@ -14,7 +23,7 @@
 use super::import::read_choice;
 use super::table::{CHOICES_ALIASES, CHOICES_KNOWN, Table};
 use super::workbook::Sheet;
-use crate::form::{ChoiceList, DEFAULT_LANGUAGE, FormDef};
+use crate::form::{Choice, ChoiceList, DEFAULT_LANGUAGE, FormDef, Text};
 
 /// Why a form attachment cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,8 +32,10 @@ pub enum AttachmentError {
     NotDeclared(String),
     #[error("the form names the file {0:?}; use a plain file name")]
     NotAFileName(String),
-    #[error("{0} is not a CSV file; only CSV attachments are read so far")]
+    #[error("{0} is not a form media file Lantern reads (CSV, XML or GeoJSON)")]
     NotCsv(String),
+    #[error("{file}: {message}")]
+    Malformed { file: String, message: String },
     #[error("{file}, line {line}: {message}")]
     Csv {
         file: String,
@@ -48,6 +59,15 @@ pub fn attach_csv(
         return Err(AttachmentError::NotDeclared(file_name.to_string()));
     }
     check_media_name(file_name)?;
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".xml") {
+        let choices = read_xml(file_name, bytes)?;
+        return Ok(replace_list(form, file_name, choices));
+    }
+    if lower.ends_with(".geojson") {
+        let choices = read_geojson(file_name, bytes)?;
+        return Ok(replace_list(form, file_name, choices));
+    }
     let sheet = read_csv(file_name, bytes)?;
     let Some(table) = Table::read(&sheet, CHOICES_ALIASES, CHOICES_KNOWN) else {
         return Err(AttachmentError::NoHeader(file_name.to_string()));
@@ -66,6 +86,21 @@ pub fn attach_csv(
         .map(|(_, choice)| choice)
         .filter(|choice| !choice.name.is_empty())
         .collect();
+    Ok(replace_list(form, file_name, choices))
+}
+
+/// Attaches any form media file the form declares: CSV, XML or GeoJSON (the name says
+/// which). The same as [`attach_csv`], which reads all three.
+pub fn attach_media(
+    form: &mut FormDef,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<usize, AttachmentError> {
+    attach_csv(form, file_name, bytes)
+}
+
+/// Makes `choices` the form's list named `file_name`; returns how many there are.
+fn replace_list(form: &mut FormDef, file_name: &str, choices: Vec<Choice>) -> usize {
     let count = choices.len();
     let list = ChoiceList {
         name: file_name.to_string(),
@@ -75,7 +110,141 @@ pub fn attach_csv(
         Some(existing) => *existing = list,
         None => form.choice_lists.push(list),
     }
-    Ok(count)
+    count
+}
+
+/// An item from its columns: `name`, `label`, and the rest as extra columns.
+fn item(columns: Vec<(String, String)>) -> Choice {
+    let mut choice = Choice {
+        name: String::new(),
+        label: Text::default(),
+        media: Vec::new(),
+        extra: Vec::new(),
+        row: None,
+    };
+    for (key, value) in columns {
+        match key.as_str() {
+            "name" => choice.name = value,
+            "label" => choice.label.set(DEFAULT_LANGUAGE, value),
+            _ => choice.extra.push((key, value)),
+        }
+    }
+    choice
+}
+
+/// The most items a media file may hold (a guard against a file that would exhaust
+/// the device, as for CSV rows).
+const MAX_ITEMS: usize = 200_000;
+
+fn read_xml(file_name: &str, bytes: &[u8]) -> Result<Vec<Choice>, AttachmentError> {
+    let malformed = |message: String| AttachmentError::Malformed {
+        file: file_name.to_string(),
+        message,
+    };
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|e| malformed(format!("not UTF-8 text ({e})")))?;
+    // No DTDs: entity expansion could exhaust the device.
+    let doc = roxmltree::Document::parse(text).map_err(|e| malformed(e.to_string()))?;
+    let root = doc.root_element();
+    let mut choices = Vec::new();
+    for element in root.children().filter(|n| n.is_element()) {
+        let mut columns = Vec::new();
+        for column in element.children().filter(|n| n.is_element()) {
+            if column.children().any(|n| n.is_element()) {
+                return Err(malformed(format!(
+                    "<{}> inside <{}> has child elements; Lantern reads XML media as a list: \
+                     <{}> children, each with <name>, <label> and other plain columns",
+                    column.tag_name().name(),
+                    element.tag_name().name(),
+                    root.tag_name().name()
+                )));
+            }
+            columns.push((
+                column.tag_name().name().to_string(),
+                column.text().unwrap_or_default().trim().to_string(),
+            ));
+        }
+        choices.push(item(columns));
+        if choices.len() > MAX_ITEMS {
+            return Err(malformed(format!("more than {MAX_ITEMS} items")));
+        }
+    }
+    Ok(choices)
+}
+
+/// A GeoJSON geometry in ODK's form: `lat lon 0 0`, points separated by `; `.
+fn geometry(value: &serde_json::Value) -> Option<String> {
+    let point = |p: &serde_json::Value| -> Option<String> {
+        let p = p.as_array()?;
+        let (lon, lat) = (p.first()?.as_f64()?, p.get(1)?.as_f64()?);
+        let alt = p.get(2).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+        Some(format!("{lat} {lon} {alt} 0"))
+    };
+    let coords = value.get("coordinates")?;
+    let points: Vec<&serde_json::Value> = match value.get("type")?.as_str()? {
+        "Point" => vec![coords],
+        "LineString" => coords.as_array()?.iter().collect(),
+        // The outer ring, as Collect reads a polygon into a geoshape.
+        "Polygon" => coords.as_array()?.first()?.as_array()?.iter().collect(),
+        _ => return None,
+    };
+    let parts: Option<Vec<String>> = points.into_iter().map(point).collect();
+    Some(parts?.join("; "))
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn read_geojson(file_name: &str, bytes: &[u8]) -> Result<Vec<Choice>, AttachmentError> {
+    let malformed = |message: String| AttachmentError::Malformed {
+        file: file_name.to_string(),
+        message,
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| malformed(format!("not JSON ({e})")))?;
+    if doc.get("type").and_then(serde_json::Value::as_str) != Some("FeatureCollection") {
+        return Err(malformed("not a GeoJSON FeatureCollection".into()));
+    }
+    let features = doc
+        .get("features")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| malformed("a FeatureCollection needs a `features` array".into()))?;
+    if features.len() > MAX_ITEMS {
+        return Err(malformed(format!("more than {MAX_ITEMS} features")));
+    }
+    let mut choices = Vec::new();
+    for (index, feature) in features.iter().enumerate() {
+        let number = index + 1;
+        let geometry = feature.get("geometry").and_then(geometry).ok_or_else(|| {
+            malformed(format!(
+                "feature {number} has no Point, LineString or Polygon geometry"
+            ))
+        })?;
+        let properties = feature
+            .get("properties")
+            .and_then(serde_json::Value::as_object);
+        let id = feature
+            .get("id")
+            .map(json_text)
+            .or_else(|| properties.and_then(|p| p.get("id")).map(json_text))
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| malformed(format!("feature {number} has no id")))?;
+        let mut columns = vec![("name".to_string(), id), ("geometry".to_string(), geometry)];
+        for (key, value) in properties.into_iter().flatten() {
+            match key.as_str() {
+                "id" => {}
+                "title" => columns.push(("label".to_string(), json_text(value))),
+                _ => columns.push((key.clone(), json_text(value))),
+            }
+        }
+        choices.push(item(columns));
+    }
+    Ok(choices)
 }
 
 /// Checks a file name the form declares, before anything is read for it: it must be a
@@ -86,7 +255,11 @@ pub fn check_media_name(file_name: &str) -> Result<(), AttachmentError> {
     if file_name.contains(['/', '\\']) || file_name.starts_with('.') {
         return Err(AttachmentError::NotAFileName(file_name.to_string()));
     }
-    if !file_name.to_ascii_lowercase().ends_with(".csv") {
+    let lower = file_name.to_ascii_lowercase();
+    if ![".csv", ".xml", ".geojson"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
         return Err(AttachmentError::NotCsv(file_name.to_string()));
     }
     Ok(())
@@ -177,6 +350,84 @@ mod tests {
         assert!(form.choice_list("sites.csv").is_none());
     }
 
+    const MEDIA_FORM: &str = "\
+| survey |
+| | type | name | label | calculation | choice_filter |
+| | select_one_from_file camps.xml | camp | Camp | | zone='north' |
+| | calculate | zone_of | | instance('camps')/root/item[name=${camp}]/zone | |
+| | select_one_from_file plots.geojson | plot | Plot | | |
+| | calculate | where | | instance('plots')/root/item[name=${plot}]/geometry | |
+";
+
+    fn session_with_media() -> crate::engine::Session {
+        let import = import_bytes(MEDIA_FORM.as_bytes(), WorkbookFormat::Markdown, "m");
+        let messages: Vec<String> = import.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert!(!import.has_errors(), "{messages:?}");
+        let mut form = import.form.unwrap();
+        let xml = "<?xml version='1.0'?><root>\
+            <item><name>c1</name><label>Camp One</label><zone>north</zone></item>\
+            <item><name>c2</name><label>Camp Two</label><zone>south</zone></item></root>";
+        assert_eq!(attach_media(&mut form, "camps.xml", xml.as_bytes()), Ok(2));
+        let geojson = r#"{"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": "p1", "geometry": {"type": "Point", "coordinates": [32.5, 0.3]},
+             "properties": {"title": "Plot 1", "crop": "maize"}},
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4], [5, 6], [1, 2]]]},
+             "properties": {"id": 7, "title": "Plot 7"}}]}"#;
+        assert_eq!(
+            attach_media(&mut form, "plots.geojson", geojson.as_bytes()),
+            Ok(2)
+        );
+        let compiled = crate::engine::CompiledForm::new(form).unwrap();
+        let config = crate::engine::Config::at_rfc3339("2026-11-30T10:00:00Z", 1).unwrap();
+        crate::engine::Session::new(compiled, config).unwrap()
+    }
+
+    #[test]
+    fn xml_and_geojson_media_are_lists_a_form_reads() {
+        let mut session = session_with_media();
+        assert_eq!(session.choice_names("camp").unwrap(), ["c1"]);
+        session.answer("camp", "c1").unwrap();
+        assert_eq!(session.value("zone_of").unwrap(), "north");
+        assert_eq!(session.choice_names("plot").unwrap(), ["p1", "7"]);
+        session.answer("plot", "p1").unwrap();
+        assert_eq!(session.value("where").unwrap(), "0.3 32.5 0 0");
+        session.answer("plot", "7").unwrap();
+        assert_eq!(
+            session.value("where").unwrap(),
+            "2 1 0 0; 4 3 0 0; 6 5 0 0; 2 1 0 0"
+        );
+        assert!(session.answer("plot", "p9").is_err());
+    }
+
+    #[test]
+    fn bad_xml_and_geojson_media_are_clear_errors() {
+        let import = import_bytes(MEDIA_FORM.as_bytes(), WorkbookFormat::Markdown, "m");
+        let mut form = import.form.unwrap();
+        let nested = b"<root><item><name>a</name><deep><x>1</x></deep></item></root>";
+        let err = attach_media(&mut form, "camps.xml", nested).unwrap_err();
+        assert!(err.to_string().contains("<deep> inside <item>"), "{err}");
+        let dtd = b"<!DOCTYPE r [<!ENTITY a 'x'>]><root/>";
+        assert!(matches!(
+            attach_media(&mut form, "camps.xml", dtd),
+            Err(AttachmentError::Malformed { .. })
+        ));
+        for (bad, says) in [
+            (&b"[]"[..], "FeatureCollection"),
+            (br#"{"type": "FeatureCollection"}"#, "features"),
+            (
+                br#"{"type": "FeatureCollection", "features": [{"geometry": {"type": "Point", "coordinates": [1, 2]}}]}"#,
+                "feature 1 has no id",
+            ),
+            (
+                br#"{"type": "FeatureCollection", "features": [{"id": 1, "geometry": null}]}"#,
+                "no Point",
+            ),
+        ] {
+            let err = attach_media(&mut form, "plots.geojson", bad).unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        }
+    }
+
     #[test]
     fn a_declared_file_must_be_a_plain_csv_name() {
         assert_eq!(check_media_name("sites.csv"), Ok(()));
@@ -194,9 +445,11 @@ mod tests {
                 "{path}"
             );
         }
+        assert_eq!(check_media_name("sites.xml"), Ok(()));
+        assert_eq!(check_media_name("plots.geojson"), Ok(()));
         assert_eq!(
-            check_media_name("sites.xml"),
-            Err(AttachmentError::NotCsv("sites.xml".into()))
+            check_media_name("photo.jpg"),
+            Err(AttachmentError::NotCsv("photo.jpg".into()))
         );
     }
 }

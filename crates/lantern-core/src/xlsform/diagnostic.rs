@@ -132,6 +132,14 @@ pub enum ImportError {
     )]
     DuplicateColumn { first: String, second: String },
     #[error(
+        "duplicate column header `{header}` (columns {first} and {second}); keep one column and delete the other, as pyxform refuses the sheet"
+    )]
+    DuplicateHeader {
+        header: String,
+        first: String,
+        second: String,
+    },
+    #[error(
         "`{file}` and `{other}` would both be the secondary instance named by their stem; rename one of the files"
     )]
     InstanceClash { file: String, other: String },
@@ -204,6 +212,14 @@ pub enum ImportError {
         "a `denominator` is only used by `proportion` indicators; remove it or change the kind"
     )]
     DenominatorNotProportion,
+    /// A breach of the do-no-harm check (`policy`): an error for a form that declares
+    /// a `purpose` sheet when it exposes respondents, a warning otherwise.
+    #[error("{message}")]
+    Policy {
+        code: &'static str,
+        message: String,
+        error: bool,
+    },
 }
 
 impl ImportError {
@@ -242,6 +258,7 @@ impl ImportError {
             E::ReservedName => "xlsform.reserved_name",
             E::RepeatNamedAsRoot(_) => "xlsform.repeat_named_as_root",
             E::DuplicateColumn { .. } => "xlsform.duplicate_column",
+            E::DuplicateHeader { .. } => "xlsform.duplicate_header",
             E::ChoiceWithoutLabel => "xlsform.choice_without_label",
             E::InstanceClash { .. } => "xlsform.instance_clash",
             E::BadTrigger(_) => "xlsform.bad_trigger",
@@ -261,6 +278,7 @@ impl ImportError {
             E::DuplicateIndicator(_) => "lantern.duplicate_indicator",
             E::UnknownScope(_) => "lantern.unknown_scope",
             E::DenominatorNotProportion => "lantern.denominator_not_proportion",
+            E::Policy { code, .. } => code,
         }
     }
 
@@ -270,7 +288,8 @@ impl ImportError {
             ImportError::DuplicateNameCase { .. }
             | ImportError::RepeatWithoutLabel { .. }
             | ImportError::MissingListName
-            | ImportError::ChoiceWithoutLabel => Severity::Warning,
+            | ImportError::ChoiceWithoutLabel
+            | ImportError::Policy { error: false, .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

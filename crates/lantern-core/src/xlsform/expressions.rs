@@ -223,8 +223,9 @@ pub(crate) fn expression_errors(column: &str, expression: &Expression) -> Vec<Im
 /// The dependency cycles among computed properties, each as the nodes on it.
 ///
 /// A node depends on the fields its `calculation`, `relevant`, `required` and
-/// `read_only` reference (JavaRosa's triggerables); constraints are checked on
-/// answer and never recomputed, so they take no part.
+/// `read_only` reference (JavaRosa's triggerables), and on its group or repeat (whose
+/// relevance it inherits); constraints are checked on answer and never recomputed, so
+/// they take no part.
 fn cycles(form: &FormDef) -> Vec<(Vec<NodeId>, &'static str)> {
     let n = form.nodes.len();
     // Each edge: (the node depended on, the column of the dependent that reads it).
@@ -252,6 +253,14 @@ fn cycles(form: &FormDef) -> Vec<(Vec<NodeId>, &'static str)> {
                     edges[node.id.0].push((target.0, column));
                 }
             }
+        }
+        // Relevance is inherited: a node depends on its group's or repeat's
+        // `relevant`, so a group whose `relevant` reads a field inside it is a cycle,
+        // as JavaRosa (ODK Validate) and the session both find.
+        if let Some(parent) = node.parent
+            && matches!(form.node(parent).kind, NodeKind::Group | NodeKind::Repeat)
+        {
+            edges[node.id.0].push((parent.0, "relevant"));
         }
     }
     let targets: Vec<Vec<usize>> = edges

@@ -71,6 +71,9 @@ pub fn import_workbook(book: &Workbook, file_stem: &str) -> Import {
     let mut diagnostics = Diagnostics::default();
     let form = build(book, file_stem, &mut diagnostics);
     let mut diagnostics = diagnostics.0;
+    if let Some(form) = &form {
+        diagnostics.extend(super::policy::check(book, form));
+    }
     diagnostics.sort_by(|a, b| {
         sheet_rank(&a.sheet)
             .cmp(&sheet_rank(&b.sheet))
@@ -347,6 +350,23 @@ fn secondary_instances(nodes: &[Node], externals: &[(String, usize)]) -> Vec<Sec
 /// ambiguous, as in pyxform.
 fn report_duplicate_columns(table: &Table<'_>, diags: &mut Diagnostics) {
     for (i, column) in table.columns.iter().enumerate() {
+        // The same header twice: pyxform refuses the sheet ("Duplicate column header").
+        if let Some(first) = table.columns[..i]
+            .iter()
+            .find(|c| c.header == column.header)
+        {
+            diags.push(
+                ImportError::DuplicateHeader {
+                    header: column.header.clone(),
+                    first: column_letter(first.index),
+                    second: column_letter(column.index),
+                },
+                &table.sheet,
+                Some(table.header_row),
+                Some(&column.header),
+            );
+            continue;
+        }
         if let Some(first) = table.columns[..i]
             .iter()
             .find(|c| c.tokens == column.tokens && c.header != column.header)
@@ -362,6 +382,18 @@ fn report_duplicate_columns(table: &Table<'_>, diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// A spreadsheet column's letters: 0 → `A`, 26 → `AA`.
+fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// The `settings` sheet as (normalised header, value) pairs from its first data row.
@@ -1253,7 +1285,10 @@ impl Builder<'_> {
                 | Control::Range
                 | Control::Upload
                 | Control::Trigger
-        ) && node.type_name != "select_one_external";
+        ) && node.type_name != "select_one_external"
+            // A field-list table header (`appearance=label`) needs no label: pyxform
+            // gives it a blank one.
+            && node.appearance.as_deref() != Some("label");
         if needs_label && node.label.is_empty() && node.hint.is_empty() && node.media.is_empty() {
             self.error(
                 ImportError::MissingLabel { name: name.clone() },

@@ -294,6 +294,22 @@ fn unknown_functions() {
     );
 }
 
+/// `lang()` was in the function list but not evaluated: it imported clean and failed
+/// at run time. JavaRosa cannot run it either ("cannot handle function 'lang'").
+#[test]
+fn functions_javarosa_cannot_run_are_refused_at_import() {
+    check(
+        "
+        | survey |
+        | | type | name | label | calculation |
+        | | calculate | c | | lang('en') |
+        | | calculate | d | | enclosed-area('0 0 0 0; 0 1 0 0; 1 1 0 0; 0 0 0 0') |
+        ",
+        expect![[r#"
+            survey:2:calculation: error[xlsform.unknown_function]: unknown function `lang()`; check its spelling against the ODK XForms functions"#]],
+    );
+}
+
 #[test]
 fn dependency_cycles() {
     check(
@@ -310,6 +326,29 @@ fn dependency_cycles() {
             survey:2:calculation: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: a → b → a; break the cycle so each value can be computed
             survey:4:calculation: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: self → self; break the cycle so each value can be computed
             survey:5:relevant: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: q → q; break the cycle so each value can be computed"#]],
+    );
+}
+
+/// A group's `relevant` that reads a field inside the group is a cycle (the field
+/// inherits the group's relevance): ODK Validate refuses it ("Cycle detected in form's
+/// relevant and calculation logic"), and the session refused it at run time after a
+/// clean import before the import check knew of inherited relevance.
+#[test]
+fn group_relevant_reading_its_own_fields_is_a_cycle() {
+    check(
+        "
+        | survey |
+        | | type | name | label | relevant | calculation |
+        | | integer | a | A | | |
+        | | begin group | g | G | ${c} > 0 | |
+        | | calculate | c | | | ${a} + 1 |
+        | | end group | | | | |
+        | | begin group | h | H | ${a} > 0 | |
+        | | text | d | D | | |
+        | | end group | | | | |
+        ",
+        expect![[r#"
+            survey:3:relevant: error[xlsform.dependency_cycle]: these fields depend on each other in a cycle: g → c → g; break the cycle so each value can be computed"#]],
     );
 }
 
@@ -353,6 +392,13 @@ fn lantern_sheets_are_checked() {
             purpose:2:retention_days: error[lantern.invalid_value]: `retention_days` must be a whole number of days, not `ninety`
             purpose:2:consent_field: error[lantern.unknown_field]: `consent_field` names `nobody`, which is not a question of this form
             purpose:2:wg_fields: error[lantern.unknown_field]: `wg_fields` names `seeing`, which is not a question of this form
+            purpose:2:data_owner: warning[policy.purpose_optional]: the purpose sheet gives no `data_owner`; fill it in (see the purpose sheet contract in forms/README.md)
+            purpose:2:retention_days: warning[policy.purpose_optional]: the purpose sheet gives no `retention_days`; fill it in (see the purpose sheet contract in forms/README.md)
+            purpose:2:sensitivity: warning[policy.purpose_optional]: the purpose sheet gives no `sensitivity`; fill it in (see the purpose sheet contract in forms/README.md)
+            purpose:2:round_field: warning[policy.purpose_optional]: the purpose sheet gives no `round_field`; fill it in (see the purpose sheet contract in forms/README.md)
+            purpose:2:min_responses: warning[policy.purpose_optional]: the purpose sheet gives no `min_responses`; fill it in (see the purpose sheet contract in forms/README.md)
+            purpose:2:site_field: error[policy.purpose_missing]: the purpose sheet gives no `site_field`; without it refusals cannot be counted and consent cannot be checked
+            purpose:2:consent_value: error[policy.purpose_missing]: the purpose sheet gives no `consent_value`; without it refusals cannot be counted and consent cannot be checked
             indicators:2:kind: error[lantern.invalid_value]: `kind` must be one of count, proportion, mean, sum, score, not `tally`
             indicators:3:scope: error[lantern.unknown_scope]: indicator scope `nowhere` is not a repeat of this form; leave it empty (one unit per submission) or name a repeat
             indicators:3:denominator: error[lantern.denominator_not_proportion]: a `denominator` is only used by `proportion` indicators; remove it or change the kind
@@ -448,7 +494,8 @@ fn parameters_are_checked_like_pyxform() {
             survey:4:parameters: error[xlsform.bad_parameter_value]: parameter `step` must be a number other than 0, not `0`
             survey:5:parameters: error[xlsform.bad_parameter_value]: parameter `randomize` must be true or false, not `maybe`
             survey:6:parameters: error[xlsform.bad_parameter_value]: parameter `seed` must be used only with randomize=true, not `3`
-            survey:7:parameters: error[xlsform.unknown_parameters]: `geopoint` does not take the parameter(s) colour; it accepts allow-mock-accuracy, capture-accuracy, reference-geometry, warning-accuracy"#]],
+            survey:7:parameters: error[xlsform.unknown_parameters]: `geopoint` does not take the parameter(s) colour; it accepts allow-mock-accuracy, capture-accuracy, reference-geometry, warning-accuracy
+            survey:7:type: warning[policy.identifying_type]: `g` has type `geopoint`, which records location, images, sound or an identifier; remove it: Lantern's forms record places and conditions, never people"#]],
     );
 }
 
@@ -576,7 +623,9 @@ fn table_list_header_select_has_no_filter_and_parameter_values() {
         expect![[r#"
             survey:3:choice_filter: error[xlsform.table_list_choice_filter]: the first select of a table-list group cannot have a choice_filter (its choices head the table); remove the filter
             survey:5:parameters: error[xlsform.bad_parameter_value]: parameter `max-pixels` must be a whole number, not `big`
-            survey:6:parameters: error[xlsform.bad_parameter_value]: parameter `quality` must be voice-only, low, normal or external, not `superb`"#]],
+            survey:5:type: warning[policy.identifying_type]: `i` has type `image`, which records location, images, sound or an identifier; remove it: Lantern's forms record places and conditions, never people
+            survey:6:parameters: error[xlsform.bad_parameter_value]: parameter `quality` must be voice-only, low, normal or external, not `superb`
+            survey:6:type: warning[policy.identifying_type]: `a` has type `audio`, which records location, images, sound or an identifier; remove it: Lantern's forms record places and conditions, never people"#]],
     );
 }
 
@@ -659,16 +708,16 @@ fn full_lantern_form_model() {
         /lantern_audit/deviceid deviceid Some("string")
         /lantern_audit/consent acknowledge Some("string") fr="J'accepte"
         /lantern_audit/site select_one Some("string") list=sites relevant=${consent} = 'OK' fr="Site"
-        /lantern_audit/block select_one Some("string") list=blocks filter=site=${site} fr="Bloc"
-        /lantern_audit/latrines integer Some("int") fr="Latrines vues"
-        /lantern_audit/lighting range Some("int") fr="Éclairage"
-        /lantern_audit/hazards select_multiple Some("string") list=hazards fr="Dangers"
+        /lantern_audit/block select_one Some("string") list=blocks filter=site=${site} relevant=${consent} = 'OK' fr="Bloc"
+        /lantern_audit/latrines integer Some("int") relevant=${consent} = 'OK' fr="Latrines vues"
+        /lantern_audit/lighting range Some("int") relevant=${consent} = 'OK' fr="Éclairage"
+        /lantern_audit/hazards select_multiple Some("string") list=hazards relevant=${consent} = 'OK' fr="Dangers"
         /lantern_audit/hazards_other text Some("string") relevant=selected(${hazards}, 'other')
         /lantern_audit/has_hazard calculate Some("string")
-        /lantern_audit/visits repeat None count=${latrines} fr="Visites"
+        /lantern_audit/visits repeat None count=${latrines} relevant=${consent} = 'OK' fr="Visites"
         /lantern_audit/visits/note_text text Some("string") fr="Note"
-        /lantern_audit/sex select_one Some("string") list=sex fr="Sexe"
-        /lantern_audit/age_band select_one Some("string") list=age_band fr="Âge"
+        /lantern_audit/sex select_one Some("string") list=sex relevant=${consent} = 'OK' fr="Sexe"
+        /lantern_audit/age_band select_one Some("string") list=age_band relevant=${consent} = 'OK' fr="Âge"
         /lantern_audit/meta group None
         /lantern_audit/meta/instanceID text Some("string")
         blocks extra: [("site", "s1")]

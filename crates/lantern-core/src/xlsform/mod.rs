@@ -11,13 +11,14 @@ pub mod import;
 #[cfg(test)]
 mod import_tests;
 mod lantern_sheets;
+pub mod policy;
 pub mod summary;
 mod table;
 pub mod workbook;
 mod xls_guard;
 mod xlsx_guard;
 
-pub use attachments::{AttachmentError, attach_csv, check_media_name};
+pub use attachments::{AttachmentError, attach_csv, attach_media, check_media_name};
 pub use diagnostic::{Diagnostic, ImportError, Severity};
 pub use import::{Import, import_bytes, import_workbook};
 pub use summary::{FormSummary, summarize};
