@@ -89,6 +89,10 @@ enum Command {
     },
     /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
     Vault {
+        /// Read passphrases from this open file descriptor, one per line, in the order
+        /// the command asks for them (instead of the LANTERN_*PASSPHRASE variables).
+        #[arg(long, global = true, value_name = "FD")]
+        passphrase_fd: Option<i32>,
         #[command(subcommand)]
         command: vault_cmd::VaultCommand,
     },
@@ -99,7 +103,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Form { command } => form_cmd::run(command),
         Command::XpathVectors { file } => xpath_cmd::run(file),
-        Command::Vault { command } => vault_cmd::run(command),
+        Command::Vault {
+            passphrase_fd,
+            command,
+        } => vault_cmd::run(command, passphrase_fd),
         Command::Aggregate {
             vault,
             form,

@@ -173,7 +173,12 @@ fn a_csv_next_to_the_form_or_in_its_media_folder_is_read() {
         let (output, _) = fill_site("SS99", Some(media));
         assert!(!output.status.success(), "{media}: unknown site accepted");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("SS99 is not a choice"), "{stderr}");
+        // The message names the list, never the typed answer (issue 13, item 10).
+        assert!(
+            stderr.contains("the answer is not a choice of the list sites.csv"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("SS99"), "{stderr}");
     }
 }
 

@@ -128,14 +128,15 @@ fn enroll_approve_run_and_read_back() {
     assert_eq!(stored[0].batch_id, b2.batch_id.to_string());
 
     // Approval and acknowledgement are in the audit log with the hash.
-    let opened = lantern_core::vault::Vault::open(
+    let mut opened = lantern_core::vault::Vault::open(
         &vault,
         lantern_core::vault::VaultConfig::default(),
         chrono::Utc::now(),
     )
     .unwrap();
+    opened.unlock(PASS.as_bytes(), chrono::Utc::now()).unwrap();
     let log: Vec<String> = opened
-        .audit_entries()
+        .audit_events(chrono::Utc::now())
         .unwrap()
         .into_iter()
         .map(|e| format!("{} {}", e.event, e.detail))

@@ -396,6 +396,14 @@ fn built_in_forms_aggregate_like_an_independent_count() {
         }
         release::audit(&mut vault, "export-csv", &form.form_id, &batches, now).unwrap();
     }
+    // A withdrawal removes the sealed contributions with the submission, at once.
+    let count = |v: &mut Vault| {
+        v.for_each_contribution("womens_participation", now, |_, _| {})
+            .unwrap()
+    };
+    let before = count(&mut vault);
+    vault.withdraw("uuid:womens_participation-7", now).unwrap();
+    assert_eq!(count(&mut vault), before - 1);
     assert!(checked_cells > 300, "only {checked_cells} cells checked");
     assert!(
         tokens.len() > 100,

@@ -61,6 +61,21 @@ fn child(dir: &Path) {
         vault.finalize(&meta.id, Utc::now()).unwrap();
         writeln!(out, "F {}", meta.id).unwrap();
         out.flush().unwrap();
+        // Every round ends with a withdrawal: a re-key of the whole vault (new key into
+        // the spare slot, everything re-sealed, old slot overwritten), so that kills
+        // also land in the middle of re-keys (issue 13, H1/H2 kill-safety).
+        {
+            let gone = SubmissionMeta {
+                id: format!("r{run}-w{i}"),
+                form_id: "gbv_safety_audit".into(),
+                form_version: "1".into(),
+            };
+            let content = json!({"n": 1, "observations": format!("{canary} withdrawn")});
+            vault.save_draft(&gone, &content, Utc::now()).unwrap();
+            vault.withdraw(&gone.id, Utc::now()).unwrap();
+            writeln!(out, "W {}", gone.id).unwrap();
+            out.flush().unwrap();
+        }
     }
 }
 
@@ -93,6 +108,8 @@ fn parent() {
 
     // id -> (highest acknowledged draft number, acknowledged finalize)
     let mut acked: HashMap<String, (u64, bool)> = HashMap::new();
+    // Acknowledged withdrawals: these must stay gone.
+    let mut withdrawn: Vec<String> = Vec::new();
     let mut total_acks = 0usize;
     for run in 0..KILLS {
         let mut child = Command::new(&exe)
@@ -123,12 +140,13 @@ fn parent() {
                     entry.0 = entry.0.max(n.parse().unwrap());
                 }
                 ["F", id] => acked.entry(id.to_string()).or_default().1 = true,
+                ["W", id] => withdrawn.push(id.to_string()),
                 // A line cut by the kill was never complete, so never acknowledged.
                 _ => continue,
             }
             total_acks += 1;
         }
-        check_after_crash(&dir, &canary, &acked, run);
+        check_after_crash(&dir, &canary, &acked, &withdrawn, run);
         if run % 10 == 9 {
             // The process temp dir too (SQLite is set never to write temp files).
             let found = scan(&child_tmp, canary.as_bytes());
@@ -139,9 +157,15 @@ fn parent() {
         total_acks > 100,
         "too few saves to mean anything: {total_acks}"
     );
+    assert!(
+        withdrawn.len() >= 3,
+        "too few re-keys to mean anything: {}",
+        withdrawn.len()
+    );
     println!(
-        "vault_crash: ok, {KILLS} kills, {total_acks} acknowledged saves of {} submissions, {:.1} s",
+        "vault_crash: ok, {KILLS} kills, {total_acks} acknowledged saves of {} submissions, {} withdrawals (re-keys), {:.1} s",
         acked.len(),
+        withdrawn.len(),
         started.elapsed().as_secs_f64()
     );
 }
@@ -170,7 +194,13 @@ fn scan(dir: &Path, needle: &[u8]) -> Vec<String> {
     found
 }
 
-fn check_after_crash(dir: &Path, canary: &str, acked: &HashMap<String, (u64, bool)>, run: usize) {
+fn check_after_crash(
+    dir: &Path,
+    canary: &str,
+    acked: &HashMap<String, (u64, bool)>,
+    withdrawn: &[String],
+    run: usize,
+) {
     // Before anything reopens the vault: the files exactly as the kill left them.
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -210,5 +240,11 @@ fn check_after_crash(dir: &Path, canary: &str, acked: &HashMap<String, (u64, boo
         if *finalized {
             assert_eq!(*status, Status::Finalized, "run {run}: {id}");
         }
+    }
+    for id in withdrawn {
+        assert!(
+            !stored.contains_key(id),
+            "run {run}: withdrawn {id} is back"
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! passphrase change, schema migration, retention purge, audit log and backups.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use lantern_core::vault::backup::OrgSecretKey;
 use lantern_core::vault::backup::{BackupRecipient, BackupSecret};
-use lantern_core::vault::crypto::OrgSecretKey;
 use lantern_core::vault::{
     FormRecord, KdfParams, ListFilter, Status, SubmissionMeta, Vault, VaultConfig, VaultError,
 };
@@ -73,7 +73,7 @@ fn draft_finalize_withdraw() {
     );
 
     let s = v.status().unwrap();
-    assert_eq!((s.drafts, s.finalized), (1, 1));
+    assert_eq!((s.drafts, s.finalized), (Some(1), Some(1)));
     v.withdraw("uuid:a", t0()).unwrap();
     assert_eq!(
         v.open_submission("uuid:a", t0()).unwrap_err().code(),
@@ -84,7 +84,7 @@ fn draft_finalize_withdraw() {
         "vault.no_such_submission"
     );
     let events: Vec<String> = v
-        .audit_entries()
+        .audit_events(t0())
         .unwrap()
         .into_iter()
         .map(|e| e.event)
@@ -145,14 +145,22 @@ fn wrong_passphrase_is_counted_and_logged_then_right_one_unlocks() {
         assert_eq!(err.to_string(), "wrong passphrase");
         assert_eq!(v.status().unwrap().failed_unlocks, n);
     }
-    let failed: Vec<String> = v
+    // Written while locked, so in clear: the day only, no detail (the count is in
+    // the header).
+    let failed: Vec<(String, String)> = v
         .audit_entries()
         .unwrap()
         .into_iter()
         .filter(|e| e.event == "unlock_failed")
-        .map(|e| e.detail)
+        .map(|e| (e.at, e.detail))
         .collect();
-    assert_eq!(failed, ["consecutive_failures=1", "consecutive_failures=2"]);
+    assert_eq!(
+        failed,
+        [
+            ("2026-03-01".to_string(), String::new()),
+            ("2026-03-01".to_string(), String::new())
+        ]
+    );
     v.unlock(b"correct horse battery", t0()).unwrap();
     assert_eq!(v.status().unwrap().failed_unlocks, 0);
     assert_eq!(
@@ -188,26 +196,28 @@ fn auto_lock_after_idle_time_and_lock_forgets_the_key() {
     );
 }
 
+/// Since issue 13 a passphrase change re-keys: every record is re-sealed under a new
+/// data key (H1), so the ciphertext changes and still opens under the new passphrase.
 #[test]
-fn passphrase_change_rewraps_only() {
+fn passphrase_change_rekeys_every_record() {
     let tmp = tempfile::tempdir().unwrap();
     let mut v = new_vault(tmp.path());
     v.save_draft(&meta("x", "f"), &json!({"a": 1}), t0())
         .unwrap();
     let sealed_before = raw_sealed(tmp.path(), "x");
     assert_eq!(
-        v.change_passphrase(b"nope", b"new one", t0())
+        v.change_passphrase(b"nope", b"a brand new passphrase", t0())
             .unwrap_err()
             .code(),
         "vault.wrong_passphrase"
     );
-    v.change_passphrase(b"correct horse battery", b"new one", t0())
+    v.change_passphrase(b"correct horse battery", b"a brand new passphrase", t0())
         .unwrap();
-    assert_eq!(raw_sealed(tmp.path(), "x"), sealed_before);
+    assert_ne!(raw_sealed(tmp.path(), "x"), sealed_before);
     drop(v);
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
     assert!(v.unlock(b"correct horse battery", t0()).is_err());
-    v.unlock(b"new one", t0()).unwrap();
+    v.unlock(b"a brand new passphrase", t0()).unwrap();
     assert_eq!(
         v.open_submission("x", t0()).unwrap().content,
         json!({"a": 1})
@@ -245,22 +255,78 @@ fn production_parameters_create_and_unlock() {
 fn a_vault_made_by_the_first_schema_still_opens() {
     let tmp = tempfile::tempdir().unwrap();
     {
-        let mut v = Vault::create_with_schema_version(tmp.path(), b"pw", cfg(), t0(), 1).unwrap();
+        let v =
+            Vault::create_with_schema_version(tmp.path(), b"field team passphrase", cfg(), t0(), 1)
+                .unwrap();
         assert_eq!(v.status().unwrap().schema_version, 1);
-        v.save_draft(&meta("old", "f"), &json!({"from": "v1"}), t0())
-            .unwrap();
     }
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
-    assert_eq!(v.status().unwrap().schema_version, 3);
-    v.unlock(b"pw", t0()).unwrap();
-    assert_eq!(
-        v.open_submission("old", t0()).unwrap().content,
-        json!({"from": "v1"})
-    );
-    // The column migration 2 added works on the old rows.
-    v.finalize("old", t0()).unwrap();
-    assert_eq!(v.mark_acknowledged(&["old"], t0()).unwrap(), 1);
+    assert_eq!(v.status().unwrap().schema_version, 4);
+    v.unlock(b"field team passphrase", t0()).unwrap();
+    // The columns migrations 2 and 3 added work.
+    v.save_draft(&meta("new", "f"), &json!({"from": "v3"}), t0())
+        .unwrap();
+    v.finalize("new", t0()).unwrap();
+    assert_eq!(v.mark_acknowledged(&["new"], t0()).unwrap(), 1);
     v.verify_log().unwrap();
+}
+
+/// A vault written by the release before issue 13 (schema 2, key in the header, audit
+/// in clear; `tests/test_data/vault_schema2`, made with that release's CLI and the
+/// production KDF): it opens, its records read, and at its first unlock the key moves
+/// to the key slots file under a new data key and the clear audit details are sealed.
+#[test]
+fn a_vault_from_the_release_before_issue_13_opens_and_is_upgraded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/test_data/vault_schema2");
+    std::fs::copy(src.join("vault.db"), tmp.path().join("vault.db")).unwrap();
+    let pass = b"correct horse battery staple";
+    let raw = |sql: &str| -> i64 {
+        rusqlite::Connection::open(tmp.path().join("vault.db"))
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(raw("SELECT count(*) FROM audit_log WHERE event = 'submission_created'") > 0);
+    let mut v = Vault::open(tmp.path(), VaultConfig::default(), t0()).unwrap();
+    assert!(!tmp.path().join("vault.db-keys").exists());
+    v.unlock(pass, t0()).unwrap();
+    assert!(tmp.path().join("vault.db-keys").exists());
+    let subs = v.list(&ListFilter::default()).unwrap();
+    assert_eq!(subs.len(), 2);
+    for s in &subs {
+        let sub = v.open_submission(&s.id, t0()).unwrap();
+        assert!(sub.content.is_object());
+    }
+    let form = v
+        .form("camp_safety_audit", &subs[0].form_version, t0())
+        .unwrap();
+    assert!(form.definition.starts_with(b"PK"));
+    v.verify_log().unwrap();
+    let events: Vec<String> = v
+        .audit_events(t0())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(events.contains(&"submission_created".to_string()));
+    drop(v);
+    assert_eq!(
+        raw("SELECT count(*) FROM audit_log WHERE event NOT IN ('sealed', 'unlock_failed')"),
+        0
+    );
+    assert_eq!(
+        raw("SELECT count(*) FROM audit_log WHERE length(at) > 10"),
+        0
+    );
+    assert_eq!(
+        raw("SELECT count(*) FROM forms WHERE hash != '' OR retention_days IS NOT NULL"),
+        0
+    );
+    let mut v = Vault::open(tmp.path(), VaultConfig::default(), t0()).unwrap();
+    v.unlock(pass, t0()).unwrap();
+    assert_eq!(v.list(&ListFilter::default()).unwrap().len(), 2);
 }
 
 #[test]
@@ -271,7 +337,7 @@ fn retention_purge_counts_from_acknowledgement() {
         idle_lock: TimeDelta::days(365),
         ..cfg()
     };
-    let mut v = Vault::create(tmp.path(), b"pw", config, t0()).unwrap();
+    let mut v = Vault::create(tmp.path(), b"field team passphrase", config, t0()).unwrap();
     v.add_form(
         &FormRecord {
             form_id: "audit".into(),
@@ -316,7 +382,7 @@ fn retention_purge_counts_from_acknowledgement() {
         .collect();
     assert_eq!(left, ["a2", "a3", "c1"]);
     let purges: Vec<String> = v
-        .audit_entries()
+        .audit_events(ack + TimeDelta::days(30))
         .unwrap()
         .into_iter()
         .filter(|e| e.event == "retention_purge")
@@ -396,8 +462,20 @@ fn assert_restored(r: &mut Vault, source: &Vault) {
     assert_eq!(r.form("f", "1", t0()).unwrap().retention_days, Some(7));
     assert_eq!(r.site("s", t0()).unwrap(), Some(json!({"name": "Zone 4"})));
     assert_eq!(r.setting("k", t0()).unwrap(), Some(json!("v")));
-    // The original chain is kept and continues with the restore.
-    let entries = r.audit_entries().unwrap();
+    // The original history is kept (re-sealed, so the chain is rebuilt) and continues
+    // with the restore.
+    let entries = r.audit_events(t0()).unwrap();
+    let source_events = source.audit_events(t0()).unwrap();
+    assert_eq!(
+        entries[..source_events.len() - 1]
+            .iter()
+            .map(|e| (&e.event, &e.detail))
+            .collect::<Vec<_>>(),
+        source_events[..source_events.len() - 1]
+            .iter()
+            .map(|e| (&e.event, &e.detail))
+            .collect::<Vec<_>>()
+    );
     assert!(entries.iter().any(|e| e.event == "restore"));
     assert_eq!(r.verify_log().unwrap(), entries.len());
     assert_eq!(r.status().unwrap().failed_unlocks, 0);
@@ -410,7 +488,11 @@ fn backup_round_trip_with_a_backup_passphrase() {
     fill_for_backup(&mut v);
     let file = tmp.path().join("b.lantern");
     let report = v
-        .backup(&file, BackupRecipient::Passphrase(b"backup pw"), t0())
+        .backup(
+            &file,
+            BackupRecipient::Passphrase(b"backup passphrase ok"),
+            t0(),
+        )
         .unwrap();
     assert_eq!((report.submissions, report.forms), (2, 1));
 
@@ -418,16 +500,16 @@ fn backup_round_trip_with_a_backup_passphrase() {
         &file,
         BackupSecret::Passphrase(b"nope"),
         &tmp.path().join("w"),
-        b"pw2",
+        b"second passphrase two",
         cfg(),
         t0(),
     );
     assert_eq!(wrong.err().unwrap().code(), "vault.decryption");
     let mut r = Vault::restore(
         &file,
-        BackupSecret::Passphrase(b"backup pw"),
+        BackupSecret::Passphrase(b"backup passphrase ok"),
         &tmp.path().join("r"),
-        b"pw2",
+        b"second passphrase two",
         cfg(),
         t0(),
     )
@@ -436,16 +518,16 @@ fn backup_round_trip_with_a_backup_passphrase() {
     // Restoring never overwrites an existing vault.
     let onto_existing = Vault::restore(
         &file,
-        BackupSecret::Passphrase(b"backup pw"),
+        BackupSecret::Passphrase(b"backup passphrase ok"),
         &tmp.path().join("r"),
-        b"pw3",
+        b"third passphrase three",
         cfg(),
         t0(),
     );
     assert_eq!(onto_existing.err().unwrap().code(), "vault.already_exists");
     drop(r);
     let mut r = Vault::open(&tmp.path().join("r"), cfg(), t0()).unwrap();
-    r.unlock(b"pw2", t0()).unwrap();
+    r.unlock(b"second passphrase two", t0()).unwrap();
     assert_restored(&mut r, &v);
 }
 
@@ -462,7 +544,7 @@ fn backup_round_trip_to_an_organisation_key() {
         &file,
         BackupSecret::Passphrase(b"x"),
         &tmp.path().join("p"),
-        b"pw2",
+        b"second passphrase two",
         cfg(),
         t0(),
     );
@@ -472,7 +554,7 @@ fn backup_round_trip_to_an_organisation_key() {
         &file,
         BackupSecret::OrgKey(&other),
         &tmp.path().join("w"),
-        b"pw2",
+        b"second passphrase two",
         cfg(),
         t0(),
     );
@@ -481,7 +563,7 @@ fn backup_round_trip_to_an_organisation_key() {
         &file,
         BackupSecret::OrgKey(&org),
         &tmp.path().join("r"),
-        b"pw2",
+        b"second passphrase two",
         cfg(),
         t0(),
     )
@@ -493,7 +575,7 @@ fn backup_round_trip_to_an_organisation_key() {
         &tmp.path().join("junk"),
         BackupSecret::OrgKey(&org),
         &tmp.path().join("j"),
-        b"pw2",
+        b"second passphrase two",
         cfg(),
         t0(),
     );
@@ -504,7 +586,7 @@ fn backup_round_trip_to_an_organisation_key() {
 fn create_refuses_an_existing_vault_and_open_refuses_a_missing_one() {
     let tmp = tempfile::tempdir().unwrap();
     drop(new_vault(tmp.path()));
-    let again = Vault::create(tmp.path(), b"pw", cfg(), t0());
+    let again = Vault::create(tmp.path(), b"field team passphrase", cfg(), t0());
     assert_eq!(again.err().unwrap().code(), "vault.already_exists");
     let missing = Vault::open(&tmp.path().join("none"), cfg(), t0());
     assert_eq!(missing.err().unwrap().code(), "vault.not_a_vault");

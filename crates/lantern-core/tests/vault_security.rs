@@ -191,7 +191,7 @@ fn flipped_bytes_in_any_ciphertext_are_detected() {
             rusqlite::params![bad],
         )
         .unwrap();
-        let mut v = reopen(tmp.path());
+        let v = reopen(tmp.path());
         let err = v.open_submission("s1", t0()).unwrap_err();
         assert!(matches!(err, VaultError::Decryption), "{err:?}");
         assert_eq!(err.code(), "vault.decryption");
@@ -206,7 +206,7 @@ fn flipped_bytes_in_any_ciphertext_are_detected() {
         [],
     )
     .unwrap();
-    let mut v = reopen(tmp.path());
+    let v = reopen(tmp.path());
     assert!(matches!(
         v.open_submission("s1", t0()),
         Err(VaultError::Decryption)
@@ -225,7 +225,7 @@ fn flipped_bytes_in_any_ciphertext_are_detected() {
         conn.execute(&update, rusqlite::params![sealed, id])
             .unwrap();
     }
-    let mut v = reopen(tmp.path());
+    let v = reopen(tmp.path());
     assert!(matches!(
         v.site("site-1", t0()),
         Err(VaultError::Decryption)
@@ -258,18 +258,6 @@ fn a_ciphertext_moved_to_another_row_is_detected() {
         rusqlite::params![other],
     )
     .unwrap();
-    // A draft's status changed to finalized in clear without resealing.
-    conn.execute(
-        "UPDATE submissions SET status = 'finalized' WHERE id = 's1'",
-        [],
-    )
-    .unwrap();
-    // A submission relabelled as another form.
-    conn.execute(
-        "UPDATE submissions SET form_id = 'other' WHERE id = 's5'",
-        [],
-    )
-    .unwrap();
     // A site's ciphertext moved into a setting.
     let site: Vec<u8> = conn
         .query_row("SELECT sealed FROM sites WHERE id = 'site-1'", [], |r| {
@@ -281,18 +269,37 @@ fn a_ciphertext_moved_to_another_row_is_detected() {
         rusqlite::params![site],
     )
     .unwrap();
-    let mut v = reopen(tmp.path());
-    for id in ["s4", "s1", "s5"] {
-        assert!(
-            matches!(v.open_submission(id, t0()), Err(VaultError::Decryption)),
-            "{id}"
-        );
-    }
+    let v = reopen(tmp.path());
+    assert!(matches!(
+        v.open_submission("s4", t0()),
+        Err(VaultError::Decryption)
+    ));
     v.open_submission("s2", t0()).unwrap();
     assert!(matches!(
         v.setting("referral", t0()),
         Err(VaultError::Decryption)
     ));
+    drop(v);
+    // Clear metadata relabelled without resealing (a draft marked finalized, a
+    // submission moved to another form): the sealed row commitment no longer matches,
+    // and unlock refuses the vault (issue 13, M1).
+    for edit in [
+        "UPDATE submissions SET status = 'finalized' WHERE id = 's1'",
+        "UPDATE submissions SET form_id = 'other' WHERE id = 's5'",
+    ] {
+        let copy = tempfile::tempdir().unwrap();
+        for f in ["vault.db", "vault.db-keys"] {
+            std::fs::copy(tmp.path().join(f), copy.path().join(f)).unwrap();
+        }
+        db(copy.path()).execute(edit, []).unwrap();
+        let mut v = Vault::open(copy.path(), cfg(), t0()).unwrap();
+        assert_eq!(
+            v.unlock(PASS, t0()).unwrap_err().code(),
+            "vault.integrity",
+            "{edit}"
+        );
+        assert!(!v.is_unlocked());
+    }
 }
 
 #[test]
@@ -301,18 +308,18 @@ fn a_rolled_back_wrapped_key_is_detected() {
     let mut v = Vault::create(tmp.path(), b"old leaked passphrase", cfg(), t0()).unwrap();
     v.save_draft(&meta("s"), &json!({"a": 1}), t0()).unwrap();
     let conn = db(tmp.path());
-    let (old_wrapped, old_epoch): (Vec<u8>, i64) = conn
-        .query_row("SELECT wrapped_key, key_epoch FROM header", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+    let old_epoch: i64 = conn
+        .query_row("SELECT key_epoch FROM header", [], |r| r.get(0))
         .unwrap();
+    let old_slots = std::fs::read(tmp.path().join("vault.db-keys")).unwrap();
     v.change_passphrase(b"old leaked passphrase", PASS, t0())
         .unwrap();
     drop(v);
-    // The attacker puts back the key wrapped under the passphrase they know.
+    // The attacker puts back the key slots wrapped under the passphrase they know.
+    std::fs::write(tmp.path().join("vault.db-keys"), &old_slots).unwrap();
     conn.execute(
-        "UPDATE header SET wrapped_key = ?1, key_epoch = ?2",
-        rusqlite::params![old_wrapped, old_epoch],
+        "UPDATE header SET key_epoch = ?1",
+        rusqlite::params![old_epoch],
     )
     .unwrap();
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
@@ -473,15 +480,22 @@ fn a_truncated_audit_log_is_detected_once_unlocked() {
 /// the old ciphertexts.
 struct Remnants {
     canary: String,
+    /// The wrapped data key as it sits in the key slots file (epoch ‖ wrapped key).
     wrapped_key: Vec<u8>,
     sealed: Vec<Vec<u8>>,
 }
 
 fn remnants(dir: &Path, canary: &str) -> Remnants {
     let conn = db(dir);
-    let wrapped_key = conn
-        .query_row("SELECT wrapped_key FROM header", [], |r| r.get(0))
+    let epoch: i64 = conn
+        .query_row("SELECT key_epoch FROM header", [], |r| r.get(0))
         .unwrap();
+    let slots = std::fs::read(dir.join("vault.db-keys")).unwrap();
+    let wrapped_key = slots
+        .chunks(128)
+        .find(|slot| slot[..8] == epoch.to_be_bytes())
+        .unwrap()[..68]
+        .to_vec();
     let mut stmt = conn.prepare("SELECT sealed FROM submissions").unwrap();
     let sealed = stmt
         .query_map([], |r| r.get::<_, Vec<u8>>(0))
@@ -496,11 +510,17 @@ fn remnants(dir: &Path, canary: &str) -> Remnants {
 }
 
 fn assert_nothing_left(dir: &Path, r: &Remnants) {
-    assert_eq!(hits(dir, r.canary.as_bytes()), Vec::<String>::new());
-    assert_eq!(hits(dir, &r.wrapped_key), Vec::<String>::new());
+    assert_no_key_left(dir, r);
     for s in &r.sealed {
         assert_eq!(hits(dir, s), Vec::<String>::new());
     }
+}
+
+/// No plaintext and no copy of the wrapped key: old ciphertexts may be left in free
+/// space, but nothing opens them any more (crypto-erasure).
+fn assert_no_key_left(dir: &Path, r: &Remnants) {
+    assert_eq!(hits(dir, r.canary.as_bytes()), Vec::<String>::new());
+    assert_eq!(hits(dir, &r.wrapped_key), Vec::<String>::new());
 }
 
 #[test]
@@ -550,9 +570,10 @@ fn duress_passphrase_wipes_and_opens_an_empty_vault() {
         v.set_duress_passphrase(PASS, t0()).unwrap_err().code(),
         "vault.invalid_input"
     );
-    v.set_duress_passphrase(b"open sesame", t0()).unwrap();
+    v.set_duress_passphrase(b"open sesame please", t0())
+        .unwrap();
     assert_eq!(
-        v.change_passphrase(PASS, b"open sesame", t0())
+        v.change_passphrase(PASS, b"open sesame please", t0())
             .unwrap_err()
             .code(),
         "vault.invalid_input"
@@ -562,23 +583,31 @@ fn duress_passphrase_wipes_and_opens_an_empty_vault() {
 
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
     // Looks exactly like a normal unlock.
-    v.unlock(b"open sesame", t0()).unwrap();
+    v.unlock(b"open sesame please", t0()).unwrap();
     assert!(v.is_unlocked());
     assert!(v.list(&ListFilter::default()).unwrap().is_empty());
     let s = v.status().unwrap();
-    assert_eq!((s.drafts, s.finalized, s.forms), (0, 0, 0));
-    assert!(v.audit_entries().unwrap().iter().all(|e| e.event != "wipe"));
-    assert_nothing_left(tmp.path(), &r);
+    assert_eq!(
+        (s.drafts, s.finalized, s.forms),
+        (Some(0), Some(0), Some(0))
+    );
+    assert!(
+        v.audit_events(t0())
+            .unwrap()
+            .iter()
+            .all(|e| e.event != "wipe")
+    );
+    assert_no_key_left(tmp.path(), &r);
     // The empty vault works normally under the duress passphrase.
     v.save_draft(&meta("new"), &json!({}), t0()).unwrap();
     drop(v);
-    assert_nothing_left(tmp.path(), &r);
+    assert_no_key_left(tmp.path(), &r);
     let mut v = Vault::open(tmp.path(), cfg(), t0()).unwrap();
     assert!(matches!(
         v.unlock(PASS, t0()),
         Err(VaultError::WrongPassphrase)
     ));
-    v.unlock(b"open sesame", t0()).unwrap();
+    v.unlock(b"open sesame please", t0()).unwrap();
     assert_eq!(v.list(&ListFilter::default()).unwrap().len(), 1);
 }
 

@@ -317,7 +317,12 @@ impl Fold {
         g.consenting += 1;
         for (i, units) in c.indicators.iter().enumerate() {
             for u in units {
-                let t = g.tallies[i].entry(u.keys.clone()).or_default();
+                // Look up by slice first: no allocation for a key already seen.
+                let map = &mut g.tallies[i];
+                if !map.contains_key(u.keys.as_slice()) {
+                    map.insert(u.keys.clone(), Tally::default());
+                }
+                let t = map.get_mut(u.keys.as_slice()).expect("inserted above");
                 t.units += 1;
                 match u.value {
                     UnitValue::Flag(f) => t.flags += u64::from(f),
@@ -602,6 +607,41 @@ fn diff_interval(eqs: &[Equation], diffs: &[Option<f64>], i: usize, withdrawals:
             hi: None,
         },
     }
+}
+
+/// One indicator cell's change between two rounds of a site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub indicator: String,
+    pub by: BTreeMap<String, String>,
+    pub before: f64,
+    pub after: f64,
+    pub change: f64,
+}
+
+/// Baseline → endline change for every cell released with a value in both batches of
+/// one site (a cell hidden in either round has no change: it would reveal nothing safe).
+pub fn round_change(before: &Batch, after: &Batch) -> Vec<Change> {
+    let old: HashMap<(&str, &BTreeMap<String, String>), f64> = before
+        .cells
+        .iter()
+        .filter_map(|c| Some(((c.indicator.as_str(), &c.by), c.value?)))
+        .collect();
+    after
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let a = c.value?;
+            let b = *old.get(&(c.indicator.as_str(), &c.by))?;
+            Some(Change {
+                indicator: c.indicator.clone(),
+                by: c.by.clone(),
+                before: b,
+                after: a,
+                change: a - b,
+            })
+        })
+        .collect()
 }
 
 /// One line per suppressed cell: which cell and why (for `lantern aggregate --explain`).

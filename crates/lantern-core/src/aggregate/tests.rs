@@ -197,3 +197,149 @@ fn successive_release_needs_k_changes_and_a_clean_audit() {
         Releasability::Releasable
     );
 }
+
+/// The differencing test: after a released batch, one, two … k−1 more responses or
+/// withdrawals are not releasable; once enough changed, the pair audited together never
+/// pins a changed cell down to fewer than k responses, and a pair that would is refused.
+#[test]
+fn differencing_between_successive_batches_is_stopped() {
+    // 40 people: 20 female, 20 male, all 25_49; then changes.
+    let base: Vec<Contributions> = (0..40)
+        .map(|i| {
+            person(
+                "A",
+                if i % 2 == 0 { "female" } else { "male" },
+                "25_49",
+                i % 4 == 0,
+                true,
+            )
+        })
+        .collect();
+    let batch_of = |people: &[Contributions]| {
+        let mut fold = Fold::new(plan());
+        for p in people {
+            fold.add(p);
+        }
+        fold.batch("A", Some("baseline"), Uuid::nil(), 1, "2026-11-30")
+            .unwrap()
+    };
+    let first = batch_of(&base);
+    // Additions and withdrawals, 1..k−1 of them: not releasable, and says how many more.
+    for changes in 1..5usize {
+        let mut added = base.clone();
+        added.extend((0..changes).map(|_| person("A", "female", "18_24", true, true)));
+        assert_eq!(
+            successive_release(Some(&first), &batch_of(&added), changes as u64, false),
+            Releasability::NeedMoreChanges {
+                changes: changes as u64,
+                needed: 5 - changes as u64
+            }
+        );
+        let withdrawn = &base[changes..];
+        assert_eq!(
+            successive_release(Some(&first), &batch_of(withdrawn), changes as u64, true),
+            Releasability::NeedMoreChanges {
+                changes: changes as u64,
+                needed: 5 - changes as u64
+            }
+        );
+    }
+    // Five changes that all land in one cell change it by five: releasable, and the
+    // pair shows a change of 5 units there, never fewer than k.
+    let mut five = base.clone();
+    five.extend((0..5).map(|_| person("A", "female", "18_24", true, true)));
+    let second = batch_of(&five);
+    assert_eq!(
+        successive_release(Some(&first), &second, 5, false),
+        Releasability::Releasable
+    );
+    let old: HashMap<_, _> = first
+        .cells
+        .iter()
+        .map(|c| ((c.indicator.clone(), c.by.clone()), c))
+        .collect();
+    for c in &second.cells {
+        if let (Some(n), Some(o)) = (
+            c.n,
+            old.get(&(c.indicator.clone(), c.by.clone()))
+                .and_then(|o| o.n),
+        ) {
+            let d = n.abs_diff(o);
+            assert!(
+                d == 0 || d >= 5 || c.indicator == "risk",
+                "{c:?}: changed by {d}"
+            );
+        }
+    }
+    // Five changes split 4 + 1 across released cells: the single one would be exposed
+    // by comparing the two batches, so the pair is refused.
+    let mut split = base.clone();
+    split.extend((0..4).map(|_| person("A", "female", "25_49", true, true)));
+    split.push(person("A", "male", "25_49", true, true));
+    match successive_release(Some(&first), &batch_of(&split), 5, false) {
+        Releasability::DifferencingRisk { cells } => {
+            assert!(cells.iter().any(|c| c.contains("sex=male")), "{cells:?}")
+        }
+        other => panic!("a change of one male response was not caught: {other:?}"),
+    }
+    // Withdrawals split the same way are caught too.
+    let mut withdrawn: Vec<Contributions> = base.clone();
+    let mut removed = 0;
+    withdrawn.retain(|p| {
+        let female = p.indicators[0][0].keys[0].as_deref() == Some("female");
+        if female && removed < 4 {
+            removed += 1;
+            return false;
+        }
+        true
+    });
+    let male_at = withdrawn
+        .iter()
+        .position(|p| p.indicators[0][0].keys[0].as_deref() == Some("male"))
+        .unwrap();
+    withdrawn.remove(male_at);
+    assert!(matches!(
+        successive_release(Some(&first), &batch_of(&withdrawn), 5, true),
+        Releasability::DifferencingRisk { .. }
+    ));
+}
+
+#[test]
+fn baseline_to_endline_change_uses_released_cells_only() {
+    let mut fold = Fold::new(plan());
+    for i in 0..20 {
+        fold.add(&person("A", "female", "25_49", i < 5, true));
+    }
+    let mut end = person("A", "female", "25_49", true, true);
+    end.round = Some("endline".into());
+    for i in 0..20 {
+        let mut p = end.clone();
+        if let UnitValue::Flag(f) = &mut p.indicators[0][0].value {
+            *f = i < 15;
+        }
+        fold.add(&p);
+    }
+    let b = fold
+        .batch("A", Some("baseline"), Uuid::nil(), 1, "2026-11-30")
+        .unwrap();
+    let e = fold
+        .batch("A", Some("endline"), Uuid::nil(), 1, "2026-11-30")
+        .unwrap();
+    let changes = round_change(&b, &e);
+    let total = changes
+        .iter()
+        .find(|c| c.indicator == "unsafe" && c.by.is_empty())
+        .unwrap();
+    assert_eq!(
+        (total.before, total.after, total.change),
+        (25.0, 75.0, 50.0)
+    );
+    assert!(changes.iter().all(|c| {
+        let cell = e
+            .cells
+            .iter()
+            .find(|x| x.indicator == c.indicator && x.by == c.by)
+            .unwrap();
+        !cell.suppressed
+    }));
+}

@@ -290,6 +290,17 @@ impl Program {
 }
 
 impl Session {
+    /// How aggregates evaluate: a non-relevant node reads as absent (D1 in
+    /// `docs/spec-notes-engine.md`), as `indicator_input` does.
+    fn eval_for_aggregate(
+        &self,
+        expr: &crate::expr::Expr,
+        at: InstId,
+        def: NodeId,
+    ) -> Result<(crate::expr::Value, env::SessionEnv<'_>), crate::expr::EvalError> {
+        self.eval_submitted(expr, at, def)
+    }
+
     /// This submission's contributions to every indicator, with each unit's dimension
     /// keys: computed once, at finalize, and sealed beside the submission. `period` is
     /// the month (`YYYY-MM`) it is finalized in. Only indicator values and the choice
@@ -304,7 +315,7 @@ impl Session {
         let consent = self.consent_given();
         let text = |e: &Option<crate::expr::Expr>| -> Option<String> {
             let e = e.as_ref()?;
-            let (v, env) = self.eval(e, InstId(0), NodeId(0)).ok()?;
+            let (v, env) = self.eval_for_aggregate(e, InstId(0), NodeId(0)).ok()?;
             Some(v.to_string_value(&env)).filter(|s| !s.is_empty())
         };
         let site = text(&program.site).unwrap_or_else(|| crate::aggregate::MISSING.to_string());
@@ -323,7 +334,7 @@ impl Session {
                 };
                 for at in instances {
                     let eval = |column: &'static str, e: &crate::expr::Expr| {
-                        self.eval(e, at, prog.def)
+                        self.eval_for_aggregate(e, at, prog.def)
                             .map(|(v, env)| {
                                 (v.to_bool(), v.to_number(&env), v.to_string_value(&env))
                             })

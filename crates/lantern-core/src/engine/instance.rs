@@ -9,8 +9,8 @@ use crate::form::NodeId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstId(pub u32);
 
-/// The state of one instance node.
-#[derive(Debug, Clone, PartialEq)]
+/// The state of one instance node. Its `Debug` leaves the answer out (issue 13, item 10).
+#[derive(Clone, PartialEq)]
 pub(crate) struct InstNode {
     pub def: NodeId,
     pub parent: Option<InstId>,
@@ -49,6 +49,18 @@ impl InstNode {
             alive: true,
             slot: 0,
         }
+    }
+}
+
+impl std::fmt::Debug for InstNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstNode")
+            .field("def", &self.def)
+            .field("parent", &self.parent)
+            .field("value", &"<redacted>")
+            .field("relevant", &self.relevant)
+            .field("alive", &self.alive)
+            .finish_non_exhaustive()
     }
 }
 

@@ -179,8 +179,9 @@ impl CompiledForm {
     }
 }
 
-/// One filling of a form.
-#[derive(Debug, Clone)]
+/// One filling of a form. Its `Debug` names the form and language, never the answers
+/// (issue 13, item 10).
+#[derive(Clone)]
 pub struct Session {
     compiled: Arc<CompiledForm>,
     instance: Instance,
@@ -198,6 +199,15 @@ pub struct Session {
     starting: bool,
     /// The last saved submission's values, for `${last-saved#name}`.
     last_saved: ChoiceList,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("form_id", &self.compiled.form.form_id)
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -837,7 +847,11 @@ impl Session {
             }
             for name in &names {
                 if !list.choices.iter().any(|c| c.name == *name) {
-                    return Err(format!("{name} is not a choice of the list {}", list.name));
+                    // The message never repeats the answer (issue 13, item 10).
+                    return Err(format!(
+                        "the answer is not a choice of the list {}",
+                        list.name
+                    ));
                 }
             }
             return Ok(names.join(" "));
@@ -846,14 +860,14 @@ impl Session {
             Some(DataType::Int) => value
                 .parse::<i64>()
                 .map(|n| n.to_string())
-                .map_err(|_| format!("{value} is not a whole number")),
+                .map_err(|_| "the answer is not a whole number".to_string()),
             Some(DataType::Decimal) => match value.parse::<f64>() {
                 Ok(n) if n.is_finite() => Ok(value.to_string()),
-                _ => Err(format!("{value} is not a number")),
+                _ => Err("the answer is not a number".to_string()),
             },
             Some(DataType::Date) => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
                 .map(|_| value.to_string())
-                .map_err(|_| format!("{value} is not a date (YYYY-MM-DD)")),
+                .map_err(|_| "the answer is not a date (YYYY-MM-DD)".to_string()),
             _ => Ok(value.to_string()),
         }
     }

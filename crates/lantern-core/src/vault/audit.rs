@@ -6,6 +6,12 @@
 //! Entries carry ids and counts only, never answer content. Whoever can write the file
 //! could recompute the whole chain, so while unlocked the vault also keeps a sealed
 //! anchor (the latest sequence number and hash) that [`verify`] checks when it can.
+//!
+//! Since issue 13 the clear row holds only the day and, as event, [`SEALED_EVENT`]; the
+//! time, the real event and the detail are sealed into `detail` (hex). Only a failed
+//! unlock, written while locked, stays in clear as `unlock_failed` with no detail. A
+//! re-key re-seals the entries and so rebuilds the chain ([`rewrite`]), in the same
+//! transaction that moves the sealed anchor.
 
 use rusqlite::{Connection, params};
 
@@ -79,6 +85,17 @@ pub enum ChainBreak {
     AnchorMismatch { seq: i64 },
 }
 
+impl ChainBreak {
+    /// The entry where the chain breaks.
+    pub fn seq(&self) -> i64 {
+        match self {
+            ChainBreak::Edited { seq }
+            | ChainBreak::Disconnected { seq }
+            | ChainBreak::AnchorMismatch { seq } => *seq,
+        }
+    }
+}
+
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -98,6 +115,9 @@ impl std::fmt::Display for ChainBreak {
 }
 
 pub(super) const GENESIS: [u8; 32] = [0u8; 32];
+
+/// The clear `event` of an entry whose content is sealed in its `detail`.
+pub const SEALED_EVENT: &str = "sealed";
 
 fn entry_hash(prev: &[u8], seq: i64, at: &str, event: &str, detail: &str) -> [u8; 32] {
     let seq = seq.to_be_bytes();
@@ -157,21 +177,30 @@ pub(super) fn append(
     Ok((seq, hash))
 }
 
-/// Copies an entry verbatim (restoring a backup keeps the original chain).
-pub(super) fn insert_raw(conn: &Connection, entry: &AuditEntry) -> rusqlite::Result<()> {
-    let prev = hex_vec(&entry.prev_hash);
-    let hash = hex_vec(&entry.hash);
-    conn.execute(
-        "INSERT INTO audit_log (seq, at, event, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![entry.seq, entry.at, entry.event, entry.detail, prev, hash],
+/// Replaces the whole log with `rows` (seq, day, event, detail), recomputing the chain.
+/// Only for a re-key (the sealed details change with the key), a restore and a duress
+/// unlock, always inside the transaction that also moves the sealed anchor.
+pub(super) fn rewrite(
+    conn: &Connection,
+    rows: &[(i64, String, String, String)],
+) -> rusqlite::Result<(i64, [u8; 32])> {
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;
+         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+         BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
     )?;
-    Ok(())
-}
-
-fn hex_vec(text: &str) -> Vec<u8> {
-    crypto::from_hex::<32>(text)
-        .map(|h| h.to_vec())
-        .unwrap_or_default()
+    let mut prev = GENESIS;
+    let mut last = 0;
+    let mut stmt = conn.prepare(
+        "INSERT INTO audit_log (seq, at, event, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (seq, at, event, detail) in rows {
+        let hash = entry_hash(&prev, *seq, at, event, detail);
+        stmt.execute(params![seq, at, event, detail, &prev[..], &hash[..]])?;
+        prev = hash;
+        last = *seq;
+    }
+    Ok((last, prev))
 }
 
 /// Every entry in sequence order.

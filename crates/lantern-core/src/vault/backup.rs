@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::crypto::{self, BackupKey, KdfParams, OrgSecretKey};
+pub use super::crypto::OrgSecretKey;
+use super::crypto::{self, BackupKey, KdfParams};
 use super::{
     AuditEntry, AuditEvent, FormRecord, ListFilter, Status, SubmissionMeta, Vault, VaultConfig,
     VaultError, audit,
@@ -21,7 +22,12 @@ use super::{
 
 const MAGIC: &[u8; 8] = b"LNTNBAK1";
 const MODE_PASSPHRASE: u8 = 1;
+/// Written before issue 13: the organisation's public key was in the header too.
 const MODE_ORG_KEY: u8 = 2;
+/// Since issue 13 (L4): only the ephemeral public key; the organisation's public key,
+/// which would identify the NGO to whoever finds the file, is not stored (headquarters
+/// derives it from its secret key; it is still bound through the key derivation).
+const MODE_ORG_KEY_ANON: u8 = 3;
 
 /// Who can open a backup.
 pub enum BackupRecipient<'a> {
@@ -83,6 +89,9 @@ pub struct BackupReport {
     pub submissions: usize,
     pub forms: usize,
     pub bytes: usize,
+    /// Records that did not decrypt (damaged or tampered) and were left out, as
+    /// `table:id`: one bad record never blocks an evacuation backup (issue 13, M6).
+    pub skipped: Vec<String>,
 }
 
 impl Vault {
@@ -94,20 +103,25 @@ impl Vault {
         now: DateTime<Utc>,
     ) -> Result<BackupReport, VaultError> {
         self.active(now)?;
+        let mut skipped = Vec::new();
         let mut submissions = Vec::new();
-        self.for_each_submission(&ListFilter::default(), now, |s| {
-            submissions.push(SubmissionEntry {
-                id: s.summary.id,
-                form_id: s.summary.form_id,
-                form_version: s.summary.form_version,
-                status: s.summary.status,
-                created_day: s.summary.created_day,
-                updated_day: s.summary.updated_day,
-                finalized_day: s.summary.finalized_day,
-                acknowledged_day: s.summary.acknowledged_day,
-                content: s.content,
-            })
-        })?;
+        for summary in self.list(&ListFilter::default())? {
+            match self.read_submission(&summary.id) {
+                Ok(s) => submissions.push(SubmissionEntry {
+                    id: s.summary.id,
+                    form_id: s.summary.form_id,
+                    form_version: s.summary.form_version,
+                    status: s.summary.status,
+                    created_day: s.summary.created_day,
+                    updated_day: s.summary.updated_day,
+                    finalized_day: s.summary.finalized_day,
+                    acknowledged_day: s.summary.acknowledged_day,
+                    content: s.content,
+                }),
+                Err(VaultError::Decryption) => skipped.push(format!("submissions:{}", summary.id)),
+                Err(e) => return Err(e),
+            }
+        }
         let form_keys: Vec<(String, String)> = {
             let mut stmt = self
                 .conn
@@ -117,7 +131,14 @@ impl Vault {
         };
         let mut forms = Vec::new();
         for (form_id, version) in form_keys {
-            let f = self.form(&form_id, &version, now)?;
+            let f = match self.form(&form_id, &version, now) {
+                Ok(f) => f,
+                Err(VaultError::Decryption) => {
+                    skipped.push(format!("forms:{form_id}@{version}"));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             forms.push(FormEntry {
                 form_id: f.form_id,
                 version: f.version,
@@ -125,8 +146,8 @@ impl Vault {
                 retention_days: f.retention_days,
             });
         }
-        let sites = self.all_sealed("sites", "id")?;
-        let settings = self.all_sealed("settings", "key")?;
+        let sites = self.all_sealed("sites", "id", &mut skipped)?;
+        let settings = self.all_sealed("settings", "key", &mut skipped)?;
         let outbox_rows: Vec<(String, String, String)> = {
             let mut stmt = self
                 .conn
@@ -136,9 +157,14 @@ impl Vault {
         };
         let mut outbox = Vec::new();
         for (id, created_day, state) in outbox_rows {
-            let payload = self
-                .get_sealed_json("outbox", "id", &id)?
-                .unwrap_or(serde_json::Value::Null);
+            let payload = match self.get_sealed_json("outbox", "id", &id) {
+                Ok(p) => p.unwrap_or(serde_json::Value::Null),
+                Err(VaultError::Decryption) => {
+                    skipped.push(format!("outbox:{id}"));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             outbox.push(OutboxEntry {
                 id,
                 created_day,
@@ -154,7 +180,7 @@ impl Vault {
             sites,
             settings,
             outbox,
-            audit: self.audit_entries()?,
+            audit: self.audit_events(now)?,
         };
         let plain = Zeroizing::new(
             serde_json::to_vec(&body).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
@@ -177,10 +203,11 @@ impl Vault {
                 (BackupKey::from_passphrase(pass, &salt, kdf)?, "passphrase")
             }
             BackupRecipient::OrgKey(org_public) => {
+                // Sealed to the organisation's key: the vault passphrase policy is for
+                // the device; this key is checked for being a real public key.
                 let (key, eph_public) = BackupKey::to_org_key(&org_public)?;
-                head.push(MODE_ORG_KEY);
+                head.push(MODE_ORG_KEY_ANON);
                 head.extend_from_slice(&eph_public);
-                head.extend_from_slice(&org_public);
                 (key, "org_key")
             }
         };
@@ -191,8 +218,10 @@ impl Vault {
         self.record_event(
             AuditEvent::Backup,
             &format!(
-                "mode={mode} submissions={} forms={}",
-                report_counts.0, report_counts.1
+                "mode={mode} submissions={} forms={} skipped={}",
+                report_counts.0,
+                report_counts.1,
+                skipped.len()
             ),
             now,
         )?;
@@ -200,6 +229,7 @@ impl Vault {
             submissions: report_counts.0,
             forms: report_counts.1,
             bytes: out.len(),
+            skipped,
         })
     }
 
@@ -207,6 +237,7 @@ impl Vault {
         &self,
         table: &'static str,
         key_column: &'static str,
+        skipped: &mut Vec<String>,
     ) -> Result<Vec<(String, serde_json::Value)>, VaultError> {
         let ids: Vec<String> = {
             let mut stmt = self.conn.prepare(&format!(
@@ -217,15 +248,19 @@ impl Vault {
         };
         let mut out = Vec::new();
         for id in ids {
-            if let Some(value) = self.get_sealed_json(table, key_column, &id)? {
-                out.push((id, value));
+            match self.get_sealed_json(table, key_column, &id) {
+                Ok(Some(value)) => out.push((id, value)),
+                Ok(None) => {}
+                Err(VaultError::Decryption) => skipped.push(format!("{table}:{id}")),
+                Err(e) => return Err(e),
             }
         }
         Ok(out)
     }
 
     /// Restores a backup into a new vault in `dir` under `passphrase`, with a new data
-    /// key. The original audit chain is kept as it was and a `restore` entry appended.
+    /// key. The original audit history is kept (re-sealed under the new key, so its
+    /// chain is rebuilt) and a `restore` entry appended.
     pub fn restore(
         file: &Path,
         secret: BackupSecret<'_>,
@@ -234,6 +269,36 @@ impl Vault {
         config: VaultConfig,
         now: DateTime<Utc>,
     ) -> Result<Vault, VaultError> {
+        Self::restore_inner(file, secret, dir, passphrase, None, config, now)
+    }
+
+    /// Like [`Vault::restore`], with a duress passphrase set in the restored vault
+    /// (checked before anything is written; issue 13, M3).
+    pub fn restore_with_duress(
+        file: &Path,
+        secret: BackupSecret<'_>,
+        dir: &Path,
+        passphrase: &[u8],
+        duress: &[u8],
+        config: VaultConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, VaultError> {
+        Self::restore_inner(file, secret, dir, passphrase, Some(duress), config, now)
+    }
+
+    fn restore_inner(
+        file: &Path,
+        secret: BackupSecret<'_>,
+        dir: &Path,
+        passphrase: &[u8],
+        duress: Option<&[u8]>,
+        config: VaultConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Vault, VaultError> {
+        super::policy::check(passphrase)?;
+        if let Some(d) = duress {
+            super::policy::check_duress(passphrase, d)?;
+        }
         let bytes = std::fs::read(file)?;
         let (head, sealed) = split_backup(&bytes)?;
         let key = match (head[MAGIC.len()], secret) {
@@ -248,7 +313,7 @@ impl Vault {
                 };
                 BackupKey::from_passphrase(pass, salt, kdf)?
             }
-            (MODE_ORG_KEY, BackupSecret::OrgKey(org)) => {
+            (MODE_ORG_KEY | MODE_ORG_KEY_ANON, BackupSecret::OrgKey(org)) => {
                 let mut eph = [0u8; 32];
                 eph.copy_from_slice(&head[9..41]);
                 BackupKey::from_org_secret(org, &eph)?
@@ -268,7 +333,10 @@ impl Vault {
         let body: Body = serde_json::from_slice(&plain).map_err(|_| VaultError::BackupFormat)?;
         drop(plain);
 
-        let mut vault = Vault::create(dir, passphrase, config, now)?;
+        let mut vault = match duress {
+            Some(d) => Vault::create_with_duress(dir, passphrase, d, config, now)?,
+            None => Vault::create(dir, passphrase, config, now)?,
+        };
         // A restore that fails half-way must not leave a half vault (with some of the
         // plaintext-derived records) behind: wipe what was written and report the error.
         match vault.fill_from_backup(&body, now) {
@@ -282,15 +350,36 @@ impl Vault {
 
     fn fill_from_backup(&mut self, body: &Body, now: DateTime<Utc>) -> Result<(), VaultError> {
         let vault = self;
-        // The new vault's own "created" entry is replaced by the original chain.
-        vault.conn.execute_batch(
-            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;
-             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
-        )?;
-        for entry in &body.audit {
-            audit::insert_raw(&vault.conn, entry)?;
-        }
+        // The new vault's own "created" entry is replaced by the original history,
+        // sealed under the new key. Backups from before issue 13 carry it in clear.
+        vault.active(now)?;
+        vault.in_tx(|tx, v| {
+            let mut rows = Vec::with_capacity(body.audit.len());
+            for (seq, entry) in (1..).zip(&body.audit) {
+                if entry.event == "unlock_failed" && entry.detail.is_empty() {
+                    rows.push((seq, entry.at.clone(), entry.event.clone(), String::new()));
+                    continue;
+                }
+                let content = super::AuditContent {
+                    at: entry.at.clone(),
+                    event: entry.event.clone(),
+                    detail: entry.detail.clone(),
+                };
+                let sealed = v.key.seal(
+                    &super::padded_json(&content)?,
+                    &super::audit_ad(&v.header.vault_id, seq),
+                )?;
+                let day = entry.at.get(..10).unwrap_or(&entry.at).to_string();
+                rows.push((
+                    seq,
+                    day,
+                    audit::SEALED_EVENT.to_string(),
+                    crypto::to_hex(&sealed),
+                ));
+            }
+            v.logged.set(Some(audit::rewrite(tx, &rows)?));
+            Ok(())
+        })?;
         for form in &body.forms {
             let definition = hex_to_vec(&form.definition_hex).ok_or(VaultError::BackupFormat)?;
             vault.add_form(
@@ -313,15 +402,17 @@ impl Vault {
         for item in &body.outbox {
             vault.enqueue_outbox(&item.id, &item.payload, now)?;
             vault.conn.execute(
-                "UPDATE outbox SET created_day = ?1, state = ?2 WHERE id = ?3",
-                rusqlite::params![item.created_day, item.state, item.id],
+                "UPDATE outbox SET created_day = ?1 WHERE id = ?2",
+                rusqlite::params![item.created_day, item.id],
             )?;
+            if item.state != "pending" {
+                vault.set_outbox_state(&item.id, &item.state, now)?;
+            }
         }
         vault.record_event(
             AuditEvent::Restore,
             &format!(
-                "from_vault={} submissions={} forms={}",
-                body.vault_id,
+                "submissions={} forms={}",
                 body.submissions.len(),
                 body.forms.len()
             ),
@@ -345,17 +436,26 @@ impl Vault {
                     form_id: entry.form_id.clone(),
                     form_version: entry.form_version.clone(),
                 };
-                let plain = Zeroizing::new(
-                    serde_json::to_vec(&entry.content)
-                        .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-                );
+                let plain = super::padded_json(&entry.content)?;
                 let sealed = v.key.seal(
                     &plain,
-                    &super::submission_ad(&v.header.vault_id, &meta, entry.status),
+                    &super::submission_ad(&v.header.vault_id, &meta, entry.status, 1),
                 )?;
+                v.rows_changed(
+                    None,
+                    Some(super::submission_mac(
+                        v.key,
+                        &entry.id,
+                        &entry.form_id,
+                        &entry.form_version,
+                        entry.status.as_str(),
+                        1,
+                        entry.acknowledged_day.as_deref(),
+                    )),
+                );
                 tx.execute(
-                    "INSERT INTO submissions (id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO submissions (id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed, rev)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
                     rusqlite::params![
                         entry.id,
                         entry.form_id,
@@ -374,6 +474,52 @@ impl Vault {
     }
 }
 
+/// Parses an organisation public key given as 64 hex digits (from [`org_keygen`]).
+pub fn parse_org_public_key(hex: &str) -> Result<[u8; 32], VaultError> {
+    crypto::from_hex::<32>(hex).ok_or_else(|| {
+        VaultError::InvalidInput(
+            "an organisation public key is 64 hex digits (from `lantern vault org-keygen`)".into(),
+        )
+    })
+}
+
+/// Makes an organisation key pair: writes the secret key (hex) to `file`, created 0600
+/// and never overwritten, and returns the public key (hex) to give to devices.
+pub fn org_keygen(file: &Path) -> Result<String, VaultError> {
+    use std::io::Write;
+    let key = OrgSecretKey::generate()?;
+    let secret_hex = Zeroizing::new(crypto::to_hex(key.to_bytes().as_ref()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = options.open(file).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            VaultError::InvalidInput(format!(
+                "{} already exists; not overwriting a key",
+                file.display()
+            ))
+        } else {
+            VaultError::Io(e)
+        }
+    })?;
+    out.write_all(secret_hex.as_bytes())?;
+    out.sync_all()?;
+    Ok(crypto::to_hex(&key.public_key()))
+}
+
+/// Reads an organisation secret key file written by [`org_keygen`].
+pub fn read_org_secret_key(file: &Path) -> Result<OrgSecretKey, VaultError> {
+    let text = Zeroizing::new(std::fs::read_to_string(file)?);
+    let bytes = Zeroizing::new(crypto::from_hex::<32>(&text).ok_or_else(|| {
+        VaultError::InvalidInput("the organisation key file is not 64 hex digits".into())
+    })?);
+    Ok(OrgSecretKey::from_bytes(&bytes))
+}
+
 fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8]), VaultError> {
     if bytes.len() < MAGIC.len() + 1 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(VaultError::BackupFormat);
@@ -381,6 +527,7 @@ fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8]), VaultError> {
     let head_len = match bytes[MAGIC.len()] {
         MODE_PASSPHRASE => MAGIC.len() + 1 + crypto::SALT_LEN + 12,
         MODE_ORG_KEY => MAGIC.len() + 1 + 64,
+        MODE_ORG_KEY_ANON => MAGIC.len() + 1 + 32,
         _ => return Err(VaultError::BackupFormat),
     };
     if bytes.len() < head_len + crypto::SEAL_OVERHEAD {
@@ -405,7 +552,15 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp_name = path.as_os_str().to_owned();
     tmp_name.push(".partial");
     let tmp = std::path::PathBuf::from(tmp_name);
-    let mut file = std::fs::File::create(&tmp)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Encrypted, yet nobody else's business (issue 13, L3).
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);

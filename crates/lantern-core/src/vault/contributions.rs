@@ -98,3 +98,41 @@ impl Vault {
             .optional()?)
     }
 }
+
+impl Vault {
+    /// Finalizes many drafts and seals their contributions in one transaction (imports
+    /// and benchmarks); each item is `(submission id, contributions bytes)`.
+    pub fn finalize_many_with_contributions(
+        &mut self,
+        items: &[(String, Vec<u8>)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for (id, _) in items {
+            self.finalize(id, now)?;
+        }
+        self.active(now)?;
+        let forms: Vec<String> = items
+            .iter()
+            .map(|(id, _)| {
+                self.conn
+                    .query_row("SELECT form_id FROM submissions WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .map_err(|_| VaultError::NoSuchSubmission(id.clone()))
+            })
+            .collect::<Result<_>>()?;
+        self.in_tx(|tx, v| {
+            for ((id, plain), form_id) in items.iter().zip(&forms) {
+                let sealed = v
+                    .key
+                    .seal(plain, &contributions_ad(&v.header.vault_id, id, form_id))?;
+                tx.execute(
+                    "INSERT INTO contributions (submission_id, form_id, sealed) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (submission_id) DO UPDATE SET sealed = excluded.sealed",
+                    params![id, form_id, sealed],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}

@@ -28,6 +28,15 @@ pub struct SealError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RandomError;
 
+/// Why a backup could not be sealed to an organisation's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgKeyError {
+    /// The system random generator failed.
+    Random,
+    /// The bytes are a low-order point, not an organisation's public key.
+    NotAPublicKey,
+}
+
 /// Argon2id cost parameters, stored in clear in the vault header and bound into the
 /// wrapped key's associated data so they cannot be silently weakened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -68,10 +77,13 @@ impl KdfParams {
     }
 }
 
-/// The most memory a header may ask Argon2id for (1 GiB).
-pub const MAX_M_COST_KIB: u32 = 1 << 20;
-/// The most passes a header may ask for.
-pub const MAX_T_COST: u32 = 64;
+/// The most memory a header may ask Argon2id for (256 MiB, twice production): what a
+/// cheap phone can spare without being killed (issue 13, L2; was 1 GiB).
+pub const MAX_M_COST_KIB: u32 = 1 << 18;
+/// The most passes a header may ask for (about 8/3 of production's time at the cap).
+pub const MAX_T_COST: u32 = 8;
+/// The most lanes a header may ask for.
+pub const MAX_P_COST: u32 = 4;
 
 /// The cost parameters are outside what Argon2 accepts (e.g. a corrupted header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,13 +129,29 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 pub struct PassphraseKey(Zeroizing<[u8; KEY_LEN]>);
 
 impl PassphraseKey {
-    /// Runs Argon2id over the passphrase. This is the slow step of unlocking.
-    pub fn derive(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<Self, KdfError> {
+    /// Whether these parameters are within what a phone can afford and Argon2 accepts.
+    pub fn check_params(params: KdfParams) -> Result<(), KdfError> {
         // Parameters come from files an attacker may have written: refuse ones that
         // would exhaust memory or hang the device rather than try them.
-        if params.m_cost_kib > MAX_M_COST_KIB || params.t_cost > MAX_T_COST || params.p_cost > 16 {
+        if params.m_cost_kib > MAX_M_COST_KIB
+            || params.t_cost > MAX_T_COST
+            || params.p_cost > MAX_P_COST
+        {
             return Err(KdfError);
         }
+        Params::new(
+            params.m_cost_kib,
+            params.t_cost,
+            params.p_cost,
+            Some(KEY_LEN),
+        )
+        .map(|_| ())
+        .map_err(|_| KdfError)
+    }
+
+    /// Runs Argon2id over the passphrase. This is the slow step of unlocking.
+    pub fn derive(passphrase: &[u8], salt: &[u8], params: KdfParams) -> Result<Self, KdfError> {
+        Self::check_params(params)?;
         let params = Params::new(
             params.m_cost_kib,
             params.t_cost,
@@ -166,6 +194,8 @@ impl PassphraseKey {
 /// The vault's random 256-bit data key. Every record is sealed under it.
 pub struct DataKey {
     bytes: Zeroizing<[u8; KEY_LEN]>,
+    /// HMAC-SHA256 under a key derived from the data key: the row commitment's PRF.
+    mac: ring::hmac::Key,
     // ring expands the AES key schedule once here; it does not zeroize that schedule on
     // drop, which `docs/vault.md` lists under what the vault does not protect against.
     aead: LessSafeKey,
@@ -181,7 +211,18 @@ impl DataKey {
 
     fn from_bytes(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
         let aead = aead_key(&bytes);
-        DataKey { bytes, aead }
+        let mac_key = Zeroizing::new(sha256(&[b"lantern-rows-mac-v1\0", bytes.as_ref()]));
+        let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, mac_key.as_ref());
+        DataKey { bytes, aead, mac }
+    }
+
+    /// A keyed MAC (HMAC-SHA256) of `data`; only the holder of the data key can compute
+    /// it, which is what makes the XOR of these over all rows a commitment.
+    pub fn mac(&self, data: &[u8]) -> [u8; 32] {
+        let tag = ring::hmac::sign(&self.mac, data);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// Seals a record: `nonce || ciphertext || tag`, with a fresh random nonce.
@@ -252,17 +293,19 @@ impl BackupKey {
 
     /// For the sender: a fresh ephemeral X25519 key agreed with the organisation's public
     /// key. Returns the key and the ephemeral public key to store in the backup header.
-    pub fn to_org_key(org_public: &[u8; 32]) -> Result<(Self, [u8; 32]), RandomError> {
+    pub fn to_org_key(org_public: &[u8; 32]) -> Result<(Self, [u8; 32]), OrgKeyError> {
         let mut eph_bytes = Zeroizing::new([0u8; 32]);
-        fill_random(eph_bytes.as_mut())?;
+        fill_random(eph_bytes.as_mut()).map_err(|_| OrgKeyError::Random)?;
         let eph = x25519_dalek::StaticSecret::from(*eph_bytes);
+        eph_bytes.zeroize();
         let eph_public = x25519_dalek::PublicKey::from(&eph).to_bytes();
         let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(*org_public));
         if !shared.was_contributory() {
             // A low-order "public key" would make the shared secret predictable.
-            return Err(RandomError);
+            return Err(OrgKeyError::NotAPublicKey);
         }
-        let key = hkdf_backup_key(shared.as_bytes(), &eph_public, org_public);
+        let key = hkdf_backup_key(shared.as_bytes(), &eph_public, org_public)
+            .map_err(|_| OrgKeyError::Random)?;
         Ok((BackupKey(key), eph_public))
     }
 
@@ -282,7 +325,7 @@ impl BackupKey {
             shared.as_bytes(),
             eph_public,
             &org_public,
-        )))
+        )?))
     }
 
     /// Seals the backup body.
@@ -304,17 +347,22 @@ impl ring::hkdf::KeyType for BackupKeyLen {
     }
 }
 
-fn hkdf_backup_key(shared: &[u8; 32], eph_public: &[u8; 32], org_public: &[u8; 32]) -> LessSafeKey {
+fn hkdf_backup_key(
+    shared: &[u8; 32],
+    eph_public: &[u8; 32],
+    org_public: &[u8; 32],
+) -> Result<LessSafeKey, SealError> {
     let mut salt = [0u8; 64];
     salt[..32].copy_from_slice(eph_public);
     salt[32..].copy_from_slice(org_public);
     let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, &salt).extract(shared);
     let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
-    // Expanding 32 bytes from SHA-256 is always within HKDF's limit (255 × 32).
-    if let Ok(okm) = prk.expand(&[b"lantern-backup-v1"], BackupKeyLen) {
-        let _ = okm.fill(bytes.as_mut());
-    }
-    aead_key(&bytes)
+    // Expanding 32 bytes from SHA-256 is within HKDF's limit (255 × 32); should it ever
+    // fail, that is an error, never a silent all-zero key (issue 13, L6).
+    prk.expand(&[b"lantern-backup-v1"], BackupKeyLen)
+        .and_then(|okm| okm.fill(bytes.as_mut()))
+        .map_err(|_| SealError)?;
+    Ok(aead_key(&bytes))
 }
 
 /// An organisation's X25519 secret key, held by headquarters to open backups.
@@ -353,6 +401,16 @@ pub fn to_hex(bytes: &[u8]) -> String {
         out.push(DIGITS[usize::from(b & 15)] as char);
     }
     out
+}
+
+/// Parses hex of any even length.
+pub fn from_hex_vec(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).ok())
+        .collect()
 }
 
 /// Parses hex of exactly `N` bytes.
@@ -475,7 +533,8 @@ impl DeviceSigningKey {
     }
 }
 
-/// Checks an Ed25519 signature, e.g. in tests of what the device signed.
+/// Checks an Ed25519 signature (tests of what the device signed).
+#[cfg(test)]
 pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
         .verify(message, signature)

@@ -14,7 +14,7 @@ const DEVICE_KEY_SETTING: &str = "sync.device_key";
 
 impl Vault {
     /// The device's signing key, generated and sealed on first use.
-    pub fn device_key(&mut self, now: DateTime<Utc>) -> Result<DeviceSigningKey> {
+    pub(crate) fn device_key(&mut self, now: DateTime<Utc>) -> Result<DeviceSigningKey> {
         if let Some(value) = self.setting(DEVICE_KEY_SETTING, now)? {
             let hex = Zeroizing::new(
                 value

@@ -50,19 +50,20 @@ impl Vault {
         if doomed.is_empty() {
             return Ok(report);
         }
-        self.in_tx(|tx, v| {
+        // Delete, then re-key in the same transaction: the purged ciphertexts, wherever
+        // SQLite or the file system left copies, were sealed under a key that is gone.
+        self.rekey(None, now, |tx, v| {
+            let mut delete = tx.prepare("DELETE FROM submissions WHERE id = ?1")?;
             for id in &doomed {
-                tx.execute("DELETE FROM submissions WHERE id = ?1", [id])?;
+                delete.execute([id])?;
             }
             v.log(
                 tx,
                 now,
                 AuditEvent::RetentionPurge,
                 &format!("count={} ids={}", doomed.len(), doomed.join(",")),
-            )?;
-            Ok(())
+            )
         })?;
-        self.truncate_wal()?;
         report.purged_ids = doomed;
         Ok(report)
     }
@@ -73,14 +74,20 @@ impl Vault {
         if let Some(days) = setting.and_then(|v| v.as_i64()).filter(|d| *d >= 0) {
             return Ok(Some(days));
         }
-        let days: Option<Option<i64>> = self
+        // The period is sealed with the form (issue 13, M2): an edit on disk cannot
+        // shorten it. A form that is not in the vault has no period.
+        let exists: Option<i64> = self
             .conn
             .query_row(
-                "SELECT retention_days FROM forms WHERE form_id = ?1 AND version = ?2",
+                "SELECT 1 FROM forms WHERE form_id = ?1 AND version = ?2",
                 [form_id, version],
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(days.flatten())
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let form = self.form(form_id, version, self.last_activity.get())?;
+        Ok(form.retention_days.map(i64::from))
     }
 }

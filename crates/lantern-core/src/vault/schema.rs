@@ -94,7 +94,21 @@ ALTER TABLE forms ADD COLUMN retention_days INTEGER;
 ALTER TABLE submissions ADD COLUMN acknowledged_day TEXT;
 ";
 
-/// Migration (issue 12, aggregates): each finalized submission's indicator
+/// Migration 3 (issue 13, vault second round):
+/// - `header.keyfile`: 1 once the wrapped data key lives in `vault.db-keys` (crypto-
+///   erasure); 0 in vaults from before, which move there at their next unlock;
+/// - `header.duress_kdf`: the Argon2id parameters (12 bytes, `m ‖ t ‖ p`) the duress
+///   verifier was made with, when they differ from the header's (a passphrase change to
+///   new parameters must not silently disable duress);
+/// - `submissions.rev`: a revision counter bound into each record's associated data and
+///   into the sealed row commitment, so an older ciphertext cannot be put back.
+const V3_ISSUE13: &str = "
+ALTER TABLE header ADD COLUMN keyfile INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE header ADD COLUMN duress_kdf BLOB;
+ALTER TABLE submissions ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+";
+
+/// Migration 4 (issue 12, aggregates): each finalized submission's indicator
 /// contributions, sealed beside it and deleted with it (withdrawal, retention purge).
 const CONTRIBUTIONS: &str = "
 CREATE TABLE contributions (
@@ -107,11 +121,16 @@ CREATE INDEX contributions_by_form ON contributions (form_id);
 
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(CONTRIBUTIONS)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3_ISSUE13),
+        M::up(CONTRIBUTIONS),
+    ])
 }
 
 /// The number of migrations, i.e. the current schema version.
-pub const LATEST: usize = 3;
+pub const LATEST: usize = 4;
 
 /// Opens (creating if asked) the vault database with the settings every connection needs.
 pub fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {
@@ -120,6 +139,20 @@ pub fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Opens an existing vault database read-only, for `vault status`: no migration, no
+/// journal-mode switch, nothing written to `vault.db` (issue 13, L8).
+pub fn connect_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 5000;")?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // journal_mode answers with a row, so it is read rather than executed.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -132,5 +165,5 @@ pub fn connect(path: &Path, create: bool) -> rusqlite::Result<Connection> {
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;",
     )?;
-    Ok(conn)
+    Ok(())
 }

@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
-use zeroize::Zeroizing;
 
 use super::crypto::DataKey;
 use super::{
     AuditEvent, ListFilter, Result, Status, Submission, SubmissionMeta, SubmissionSummary, Vault,
-    VaultError, day, submission_ad, submission_ad_parts,
+    VaultError, day, padded_json, submission_ad, submission_ad_parts, submission_mac,
 };
 
 impl Vault {
@@ -20,13 +19,24 @@ impl Vault {
         content: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.save_drafts(std::slice::from_ref(&(meta.clone(), content.clone())), now)
+        // By reference: no copy of the answers is made (issue 13, L6).
+        self.save_draft_refs(&[(meta, content)], now)
     }
 
     /// Saves many drafts in one transaction (imports, restores, benchmarks).
     pub fn save_drafts(
         &mut self,
         drafts: &[(SubmissionMeta, serde_json::Value)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let refs: Vec<(&SubmissionMeta, &serde_json::Value)> =
+            drafts.iter().map(|(m, c)| (m, c)).collect();
+        self.save_draft_refs(&refs, now)
+    }
+
+    fn save_draft_refs(
+        &mut self,
+        drafts: &[(&SubmissionMeta, &serde_json::Value)],
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.active(now)?;
@@ -40,23 +50,32 @@ impl Vault {
         let today = day(now);
         self.in_tx(|tx, v| {
             for (meta, content) in drafts {
-                let existing: Option<(String, String, String)> = tx
+                let existing: Option<(String, String, String, i64)> = tx
                     .query_row(
-                        "SELECT status, form_id, form_version FROM submissions WHERE id = ?1",
+                        "SELECT status, form_id, form_version, rev FROM submissions WHERE id = ?1",
                         [&meta.id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                let plain = Zeroizing::new(
-                    serde_json::to_vec(content)
-                        .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-                );
+                let plain = padded_json(content)?;
+                let rev = existing.as_ref().map_or(0, |e| e.3) + 1;
                 let sealed = v.key.seal(
                     &plain,
-                    &submission_ad(&v.header.vault_id, meta, Status::Draft),
+                    &submission_ad(&v.header.vault_id, meta, Status::Draft, rev),
                 )?;
+                let mac = |rev: i64| {
+                    submission_mac(
+                        v.key,
+                        &meta.id,
+                        &meta.form_id,
+                        &meta.form_version,
+                        "draft",
+                        rev,
+                        None,
+                    )
+                };
                 match existing {
-                    Some((status, form_id, version)) => {
+                    Some((status, form_id, version, old_rev)) => {
                         if status != "draft" {
                             return Err(VaultError::Frozen(meta.id.clone()));
                         }
@@ -67,16 +86,18 @@ impl Vault {
                             )));
                         }
                         tx.execute(
-                            "UPDATE submissions SET sealed = ?1, updated_day = ?2 WHERE id = ?3",
-                            params![sealed, today, meta.id],
+                            "UPDATE submissions SET sealed = ?1, updated_day = ?2, rev = ?3 WHERE id = ?4",
+                            params![sealed, today, rev, meta.id],
                         )?;
+                        v.rows_changed(Some(mac(old_rev)), Some(mac(rev)));
                     }
                     None => {
                         tx.execute(
-                            "INSERT INTO submissions (id, form_id, form_version, status, created_day, updated_day, sealed)
-                             VALUES (?1, ?2, ?3, 'draft', ?4, ?4, ?5)",
-                            params![meta.id, meta.form_id, meta.form_version, today, sealed],
+                            "INSERT INTO submissions (id, form_id, form_version, status, created_day, updated_day, sealed, rev)
+                             VALUES (?1, ?2, ?3, 'draft', ?4, ?4, ?5, ?6)",
+                            params![meta.id, meta.form_id, meta.form_version, today, sealed, rev],
                         )?;
+                        v.rows_changed(None, Some(mac(rev)));
                         v.log(
                             tx,
                             now,
@@ -104,19 +125,26 @@ impl Vault {
             form_version: sub.summary.form_version.clone(),
         };
         let today = day(now);
+        let old_rev: i64 =
+            self.conn
+                .query_row("SELECT rev FROM submissions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
         self.in_tx(|tx, v| {
-            let plain = Zeroizing::new(
-                serde_json::to_vec(&sub.content)
-                    .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-            );
+            let plain = padded_json(&sub.content)?;
+            let rev = old_rev + 1;
             let sealed = v.key.seal(
                 &plain,
-                &submission_ad(&v.header.vault_id, &meta, Status::Finalized),
+                &submission_ad(&v.header.vault_id, &meta, Status::Finalized, rev),
             )?;
             tx.execute(
-                "UPDATE submissions SET status = 'finalized', sealed = ?1, updated_day = ?2, finalized_day = ?2 WHERE id = ?3 AND status = 'draft'",
-                params![sealed, today, id],
+                "UPDATE submissions SET status = 'finalized', sealed = ?1, updated_day = ?2, finalized_day = ?2, rev = ?3 WHERE id = ?4 AND status = 'draft'",
+                params![sealed, today, rev, id],
             )?;
+            let mac = |status: &str, rev: i64| {
+                submission_mac(v.key, id, &meta.form_id, &meta.form_version, status, rev, None)
+            };
+            v.rows_changed(Some(mac("draft", old_rev)), Some(mac("finalized", rev)));
             v.log(
                 tx,
                 now,
@@ -127,19 +155,22 @@ impl Vault {
         })
     }
 
-    /// Withdraws (deletes) a submission, draft or finalized.
+    /// Withdraws (deletes) a submission, draft or finalized, and re-keys the vault, so
+    /// that no copy of its ciphertext left anywhere on the disk opens any more.
     pub fn withdraw(&mut self, id: &str, now: DateTime<Utc>) -> Result<()> {
         self.active(now)?;
-        let removed = self.in_tx(|tx, v| {
-            let n = tx.execute("DELETE FROM submissions WHERE id = ?1", [id])?;
-            if n == 0 {
-                return Err(VaultError::NoSuchSubmission(id.to_string()));
-            }
-            v.log(tx, now, AuditEvent::Withdraw, &format!("id={id}"))?;
-            Ok(n)
-        })?;
-        debug_assert_eq!(removed, 1);
-        self.truncate_wal()
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM submissions WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(VaultError::NoSuchSubmission(id.to_string()));
+        }
+        self.rekey(None, now, |tx, v| {
+            tx.execute("DELETE FROM submissions WHERE id = ?1", [id])?;
+            v.log(tx, now, AuditEvent::Withdraw, &format!("id={id}"))
+        })
     }
 
     /// Submissions' clear metadata; works while locked.
@@ -158,8 +189,8 @@ impl Vault {
     }
 
     /// Decrypts one submission.
-    pub fn open_submission(&mut self, id: &str, now: DateTime<Utc>) -> Result<Submission> {
-        self.active(now)?;
+    pub fn open_submission(&self, id: &str, now: DateTime<Utc>) -> Result<Submission> {
+        self.active_read(now)?;
         self.read_submission(id)
     }
 
@@ -168,20 +199,21 @@ impl Vault {
         let row = self
             .conn
             .query_row(
-                "SELECT id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed
+                "SELECT id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed, rev
                  FROM submissions WHERE id = ?1",
                 [id],
-                |r| Ok((summary_from_row(r)?, r.get::<_, Vec<u8>>(8)?)),
+                |r| Ok((summary_from_row(r)?, r.get::<_, Vec<u8>>(8)?, r.get::<_, i64>(9)?)),
             )
             .optional()?;
-        let (summary, sealed) = row.ok_or_else(|| VaultError::NoSuchSubmission(id.to_string()))?;
-        let content = decrypt_submission(key, &self.header.vault_id, &summary, &sealed)?;
+        let (summary, sealed, rev) =
+            row.ok_or_else(|| VaultError::NoSuchSubmission(id.to_string()))?;
+        let content = decrypt_submission(key, &self.header.vault_id, &summary, rev, &sealed)?;
         Ok(Submission { summary, content })
     }
 
     /// Decrypts every matching submission in turn, without holding them all in memory.
     pub fn for_each_submission(
-        &mut self,
+        &self,
         filter: &ListFilter,
         now: DateTime<Utc>,
         mut f: impl FnMut(Submission),
@@ -204,16 +236,16 @@ impl Vault {
     /// (zeroized after the call) so a caller can parse them into its own types without
     /// building a `serde_json::Value` first (aggregation over many submissions).
     pub fn for_each_plaintext(
-        &mut self,
+        &self,
         filter: &ListFilter,
         now: DateTime<Utc>,
         mut f: impl FnMut(SubmissionSummary, &[u8]),
     ) -> Result<usize> {
-        self.active(now)?;
+        self.active_read(now)?;
         let key = self.data_key()?;
         // Rowid order: no sort, so 100,000 sealed rows stream straight from the table.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed
+            "SELECT id, form_id, form_version, status, created_day, updated_day, finalized_day, acknowledged_day, sealed, rev
              FROM submissions
              WHERE (?1 IS NULL OR form_id = ?1) AND (?2 IS NULL OR status = ?2)
              ORDER BY rowid",
@@ -229,6 +261,7 @@ impl Vault {
                 &summary.form_id,
                 &summary.form_version,
                 summary.status,
+                r.get(9)?,
             );
             let plain = key.open(sealed, &ad)?;
             f(summary, &plain);
@@ -245,10 +278,24 @@ impl Vault {
         self.in_tx(|tx, v| {
             let mut n = 0;
             for id in ids {
+                let row: Option<(String, String, i64)> = tx
+                    .query_row(
+                        "SELECT form_id, form_version, rev FROM submissions WHERE id = ?1 AND status = 'finalized' AND acknowledged_day IS NULL",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                let Some((form_id, version, rev)) = row else {
+                    continue;
+                };
                 n += tx.execute(
-                    "UPDATE submissions SET acknowledged_day = ?1 WHERE id = ?2 AND status = 'finalized' AND acknowledged_day IS NULL",
+                    "UPDATE submissions SET acknowledged_day = ?1 WHERE id = ?2",
                     params![today, id],
                 )?;
+                let mac = |ack: Option<&str>| {
+                    submission_mac(v.key, id, &form_id, &version, "finalized", rev, ack)
+                };
+                v.rows_changed(Some(mac(None)), Some(mac(Some(&today))));
             }
             v.log(tx, now, AuditEvent::Acknowledge, &format!("count={n}"))?;
             Ok(n)
@@ -280,6 +327,7 @@ fn decrypt_submission(
     key: &DataKey,
     vault_id: &str,
     summary: &SubmissionSummary,
+    rev: i64,
     sealed: &[u8],
 ) -> Result<serde_json::Value> {
     let ad = submission_ad_parts(
@@ -288,6 +336,7 @@ fn decrypt_submission(
         &summary.form_id,
         &summary.form_version,
         summary.status,
+        rev,
     );
     let plain = key.open(sealed, &ad)?;
     serde_json::from_slice(&plain).map_err(|_| VaultError::Decryption)
