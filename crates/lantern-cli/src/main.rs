@@ -9,6 +9,7 @@ mod aggregate_cmd;
 mod fill_cmd;
 mod form_cmd;
 mod media;
+mod sync_cmd;
 mod vault_cmd;
 mod xpath_cmd;
 
@@ -81,6 +82,11 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Enroll with a server, approve and send aggregate batches.
+    Sync {
+        #[command(subcommand)]
+        command: sync_cmd::SyncCommand,
+    },
     /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
     Vault {
         /// Read passphrases from this open file descriptor, one per line, in the order
@@ -122,6 +128,7 @@ fn main() -> ExitCode {
             format,
             out,
         } => aggregate_cmd::export_cmd(&vault, &form, &format, &out),
+        Command::Sync { command } => sync_cmd::run(command),
         Command::Fill {
             vault,
             form,
