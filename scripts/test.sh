@@ -24,6 +24,8 @@ tier "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 tier "rust tests" cargo test --workspace
 tier "forms (pyxform)" scripts/tier-forms.sh
 tier "differential (JavaRosa)" scripts/tier-differential.sh
+tier "server on postgresql" scripts/tier-postgres.sh
+tier "server api (schemathesis)" scripts/tier-schemathesis.sh
 tier "ui unit (vitest)" scripts/tier-ui.sh
 tier "browser (playwright)" scripts/tier-browser.sh
 tier "app e2e (tauri-driver)" scripts/tier-e2e.sh

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod aggregate_cmd;
 mod fill_cmd;
 mod form_cmd;
+mod sync_cmd;
 mod vault_cmd;
 mod xpath_cmd;
 
@@ -80,6 +81,11 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Enroll with a server, approve and send aggregate batches.
+    Sync {
+        #[command(subcommand)]
+        command: sync_cmd::SyncCommand,
+    },
     /// Create, inspect, back up, restore, purge and wipe encrypted vaults.
     Vault {
         /// Read passphrases from this open file descriptor, one per line, in the order
@@ -121,6 +127,7 @@ fn main() -> ExitCode {
             format,
             out,
         } => aggregate_cmd::export_cmd(&vault, &form, &format, &out),
+        Command::Sync { command } => sync_cmd::run(command),
         Command::Fill {
             vault,
             form,

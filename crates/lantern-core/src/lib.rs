@@ -13,6 +13,7 @@ pub mod export;
 pub mod expr;
 pub mod form;
 pub mod release;
+pub mod sync;
 pub mod vault;
 pub mod xlsform;
 

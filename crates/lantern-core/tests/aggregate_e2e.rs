@@ -185,7 +185,7 @@ fn built_in_forms_aggregate_like_an_independent_count() {
         idle_lock: chrono::TimeDelta::hours(1),
     };
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
-    let mut vault = Vault::create(tmp.path(), b"pw", cfg, now).unwrap();
+    let mut vault = Vault::create(tmp.path(), b"field team passphrase", cfg, now).unwrap();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut tokens: Vec<String> = Vec::new();
     let mut checked_cells = 0;
@@ -410,7 +410,7 @@ fn built_in_forms_aggregate_like_an_independent_count() {
         "the scan needs answers to look for: {}",
         tokens.len()
     );
-    let log = vault.audit_entries().unwrap();
+    let log = vault.audit_events(now).unwrap();
     let details: Vec<String> = log.iter().map(|e| format!("{e:?}")).collect();
     assert!(details.iter().any(|d| d.contains("release form=")));
     assert!(details.iter().any(|d| d.contains("export-csv form=")));

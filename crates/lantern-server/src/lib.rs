@@ -1,67 +1,557 @@
 //! Lantern's sync server. `app(state)` builds the whole HTTP surface as a `Router`, so
-//! tests drive it with `oneshot` without opening a port.
+//! tests drive it with `oneshot` or bind it to 127.0.0.1.
 //!
-//! Today it answers health checks; aggregate intake and the dashboard come with the
-//! sync work. It will only ever hold aggregates, never individual responses; it links
-//! `lantern-protocol` (batch types, disclosure control), never `lantern-core`.
+//! It holds only what `lantern-protocol` can express: aggregate batches, signed by
+//! enrolled devices. It never links `lantern-core` and never sees a response.
+//!
+//! API (`/api/v1`, OpenAPI document at `/api/v1/openapi.json`, generated from the
+//! handlers below with utoipa):
+//! - `GET  /health`: 200 once the database answers.
+//! - `POST /enroll`: one-time code + Ed25519 public key → device id.
+//! - `POST /batches`: a batch, signed over its exact bytes (`X-Lantern-Device`,
+//!   `X-Lantern-Signature`); idempotent by `batch_id`, ordered by `sequence`.
+//! - `GET  /aggregates`: the combined aggregates, for an admin token (until the
+//!   dashboard has sign-in).
+
+pub mod admin;
+pub mod check;
+pub mod combine;
+pub mod error;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::store::{BatchFilter, EnrollOutcome, PutOutcome, Receipt, Store, StoredBatch};
 
 /// The wire schema this server accepts.
 pub const BATCH_SCHEMA: &str = lantern_protocol::BATCH_SCHEMA;
 
-use axum::{Json, Router, routing::get};
-use serde::Serialize;
+/// The server's version, reported by health.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The largest request body accepted by default (a batch of a big form is tens of KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The header naming the uploading device.
+pub const DEVICE_HEADER: &str = "x-lantern-device";
+/// The header carrying the hex Ed25519 signature over the exact body bytes.
+pub const SIGNATURE_HEADER: &str = "x-lantern-signature";
 
 /// Shared state of the server.
-#[derive(Clone, Debug, Default)]
-pub struct AppState {}
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub body_limit: usize,
+}
 
-/// What `GET /api/health` answers.
-#[derive(Debug, Serialize)]
-pub struct Health {
-    pub status: &'static str,
-    pub version: &'static str,
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lantern sync server",
+        description = "Receives signed aggregate batches from enrolled devices and serves the combined aggregates."
+    ),
+    paths(health, enroll, upload_batch, aggregates),
+    components(schemas(
+        Health,
+        EnrollRequest,
+        EnrollResponse,
+        Ack,
+        ErrorBody,
+        AggregatesResponse,
+        AggregateGroup
+    )),
+    modifiers(&SecurityAddon)
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
 }
 
 /// The server's routes.
 pub fn app(state: AppState) -> Router {
+    let limit = state.body_limit;
     Router::new()
-        .route("/api/health", get(health))
+        .route("/", get(index))
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/enroll", post(enroll))
+        .route("/api/v1/batches", post(upload_batch))
+        .route("/api/v1/aggregates", get(aggregates))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 
-async fn health() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
+async fn index() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Lantern server</title>\
+         <h1>Lantern sync server</h1><p>The dashboard is not installed on this server yet. \
+         The API is described at <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p></html>",
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept that method",
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// What `GET /api/v1/health` answers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// Ready when the database answers.
+#[utoipa::path(get, path = "/api/v1/health", responses(
+    (status = 200, description = "ready", body = Health),
+    (status = 503, description = "the database does not answer", body = ErrorBody)
+))]
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.store.ping().await.map_err(|e| {
+        tracing::error!(error = %e, "health check: database does not answer");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the server's database does not answer",
+        )
+    })?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: VERSION.into(),
+    }))
+}
+
+/// A device asks to enroll.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The one-time code from `admin create-enrollment` (case, dashes and spaces ignored).
+    pub code: String,
+    /// The device's Ed25519 public key, 32 bytes as 64 hex digits.
+    pub public_key: String,
+}
+
+/// The server's answer to a successful enrollment.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    /// The sites this device may report on.
+    pub sites: Vec<String>,
+    /// The forms it may report on; empty: any form.
+    pub forms: Vec<String>,
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is larger than {limit} bytes"),
+            )
+        } else {
+            ApiError::bad_request("unreadable_body", "the request body could not be read")
+        }
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::{Body, to_bytes};
-    use axum::http::{Request, StatusCode};
-    use tower::ServiceExt;
+fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::unprocessable(
+            "invalid_body",
+            format!("the body does not have the expected fields: {e}"),
+        )
+    })
+}
 
-    #[tokio::test]
-    async fn health_reports_version() {
-        let response = app(AppState::default())
-            .oneshot(Request::get("/api/health").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let body = to_bytes(response.into_body(), 1 << 16).await.unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(value["status"], "ok");
-        assert_eq!(value["version"], env!("CARGO_PKG_VERSION"));
+/// Enrolls a device with a one-time code.
+#[utoipa::path(post, path = "/api/v1/enroll", request_body = EnrollRequest, responses(
+    (status = 200, description = "enrolled", body = EnrollResponse),
+    (status = 400, description = "malformed JSON", body = ErrorBody),
+    (status = 403, description = "unknown or expired code", body = ErrorBody),
+    (status = 409, description = "code already used, or key already enrolled", body = ErrorBody),
+    (status = 413, description = "body too large", body = ErrorBody),
+    (status = 422, description = "wrong fields or key", body = ErrorBody)
+))]
+async fn enroll(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let bytes = body_bytes(body, state.body_limit)?;
+    let req: EnrollRequest = parse_json(&bytes)?;
+    let public_key = hex::decode(req.public_key.trim())
+        .ok()
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_public_key",
+                "public_key must be an Ed25519 public key: 32 bytes as 64 hex digits",
+            )
+        })?;
+    let code = check::normalise_code(&req.code);
+    if code.is_empty() || code.len() > 64 {
+        return Err(ApiError::forbidden(
+            "enrollment_code_invalid",
+            "this enrollment code is not valid; ask the server's operator for a new one",
+        ));
     }
+    let device_id = uuid::Uuid::new_v4().to_string();
+    let outcome = state
+        .store
+        .enroll(
+            check::sha256_hex(code.as_bytes()),
+            public_key,
+            device_id,
+            check::now_text(),
+        )
+        .await?;
+    match outcome {
+        EnrollOutcome::Enrolled(device) => {
+            tracing::info!(device = %device.device_id, sites = ?device.sites, "device enrolled");
+            Ok(Json(EnrollResponse {
+                device_id: device.device_id,
+                sites: device.sites,
+                forms: device.forms,
+            }))
+        }
+        EnrollOutcome::UnknownCode => Err(ApiError::forbidden(
+            "enrollment_code_invalid",
+            "this enrollment code is not valid; ask the server's operator for a new one",
+        )),
+        EnrollOutcome::ExpiredCode => Err(ApiError::forbidden(
+            "enrollment_code_expired",
+            "this enrollment code has expired; ask the server's operator for a new one",
+        )),
+        EnrollOutcome::UsedCode => Err(ApiError::conflict(
+            "enrollment_code_used",
+            "this enrollment code was already used; each code enrolls one device",
+        )),
+        EnrollOutcome::KeyInUse => Err(ApiError::conflict(
+            "device_key_enrolled",
+            "this device key is already enrolled",
+        )),
+    }
+}
 
-    #[tokio::test]
-    async fn unknown_route_is_404() {
-        let response = app(AppState::default())
-            .oneshot(Request::get("/api/nothing").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+/// The acknowledgement of an upload; a repeated upload of the same batch gets the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Ack {
+    pub batch_id: String,
+    pub device_id: String,
+    /// SHA-256 of the exact uploaded bytes, hex.
+    pub batch_hash: String,
+    pub sequence: u64,
+    pub received_at: String,
+}
+
+impl From<Receipt> for Ack {
+    fn from(r: Receipt) -> Self {
+        Ack {
+            batch_id: r.batch_id,
+            device_id: r.device_id,
+            batch_hash: r.batch_hash,
+            sequence: r.sequence,
+            received_at: r.received_at,
+        }
     }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Uploads one aggregate batch (`lantern.aggregate/1`), signed by the device.
+#[utoipa::path(post, path = "/api/v1/batches",
+    request_body(content = Object, description = "a `lantern.aggregate/1` batch; the signature covers these exact bytes", content_type = "application/json"),
+    params(
+        ("x-lantern-device" = String, Header, description = "the device id from enrollment"),
+        ("x-lantern-signature" = String, Header, description = "Ed25519 signature of the body, hex")
+    ),
+    responses(
+        (status = 200, description = "stored, or the same batch again: the acknowledgement", body = Ack),
+        (status = 400, description = "malformed JSON", body = ErrorBody),
+        (status = 401, description = "unsigned, unknown device or wrong signature", body = ErrorBody),
+        (status = 403, description = "device revoked, or site or form not in its enrollment", body = ErrorBody),
+        (status = 409, description = "replayed or older sequence, or batch id reused", body = ErrorBody),
+        (status = 413, description = "body too large", body = ErrorBody),
+        (status = 422, description = "wrong schema version or invalid batch", body = ErrorBody)
+    )
+)]
+async fn upload_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Ack>, ApiError> {
+    let bytes = body_bytes(body, state.body_limit)?;
+    let (Some(device_id), Some(signature)) = (
+        header(&headers, DEVICE_HEADER),
+        header(&headers, SIGNATURE_HEADER),
+    ) else {
+        return Err(ApiError::unauthorized(
+            "unsigned",
+            "uploads must carry the device id and its signature",
+        ));
+    };
+    let signature = hex::decode(signature.trim())
+        .ok()
+        .filter(|s| s.len() == 64)
+        .ok_or_else(|| {
+            ApiError::unauthorized("bad_signature", "the signature is not 64 bytes of hex")
+        })?;
+    if uuid::Uuid::parse_str(device_id).is_err() {
+        return Err(ApiError::unauthorized(
+            "unknown_device",
+            "this device is not enrolled with the server",
+        ));
+    }
+    let device = state
+        .store
+        .device(device_id.to_owned())
+        .await?
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "unknown_device",
+                "this device is not enrolled with the server",
+            )
+        })?;
+    if !check::verify_signature(&device.public_key, &bytes, &signature) {
+        return Err(ApiError::unauthorized(
+            "bad_signature",
+            "the signature does not match the device's enrolled key",
+        ));
+    }
+    if device.revoked_at.is_some() {
+        return Err(ApiError::forbidden(
+            "device_revoked",
+            "this device was revoked by the server's operator; enroll it again",
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    match value.get("schema").and_then(|s| s.as_str()) {
+        Some(lantern_protocol::BATCH_SCHEMA) => {}
+        Some(other) => {
+            return Err(ApiError::unprocessable(
+                "unsupported_schema",
+                format!(
+                    "batch schema {:?} is not supported; this server accepts {:?}",
+                    other.chars().take(64).collect::<String>(),
+                    lantern_protocol::BATCH_SCHEMA
+                ),
+            ));
+        }
+        None => {
+            return Err(ApiError::unprocessable(
+                "unsupported_schema",
+                "the batch carries no schema tag",
+            ));
+        }
+    }
+    let batch: lantern_protocol::Batch = serde_json::from_value(value).map_err(|e| {
+        ApiError::unprocessable("invalid_batch", format!("the batch is not valid: {e}"))
+    })?;
+    batch
+        .validate()
+        .map_err(|e| ApiError::unprocessable("invalid_batch", e.to_string()))?;
+    check::check_batch(&batch).map_err(|e| ApiError::unprocessable("invalid_batch", e))?;
+    if !device.sites.contains(&batch.site) {
+        return Err(ApiError::forbidden(
+            "site_not_enrolled",
+            format!(
+                "this device is not enrolled to report on site {:?}",
+                batch.site
+            ),
+        ));
+    }
+    if !device.forms.is_empty() && !device.forms.contains(&batch.form_id) {
+        return Err(ApiError::forbidden(
+            "form_not_enrolled",
+            format!(
+                "this device is not enrolled to report form {:?}",
+                batch.form_id
+            ),
+        ));
+    }
+    let body = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::bad_request("malformed_json", "the body is not UTF-8"))?;
+    let stored = StoredBatch {
+        batch_id: batch.batch_id.to_string(),
+        device_id: device.device_id.clone(),
+        form_id: batch.form_id.clone(),
+        form_version: batch.form_version.clone(),
+        site: batch.site.clone(),
+        round: batch.round.clone(),
+        sequence: batch.sequence,
+        batch_hash: check::sha256_hex(&bytes),
+        received_at: check::now_text(),
+        body,
+    };
+    match state.store.put_batch(stored).await? {
+        PutOutcome::Stored(receipt) => {
+            tracing::info!(device = %receipt.device_id, batch = %receipt.batch_id,
+                form = %batch.form_id, site = %batch.site, sequence = receipt.sequence, "batch stored");
+            Ok(Json(receipt.into()))
+        }
+        PutOutcome::Repeat(receipt) => Ok(Json(receipt.into())),
+        PutOutcome::IdConflict => Err(ApiError::conflict(
+            "batch_id_conflict",
+            "this batch id was already used for a different batch",
+        )),
+        PutOutcome::Stale { stored_sequence } => Err(ApiError::conflict(
+            "stale_sequence",
+            format!(
+                "a newer batch (sequence {stored_sequence}) is already stored for this form, site and round"
+            ),
+        )),
+    }
+}
+
+/// Which aggregates to return.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AggregatesQuery {
+    /// The form's id.
+    pub form_id: String,
+    /// Only this site.
+    pub site: Option<String>,
+    /// Only this round.
+    pub round: Option<String>,
+}
+
+/// The combined aggregates of one form.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AggregatesResponse {
+    pub form_id: String,
+    pub groups: Vec<AggregateGroup>,
+}
+
+/// One site × round, combined over every device that reported it, with disclosure
+/// control re-applied.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AggregateGroup {
+    pub site: String,
+    pub round: Option<String>,
+    /// How many devices' batches were combined.
+    pub devices: u32,
+    pub form_versions: Vec<String>,
+    pub periods: Vec<String>,
+    pub min_cell_size: u32,
+    #[schema(value_type = Vec<Object>)]
+    pub indicators: Vec<lantern_protocol::IndicatorMeta>,
+    #[schema(value_type = Vec<Object>)]
+    pub cells: Vec<lantern_protocol::Cell>,
+    #[schema(value_type = Object)]
+    pub refusals: lantern_protocol::Refusals,
+}
+
+async fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = header(headers, "authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256);
+    let Some(token) = token else {
+        return Err(ApiError::unauthorized(
+            "admin_token_required",
+            "this route needs an admin token (Authorization: Bearer …) from `admin create-token`",
+        ));
+    };
+    if state
+        .store
+        .admin_token_valid(check::sha256_hex(token.as_bytes()))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized(
+            "admin_token_invalid",
+            "this admin token is not valid",
+        ))
+    }
+}
+
+/// The aggregates of a form, combined per site × round.
+#[utoipa::path(get, path = "/api/v1/aggregates", params(AggregatesQuery),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "the combined aggregates", body = AggregatesResponse),
+        (status = 400, description = "bad query", body = ErrorBody),
+        (status = 401, description = "no or wrong admin token", body = ErrorBody)
+    )
+)]
+async fn aggregates(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<AggregatesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AggregatesResponse>, ApiError> {
+    require_admin(&state, &headers).await?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
+    for (what, v) in [
+        ("form_id", Some(&q.form_id)),
+        ("site", q.site.as_ref()),
+        ("round", q.round.as_ref()),
+    ] {
+        if let Some(v) = v {
+            check::check_name(what, v).map_err(|e| ApiError::bad_request("bad_query", e))?;
+        }
+    }
+    let stored = state
+        .store
+        .batches(BatchFilter {
+            form_id: Some(q.form_id.clone()),
+            site: q.site,
+            round: q.round,
+        })
+        .await?;
+    let groups = combine::combine(&stored).map_err(ApiError::internal)?;
+    Ok(Json(AggregatesResponse {
+        form_id: q.form_id,
+        groups,
+    }))
 }

@@ -1,38 +1,128 @@
-//! `lantern-server`: binds the router from `lib.rs` to an address.
+//! `lantern-server`: serves the API from `lib.rs`, or runs an `admin` command on the
+//! same database.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "lantern-server", version, about = "Lantern's sync server")]
 struct Args {
+    /// Directory of the embedded SQLite database (created if missing).
+    #[arg(long, env = "LANTERN_DATA", default_value = "lantern-server-data")]
+    data: PathBuf,
+    /// Use PostgreSQL instead of SQLite, e.g. postgres://user@127.0.0.1/lantern.
+    #[arg(long, env = "LANTERN_DATABASE_URL")]
+    database_url: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "LANTERN_LISTEN", default_value = "127.0.0.1:8440")]
     listen: SocketAddr,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = lantern_server::DEFAULT_BODY_LIMIT)]
+    max_body_bytes: usize,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Operator commands on the server's database (safe while the server runs).
+    Admin {
+        #[command(subcommand)]
+        command: lantern_server::admin::AdminCommand,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "lantern_server=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                if args.command.is_some() {
+                    "warn".into()
+                } else {
+                    "lantern_server=info".into()
+                }
+            }),
         )
         .init();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let store = lantern_server::store::open(Some(&args.data), args.database_url.as_deref())
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(address = %args.listen, "lantern-server listening");
-    axum::serve(
-        listener,
-        lantern_server::app(lantern_server::AppState::default()),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("server stopped with an error")
+        .context("cannot open the database")?;
+    if let Some(Command::Admin { command }) = args.command {
+        return lantern_server::admin::run(store, command).await;
+    }
+    let mut state = lantern_server::AppState::new(store);
+    state.body_limit = args.max_body_bytes;
+    let app = lantern_server::app(state);
+    match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let _ = rustls_ring_provider();
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot load TLS certificate {} and key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let shutdown = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            tracing::info!(address = %args.listen, "lantern-server listening (HTTPS)");
+            axum_server::bind_rustls(args.listen, config)
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+                .context("server stopped with an error")
+        }
+        _ => {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            tracing::info!(address = %args.listen, "lantern-server listening (HTTP)");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("server stopped with an error")
+        }
+    }
+}
+
+/// Installs ring as rustls' process-wide crypto provider (idempotent).
+fn rustls_ring_provider() -> bool {
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .is_ok()
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
 }

@@ -1,3 +1,5 @@
+//! Unit tests of the aggregate module: indicator kinds, disaggregation, hierarchy, release rules.
+
 use super::*;
 
 fn meta(name: &str, kind: IndicatorKind, min_cell: u32) -> IndicatorMeta {

@@ -479,3 +479,84 @@ mod tests {
         assert_eq!(from_hex::<1>("zz"), None);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 15 (sync): the device's Ed25519 signing key. Generated here, kept sealed in the
+// vault as PKCS#8 (see `vault/device.rs`), used only to sign aggregate batches.
+
+/// The device's Ed25519 key pair. Its PKCS#8 bytes are zeroized on drop; no `Debug`.
+pub struct DeviceSigningKey {
+    pkcs8: Zeroizing<Vec<u8>>,
+    pair: ring::signature::Ed25519KeyPair,
+}
+
+/// The PKCS#8 bytes of a stored device key do not form a valid key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceKeyError;
+
+impl DeviceSigningKey {
+    /// A fresh key from the system's randomness.
+    pub fn generate() -> Result<Self, RandomError> {
+        let doc = ring::signature::Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+            .map_err(|_| RandomError)?;
+        Self::from_pkcs8(doc.as_ref()).map_err(|_| RandomError)
+    }
+
+    /// The key stored earlier with [`DeviceSigningKey::pkcs8`].
+    pub fn from_pkcs8(bytes: &[u8]) -> Result<Self, DeviceKeyError> {
+        let pair =
+            ring::signature::Ed25519KeyPair::from_pkcs8(bytes).map_err(|_| DeviceKeyError)?;
+        Ok(DeviceSigningKey {
+            pkcs8: Zeroizing::new(bytes.to_vec()),
+            pair,
+        })
+    }
+
+    /// The secret key as PKCS#8, to be sealed into the vault and nowhere else.
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// The public key the server enrolls, 32 bytes.
+    pub fn public_key(&self) -> [u8; 32] {
+        use ring::signature::KeyPair;
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.pair.public_key().as_ref());
+        out
+    }
+
+    /// Signs `message` (a batch's exact bytes).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out.copy_from_slice(self.pair.sign(message).as_ref());
+        out
+    }
+}
+
+/// Checks an Ed25519 signature (tests of what the device signed).
+#[cfg(test)]
+pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
+        .verify(message, signature)
+        .is_ok()
+}
+
+#[cfg(test)]
+mod device_key_tests {
+    use super::*;
+
+    #[test]
+    fn device_key_signs_and_round_trips() {
+        let key = DeviceSigningKey::generate().unwrap();
+        let sig = key.sign(b"batch");
+        assert!(verify_ed25519(&key.public_key(), b"batch", &sig));
+        assert!(!verify_ed25519(&key.public_key(), b"other", &sig));
+        let again = DeviceSigningKey::from_pkcs8(key.pkcs8()).unwrap();
+        assert_eq!(again.public_key(), key.public_key());
+        assert!(DeviceSigningKey::from_pkcs8(b"junk").is_err());
+        assert_ne!(
+            DeviceSigningKey::generate().unwrap().public_key(),
+            key.public_key()
+        );
+    }
+}

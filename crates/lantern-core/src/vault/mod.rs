@@ -25,6 +25,7 @@ mod contributions;
 /// Key material; its public surface is re-exported where needed (`KdfParams`,
 /// `backup::OrgSecretKey`).
 pub(crate) mod crypto;
+mod device;
 mod keyfile;
 pub mod policy;
 mod records;

@@ -1,3 +1,5 @@
+//! Unit and property tests of disclosure control: primary and complementary suppression, feasibility intervals, combine.
+
 use super::*;
 use crate::lp::{Lp, minimise};
 use proptest::prelude::*;

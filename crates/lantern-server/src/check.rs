@@ -1,0 +1,247 @@
+//! What the server checks beyond `Batch::validate`: bounds on every field, so that a
+//! hostile device cannot store SQL-ish names, control characters, huge labels or
+//! unbounded tables, and the signature and secrets helpers.
+
+use std::collections::BTreeSet;
+
+use lantern_protocol::Batch;
+
+/// Longest identifier (form id, version, site, round, indicator, dimension, choice).
+pub const MAX_NAME: usize = 128;
+/// Longest label, action or other free text.
+pub const MAX_TEXT: usize = 2_000;
+pub const MAX_INDICATORS: usize = 1_000;
+pub const MAX_CELLS: usize = 100_000;
+pub const MAX_DIMENSIONS: usize = 8;
+pub const MAX_LANGUAGES: usize = 32;
+
+/// Identifiers are XLSForm names and P-codes: letters, digits, `_`, `.`, `-`, `:`.
+/// Anything else (spaces, quotes, semicolons, control characters) is refused.
+pub fn check_name(what: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if value.chars().count() > MAX_NAME {
+        return Err(format!("{what} is longer than {MAX_NAME} characters"));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | ':')))
+    {
+        return Err(format!(
+            "{what} {:?} contains {c:?}; names may hold letters, digits, '_', '.', '-' and ':' only",
+            shorten(value)
+        ));
+    }
+    Ok(())
+}
+
+/// Free text (labels, actions, sector, HXL): bounded and without control characters.
+pub fn check_text(what: &str, value: &str) -> Result<(), String> {
+    if value.chars().count() > MAX_TEXT {
+        return Err(format!("{what} is longer than {MAX_TEXT} characters"));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("{what} contains a control character"));
+    }
+    Ok(())
+}
+
+fn shorten(value: &str) -> String {
+    let mut s: String = value.chars().take(40).collect();
+    if value.chars().count() > 40 {
+        s.push('…');
+    }
+    s
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_month(value: &str) -> Result<(), String> {
+    let ok = value.len() == 7
+        && is_digits(&value[..4])
+        && &value[4..5] == "-"
+        && is_digits(&value[5..])
+        && matches!(value[5..].parse::<u32>(), Ok(1..=12));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("period {:?} is not YYYY-MM", shorten(value)))
+    }
+}
+
+fn check_day(value: &str) -> Result<(), String> {
+    if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok() && value.len() == 10 {
+        Ok(())
+    } else {
+        Err(format!(
+            "generated_at {:?} is not YYYY-MM-DD",
+            shorten(value)
+        ))
+    }
+}
+
+/// Every bound the server enforces on a batch that parsed and validated.
+pub fn check_batch(b: &Batch) -> Result<(), String> {
+    check_name("form_id", &b.form_id)?;
+    check_name("form_version", &b.form_version)?;
+    check_name("site", &b.site)?;
+    if let Some(round) = &b.round {
+        check_name("round", round)?;
+    }
+    check_month(&b.period)?;
+    check_day(&b.generated_at)?;
+    if i64::try_from(b.sequence).is_err() {
+        return Err("sequence is too large".into());
+    }
+    if b.min_cell_size == 0 {
+        return Err("min_cell_size must be at least 1".into());
+    }
+    if b.indicators.len() > MAX_INDICATORS {
+        return Err(format!("more than {MAX_INDICATORS} indicators"));
+    }
+    if b.cells.len() > MAX_CELLS {
+        return Err(format!("more than {MAX_CELLS} cells"));
+    }
+    let mut names = BTreeSet::new();
+    for ind in &b.indicators {
+        check_name("indicator name", &ind.name)?;
+        if !names.insert(ind.name.as_str()) {
+            return Err(format!("indicator {:?} appears twice", ind.name));
+        }
+        if ind.labels.len() > MAX_LANGUAGES || ind.actions.len() > MAX_LANGUAGES {
+            return Err(format!("indicator {:?} has too many languages", ind.name));
+        }
+        for (lang, text) in ind.labels.iter().chain(&ind.actions) {
+            check_text("language name", lang)?;
+            if lang.chars().count() > MAX_NAME {
+                return Err("language name is too long".into());
+            }
+            check_text("label", text)?;
+        }
+        for text in [&ind.hxl, &ind.sector].into_iter().flatten() {
+            check_text("hxl or sector", text)?;
+            if text.chars().count() > 256 {
+                return Err("hxl or sector is longer than 256 characters".into());
+            }
+        }
+        if ind.min_cell == 0 {
+            return Err(format!("indicator {:?} has min_cell 0", ind.name));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for cell in &b.cells {
+        if cell.by.len() > MAX_DIMENSIONS {
+            return Err(format!("a cell has more than {MAX_DIMENSIONS} dimensions"));
+        }
+        for (dim, value) in &cell.by {
+            check_name("dimension", dim)?;
+            check_name("dimension value", value)?;
+        }
+        if !seen.insert((cell.indicator.as_str(), &cell.by)) {
+            return Err(format!(
+                "indicator {:?} has the same cell twice",
+                cell.indicator
+            ));
+        }
+        let finite = [cell.value].into_iter().flatten().all(f64::is_finite);
+        if !finite {
+            return Err("a cell value is not a finite number".into());
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+/// Enrollment codes are shown grouped (`ABCD-EFGH-…`); case, spaces and dashes do
+/// not matter when typed back.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// The alphabet of enrollment codes: Crockford's base 32 (no I, L, O, U).
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A fresh random code of 25 symbols (125 bits), grouped by five.
+pub fn new_code() -> anyhow::Result<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 25];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let symbols: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(b % 32)]))
+        .collect();
+    Ok(symbols
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// A fresh random admin token (256 bits, hex).
+pub fn new_token() -> anyhow::Result<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    Ok(hex::encode(bytes))
+}
+
+/// Checks an Ed25519 signature over `message`.
+pub fn verify_signature(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
+        .verify(message, signature)
+        .is_ok()
+}
+
+/// Now, UTC, to the second, RFC 3339.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_refuse_sql_and_controls() {
+        assert!(check_name("site", "SO1101").is_ok());
+        assert!(check_name("site", "camp_a.block-3:x").is_ok());
+        assert!(check_name("site", "مخيم_١").is_ok());
+        assert!(check_name("site", "x' OR '1'='1").is_err());
+        assert!(check_name("site", "a;DROP TABLE batches;--").is_err());
+        assert!(check_name("site", "").is_err());
+        assert!(check_name("site", &"a".repeat(129)).is_err());
+        assert!(check_text("label", "tab\there").is_err());
+        assert!(check_text("label", "Women's committee").is_ok());
+    }
+
+    #[test]
+    fn periods_and_days() {
+        assert!(check_month("2026-11").is_ok());
+        assert!(check_month("2026-13").is_err());
+        assert!(check_month("2026-1").is_err());
+        assert!(check_day("2026-11-30").is_ok());
+        assert!(check_day("2026-11-31").is_err());
+    }
+
+    #[test]
+    fn codes_normalise_and_differ() {
+        let a = new_code().unwrap();
+        assert_eq!(a.len(), 29);
+        assert_eq!(normalise_code(&a.to_lowercase()), a.replace('-', ""));
+        assert_ne!(a, new_code().unwrap());
+    }
+}
