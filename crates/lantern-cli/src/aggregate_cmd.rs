@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use lantern_core::aggregate::{Releasability, describe, explain, round_change};
+use lantern_core::aggregate::{
+    Releasability, baseline_endline_pairs, describe, explain, round_change,
+};
 use lantern_core::export::{Format, export};
 use lantern_core::release::{self, Preview};
 
@@ -79,30 +81,22 @@ pub fn aggregate(
             println!("  {line}");
         }
     }
-    for p in previews
-        .iter()
-        .filter(|p| p.batch.round.as_deref() == Some("endline"))
-    {
-        let base = previews
-            .iter()
-            .find(|q| q.batch.site == p.batch.site && q.batch.round.as_deref() == Some("baseline"));
-        if let Some(base) = base {
-            println!("change baseline → endline at {}:", p.batch.site);
-            for c in round_change(&base.batch, &p.batch) {
-                let by: Vec<String> = c.by.iter().map(|(d, v)| format!("{d}={v}")).collect();
-                println!(
-                    "  {} [{}]: {:.1} → {:.1} ({:+.1})",
-                    c.indicator,
-                    if by.is_empty() {
-                        "total".into()
-                    } else {
-                        by.join(", ")
-                    },
-                    c.before,
-                    c.after,
-                    c.change
-                );
-            }
+    for (base, end) in baseline_endline_pairs(&batches) {
+        println!("change baseline → endline at {}:", end.site);
+        for c in round_change(base, end) {
+            let by: Vec<String> = c.by.iter().map(|(d, v)| format!("{d}={v}")).collect();
+            println!(
+                "  {} [{}]: {:.1} → {:.1} ({:+.1})",
+                c.indicator,
+                if by.is_empty() {
+                    "total".into()
+                } else {
+                    by.join(", ")
+                },
+                c.before,
+                c.after,
+                c.change
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -11,18 +11,9 @@ use clap::Subcommand;
 use lantern_core::sync::{self, Prepared, RunReport, SyncError};
 use lantern_protocol::Batch;
 
-use lantern_core::aggregate::Releasability;
 use lantern_core::release;
 
 use crate::vault_cmd::unlocked;
-
-/// What approving a batch built from the vault must also record.
-struct Release {
-    form: lantern_core::form::FormDef,
-    preview: release::Preview,
-    /// The consenting submissions the batch covers.
-    submissions: Vec<String>,
-}
 
 fn read_batch(file: &Path, form: &str, site: &str, round: Option<&str>) -> anyhow::Result<Batch> {
     let text =
@@ -39,59 +30,6 @@ fn read_batch(file: &Path, form: &str, site: &str, round: Option<&str>) -> anyho
         );
     }
     Ok(batch)
-}
-
-/// Builds the batch of `form` at `site` × `round` from the vault's contributions, with
-/// disclosure control and the successive-release rule; `Err(why)` when nothing may be
-/// released yet.
-fn build_batch(
-    vault: &mut lantern_core::vault::Vault,
-    form: &str,
-    site: &str,
-    round: Option<&str>,
-) -> anyhow::Result<Result<(Batch, Option<Release>), String>> {
-    let now = Utc::now();
-    let def = release::stored_form(vault, form, now)?;
-    let (previews, _) =
-        release::preview(vault, &def, Some(site), round, now, &mut uuid::Uuid::new_v4)?;
-    let Some(preview) = previews
-        .into_iter()
-        .find(|p| p.batch.site == site && p.batch.round.as_deref() == round)
-    else {
-        return Ok(Err(format!(
-            "Nothing to release for {form} at {site}{}: no finalized, consenting response yet.",
-            round.map(|r| format!(" round {r}")).unwrap_or_default()
-        )));
-    };
-    match &preview.releasable {
-        Releasability::Releasable => {}
-        Releasability::NeedMoreChanges { changes, needed } => {
-            return Ok(Err(format!(
-                "Not releasable yet: only {changes} response(s) changed since the last release, {needed} are needed so that no one can be singled out by comparing the two."
-            )));
-        }
-        Releasability::DifferencingRisk { cells } => {
-            return Ok(Err(format!(
-                "Not releasable yet: comparing it with the last release would narrow these cells to fewer than the minimum: {}. Collect more responses first.",
-                cells.join(", ")
-            )));
-        }
-    }
-    let folded = release::fold(vault, &def, now)?;
-    let submissions = folded
-        .ids
-        .get(&(site.to_owned(), round.map(str::to_owned)))
-        .map(|ids| ids.iter().cloned().collect())
-        .unwrap_or_default();
-    let batch = preview.batch.clone();
-    Ok(Ok((
-        batch,
-        Some(Release {
-            form: def,
-            preview,
-            submissions,
-        }),
-    )))
 }
 
 #[derive(Subcommand)]
@@ -248,27 +186,19 @@ fn approve(
     let now = Utc::now();
     let (batch, release) = match batch_file {
         Some(file) => (read_batch(file, form, site, round)?, None),
-        None => match build_batch(&mut vault, form, site, round)? {
-            Ok(built) => built,
-            Err(why) => {
-                eprintln!("{why}");
-                return Ok(ExitCode::from(3));
+        None => {
+            match release::approvable(&mut vault, form, site, round, now, &mut uuid::Uuid::new_v4)?
+            {
+                Ok(a) => (a.preview.batch.clone(), Some(a)),
+                Err(held) => {
+                    eprintln!("{held}");
+                    return Ok(ExitCode::from(3));
+                }
             }
-        },
+        }
     };
-    if !batch.cells.iter().any(|c| !c.suppressed) {
-        let too_few = batch
-            .cells
-            .iter()
-            .any(|c| c.rule == Some(lantern_protocol::SuppressionRule::MinResponses));
-        eprintln!(
-            "Nothing is releasable yet for {form} at {site}: every cell is hidden{}.",
-            if too_few {
-                " because there are fewer consenting responses than the form's min_responses"
-            } else {
-                " (too few consenting responses)"
-            }
-        );
+    if let Err(held) = release::hold_if_all_hidden(&batch) {
+        eprintln!("{held}");
         return Ok(ExitCode::from(3));
     }
     let prepared = sync::prepare(&mut vault, batch, now).map_err(sync_error)?;
@@ -286,9 +216,9 @@ fn approve(
             return Ok(ExitCode::from(4));
         }
     }
-    let submissions = release
+    let submissions: Vec<String> = release
         .as_ref()
-        .map(|r| r.submissions.clone())
+        .map(|r| r.preview.ids.iter().cloned().collect())
         .unwrap_or_default();
     let item = sync::approve(&mut vault, &prepared, &submissions, now).map_err(sync_error)?;
     if let Some(r) = release {

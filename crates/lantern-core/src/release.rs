@@ -126,6 +126,9 @@ pub struct Preview {
     pub releasable: Releasability,
     /// Consenting responses added or withdrawn since the last release.
     pub changes: u64,
+    /// The consenting submissions the batch covers (kept on the device, never sent).
+    #[serde(skip)]
+    pub ids: BTreeSet<String>,
 }
 
 /// The batches of a form (optionally one site and/or round), each with whether it may
@@ -167,6 +170,7 @@ pub fn preview(
             batch,
             releasable,
             changes,
+            ids: current.clone(),
         });
     }
     Ok((out, folded.without_contributions))
@@ -184,12 +188,7 @@ pub fn record_release(
         return Ok(false);
     }
     let b = &preview.batch;
-    let folded = fold(vault, form, now)?;
-    let ids = folded
-        .ids
-        .get(&(b.site.clone(), b.round.clone()))
-        .cloned()
-        .unwrap_or_default();
+    let ids = preview.ids.clone();
     let mut state = load_state(vault, &form.form_id, now)?;
     state.insert(
         group_key(&b.site, b.round.as_deref()),
@@ -238,6 +237,136 @@ pub fn audit(
     Ok(())
 }
 
+/// Why a site × round cannot be approved for sending now; its `Display` is the sentence
+/// shown to the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held {
+    /// No finalized, consenting response at that site and round yet.
+    NothingFinalized {
+        form: String,
+        site: String,
+        round: Option<String>,
+    },
+    /// The successive-release rule: fewer than k changes since the last release.
+    NeedMoreChanges { changes: u64, needed: u64 },
+    /// Comparing with the last release would narrow these cells below the minimum.
+    DifferencingRisk { cells: Vec<String> },
+    /// Every cell is hidden; `min_responses` when the form's `min_responses` is why.
+    AllHidden {
+        form: String,
+        site: String,
+        min_responses: bool,
+    },
+}
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Held::NothingFinalized { form, site, round } => write!(
+                f,
+                "Nothing to release for {form} at {site}{}: no finalized, consenting response yet.",
+                round
+                    .as_deref()
+                    .map(|r| format!(" round {r}"))
+                    .unwrap_or_default()
+            ),
+            Held::NeedMoreChanges { changes, needed } => write!(
+                f,
+                "Not releasable yet: only {changes} response(s) changed since the last release, {needed} are needed so that no one can be singled out by comparing the two."
+            ),
+            Held::DifferencingRisk { cells } => write!(
+                f,
+                "Not releasable yet: comparing it with the last release would narrow these cells to fewer than the minimum: {}. Collect more responses first.",
+                cells.join(", ")
+            ),
+            Held::AllHidden {
+                form,
+                site,
+                min_responses,
+            } => write!(
+                f,
+                "Nothing is releasable yet for {form} at {site}: every cell is hidden{}.",
+                if *min_responses {
+                    " because there are fewer consenting responses than the form's min_responses"
+                } else {
+                    " (too few consenting responses)"
+                }
+            ),
+        }
+    }
+}
+
+/// `Err` when every cell of `batch` is hidden: such a batch tells the server nothing
+/// and is not worth an approval.
+pub fn hold_if_all_hidden(batch: &Batch) -> Result<(), Held> {
+    if batch.cells.iter().any(|c| !c.suppressed) {
+        return Ok(());
+    }
+    Err(Held::AllHidden {
+        form: batch.form_id.clone(),
+        site: batch.site.clone(),
+        min_responses: batch
+            .cells
+            .iter()
+            .any(|c| c.rule == Some(lantern_protocol::SuppressionRule::MinResponses)),
+    })
+}
+
+/// A batch that may be approved now, with what recording its release needs.
+pub struct Approvable {
+    pub form: FormDef,
+    pub preview: Preview,
+}
+
+/// The batch of `form_id` at `site` × `round` as it may be approved now (disclosure
+/// control and the successive-release rule applied), or why it is held back. Folds
+/// the vault's contributions once.
+pub fn approvable(
+    vault: &mut Vault,
+    form_id: &str,
+    site: &str,
+    round: Option<&str>,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Result<Approvable, Held>, ApproveError> {
+    let form = stored_form(vault, form_id, now)?;
+    let (previews, _) = preview(vault, &form, Some(site), round, now, new_id)?;
+    let Some(preview) = previews
+        .into_iter()
+        .find(|p| p.batch.site == site && p.batch.round.as_deref() == round)
+    else {
+        return Ok(Err(Held::NothingFinalized {
+            form: form_id.to_string(),
+            site: site.to_string(),
+            round: round.map(str::to_string),
+        }));
+    };
+    match &preview.releasable {
+        Releasability::Releasable => {}
+        Releasability::NeedMoreChanges { changes, needed } => {
+            return Ok(Err(Held::NeedMoreChanges {
+                changes: *changes,
+                needed: *needed,
+            }));
+        }
+        Releasability::DifferencingRisk { cells } => {
+            return Ok(Err(Held::DifferencingRisk {
+                cells: cells.clone(),
+            }));
+        }
+    }
+    Ok(Ok(Approvable { form, preview }))
+}
+
+/// Why [`approvable`] could not look at the vault's data.
+#[derive(Debug, thiserror::Error)]
+pub enum ApproveError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+}
+
 /// Why a stored form cannot be aggregated.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -260,13 +389,7 @@ pub fn stored_form(
         .latest_form_version(form_id)?
         .ok_or_else(|| LoadError::UnknownForm(form_id.to_string()))?;
     let record = vault.form(form_id, &version, now)?;
-    let format = if record.definition.starts_with(b"PK") {
-        WorkbookFormat::Xlsx
-    } else if record.definition.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        WorkbookFormat::Xls
-    } else {
-        WorkbookFormat::Markdown
-    };
+    let format = WorkbookFormat::sniff(&record.definition);
     let import = import_bytes(&record.definition, format, form_id);
     import
         .usable_form()

@@ -619,6 +619,21 @@ pub struct Change {
     pub change: f64,
 }
 
+/// The site's baseline and endline batches among `batches`, paired for [`round_change`]
+/// (rounds named `baseline` and `endline`, as the women's participation form does).
+pub fn baseline_endline_pairs(batches: &[Batch]) -> Vec<(&Batch, &Batch)> {
+    batches
+        .iter()
+        .filter(|b| b.round.as_deref() == Some("endline"))
+        .filter_map(|end| {
+            batches
+                .iter()
+                .find(|b| b.site == end.site && b.round.as_deref() == Some("baseline"))
+                .map(|base| (base, end))
+        })
+        .collect()
+}
+
 /// Baseline → endline change for every cell released with a value in both batches of
 /// one site (a cell hidden in either round has no change: it would reveal nothing safe).
 pub fn round_change(before: &Batch, after: &Batch) -> Vec<Change> {

@@ -6,30 +6,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use super::{Ack, EnrollAnswer};
 use super::{Outgoing, Result, SyncError};
 
 /// How long the probe waits: a poor link either answers quickly or not at all.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long an upload may take in all.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The server's acknowledgement of an upload.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Ack {
-    pub batch_id: String,
-    pub device_id: String,
-    pub batch_hash: String,
-    pub sequence: u64,
-    pub received_at: String,
-}
-
-/// What the server answers to an enrollment.
-#[derive(Debug, Clone, Deserialize)]
-pub struct EnrollAnswer {
-    pub device_id: String,
-    pub sites: Vec<String>,
-    pub forms: Vec<String>,
-}
 
 #[derive(Deserialize)]
 struct ErrorBody {

@@ -7,12 +7,13 @@
 //! reaches the server ([`run`]), signed by the device key sealed in the vault.
 //!
 //! Time is passed in. Network IO never happens while the vault is borrowed: [`plan`]
-//! reads what is due, [`client::send`] talks to the server, [`record`] writes the
+//! reads what is due, the client (feature `client`) talks to the server, [`record`] writes the
 //! outcome, so the app can run the middle step off the UI thread without holding the
 //! vault. State lives in sealed vault settings and the vault's outbox, so a sync
 //! killed at any point resumes at the next run (uploads are idempotent by batch id).
 
 pub mod backoff;
+#[cfg(feature = "client")]
 pub mod client;
 
 use std::collections::BTreeMap;
@@ -187,6 +188,24 @@ fn save_state(vault: &mut Vault, state: &SyncState, now: DateTime<Utc>) -> Resul
     Ok(())
 }
 
+/// The server's acknowledgement of an upload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Ack {
+    pub batch_id: String,
+    pub device_id: String,
+    pub batch_hash: String,
+    pub sequence: u64,
+    pub received_at: String,
+}
+
+/// What the server answers to an enrollment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnrollAnswer {
+    pub device_id: String,
+    pub sites: Vec<String>,
+    pub forms: Vec<String>,
+}
+
 /// The enrollment, if this device has one.
 pub fn enrollment(vault: &mut Vault, now: DateTime<Utc>) -> Result<Option<Enrollment>> {
     match vault.setting(ENROLLMENT_SETTING, now)? {
@@ -199,7 +218,7 @@ pub fn enrollment(vault: &mut Vault, now: DateTime<Utc>) -> Result<Option<Enroll
 
 /// Checks a server address: HTTPS, or plain HTTP to this machine only.
 pub fn check_server_url(url: &str) -> Result<String> {
-    let parsed = reqwest::Url::parse(url.trim())
+    let parsed = url::Url::parse(url.trim())
         .map_err(|e| SyncError::BadUrl(format!("{url:?} is not a server address: {e}")))?;
     let host = parsed.host_str().unwrap_or("");
     let loopback = host.eq_ignore_ascii_case("localhost")
@@ -225,6 +244,7 @@ pub fn check_server_url(url: &str) -> Result<String> {
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
+#[cfg(feature = "client")]
 /// Enrolls this device with a server using the operator's one-time code. The device
 /// key is generated (or reused) inside the vault; only its public half leaves.
 pub fn enroll(
@@ -414,7 +434,7 @@ pub fn plan(vault: &mut Vault, now: DateTime<Utc>, respect_backoff: bool) -> Res
 /// What happened to one upload.
 #[derive(Debug)]
 pub enum Outcome {
-    Acknowledged(client::Ack),
+    Acknowledged(Ack),
     Failed(SyncError),
 }
 
@@ -503,6 +523,7 @@ pub enum RunReport {
     SomeFailed { sent: usize, failed: usize },
 }
 
+#[cfg(feature = "client")]
 /// One pass: plan, probe, send each due batch, record each outcome. `now` is read
 /// through `clock` after each network step, since a pass may take a while.
 pub fn run(

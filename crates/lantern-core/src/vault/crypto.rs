@@ -518,6 +518,7 @@ impl DeviceSigningKey {
     }
 
     /// The public key the server enrolls, 32 bytes.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub fn public_key(&self) -> [u8; 32] {
         use ring::signature::KeyPair;
         let mut out = [0u8; 32];

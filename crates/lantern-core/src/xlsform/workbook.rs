@@ -21,6 +21,18 @@ pub enum WorkbookFormat {
 }
 
 impl WorkbookFormat {
+    /// Tells a stored workbook's format from its first bytes: a zip archive is `.xlsx`,
+    /// an OLE compound file is `.xls`, anything else is read as pyxform markdown.
+    pub fn sniff(bytes: &[u8]) -> WorkbookFormat {
+        if bytes.starts_with(b"PK") {
+            WorkbookFormat::Xlsx
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            WorkbookFormat::Xls
+        } else {
+            WorkbookFormat::Markdown
+        }
+    }
+
     /// Guesses the format from a file name's extension (case-insensitive).
     pub fn from_file_name(name: &str) -> Option<WorkbookFormat> {
         let lower = name.to_ascii_lowercase();
