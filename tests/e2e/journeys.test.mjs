@@ -144,7 +144,12 @@ function ui(d) {
     find: (id) => d.wait(until.elementLocated(tid(id)), TIMEOUT, `no ${id}`),
     async click(id) {
       const e = await self.find(id);
-      await d.wait(until.elementIsEnabled(e), TIMEOUT, `${id} stays disabled`);
+      await d.wait(until.elementIsEnabled(e), TIMEOUT, `${id} stays disabled`).catch(async (err) => {
+        // Say why: what the screen shows (blockers, the page) when a button never enables.
+        const text = await d.executeScript('return document.body.innerText').catch(() => '');
+        err.message += `\n--- the screen said:\n${String(text).slice(0, 2000)}`;
+        throw err;
+      });
       await tap(d, e);
     },
     async type(id, text) {
