@@ -20,7 +20,7 @@ const SITES = [
 const ROUNDS = [{ name: '2026-r1', label: 'Round 1 (2026)' }];
 const FORMS = {
   widgets: { file: 'widgets.xlsx', title: 'Widgets', rec: { en: 'widgets_en', ar: 'widgets_ar' }, version: '2026113001' },
-  camp_safety_audit: { file: 'camp_safety_audit.xlsx', title: 'Camp safety audit', rec: { en: 'camp_en', ar: 'camp_ar' }, version: '2026112801' },
+  camp_safety_audit: { file: 'camp_safety_audit.xlsx', title: 'Camp safety audit', rec: { en: 'camp_en', ar: 'camp_ar' }, version: '2026113001' },
 };
 
 const vault = {

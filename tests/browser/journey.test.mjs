@@ -191,7 +191,9 @@ describe('journeys', () => {
     await page.getByTestId('screen-home').waitFor();
     await startForm(page, 'camp_safety_audit');
     assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
-    assert.equal(await pagePath(page), '/camp_safety_audit/site_consent');
+    // The second edition opens on the site, round and walk; consent follows them.
+    assert.equal(await pagePath(page), '/camp_safety_audit/site');
+    await goToPath(page, '/camp_safety_audit/site_consent');
     await shot(page, 'journey-ar-consent');
     await page.getByTestId('choice-q-_camp_safety_audit_site_consent-no').click();
     await page.getByTestId('refused').waitFor();
