@@ -18,6 +18,7 @@ pub mod check;
 pub mod combine;
 pub mod error;
 pub mod store;
+pub mod tls;
 
 use std::sync::Arc;
 
