@@ -59,6 +59,9 @@ pub enum SyncError {
     Protocol(String),
     #[error("no approved batch {0}")]
     UnknownBatch(String),
+    /// A certificate fingerprint that cannot be one.
+    #[error("{0}")]
+    BadPin(String),
     /// The server's certificate is not the one pinned at enrollment (or not the one
     /// the operator's fingerprint names).
     #[error(
@@ -84,6 +87,7 @@ impl SyncError {
             SyncError::Server(_) => "sync.server_error",
             SyncError::Protocol(_) => "sync.protocol",
             SyncError::UnknownBatch(_) => "sync.unknown_batch",
+            SyncError::BadPin(_) => "sync.bad_pin",
             SyncError::CertificateMismatch { .. } => "sync.certificate_mismatch",
         }
     }
@@ -145,7 +149,7 @@ pub fn parse_pin(text: &str) -> Result<String> {
         .collect::<String>()
         .to_ascii_lowercase();
     if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(SyncError::BadUrl(format!(
+        return Err(SyncError::BadPin(format!(
             "{text:?} is not a certificate fingerprint: expected the 64 hexadecimal digits of a SHA-256 fingerprint (e.g. AB:CD:…) as the server's operator shows it"
         )));
     }
@@ -717,4 +721,51 @@ pub fn status(vault: &mut Vault, now: DateTime<Utc>) -> Result<SyncStatus> {
         next_retry_at,
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "7a43fd67758205d38afb348a8f8f9da8649aea79454824b46494c06c31936a9f";
+    const SHOWN: &str = "7A:43:FD:67:75:82:05:D3:8A:FB:34:8A:8F:8F:9D:A8:64:9A:EA:79:45:48:24:B4:64:94:C0:6C:31:93:6A:9F";
+
+    #[test]
+    fn pins_read_the_way_operators_write_them() {
+        assert_eq!(display_pin(HEX), SHOWN);
+        for typed in [
+            SHOWN.to_owned(),
+            HEX.to_owned(),
+            format!("sha256 Fingerprint={SHOWN}"),
+            format!("SHA256:{HEX}"),
+            format!("  {} ", SHOWN.replace(':', " ")),
+        ] {
+            assert_eq!(parse_pin(&typed).unwrap(), HEX, "{typed}");
+        }
+        for bad in [
+            "",
+            "12:34",
+            &HEX[..62],
+            &format!("{HEX}00"),
+            &HEX.replace('7', "g"),
+        ] {
+            let e = parse_pin(bad).unwrap_err();
+            assert_eq!(e.code(), "sync.bad_pin");
+            assert!(
+                e.to_string().contains("not a certificate fingerprint"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pin_is_sha256_of_the_certificate_bytes() {
+        let pin = certificate_pin(b"not really DER, only bytes");
+        assert_eq!(pin.len(), 64);
+        assert_eq!(
+            pin,
+            crypto::to_hex(&crypto::sha256(&[b"not really DER, only bytes"]))
+        );
+        assert_ne!(pin, certificate_pin(b"other bytes"));
+    }
 }
