@@ -576,3 +576,60 @@ async fn concurrent_uploads_commit_as_if_one_after_another() {
         }
     }
 }
+
+/// `admin tls-fingerprint` prints what `openssl x509 -noout -fingerprint -sha256`
+/// printed for this certificate, needs no database, and refuses a file that holds no
+/// certificate with a sentence.
+#[test]
+fn admin_tls_fingerprint_prints_the_certificate_fingerprint() {
+    const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBhDCCASmgAwIBAgIUdhzGb/lIU34Eqa38fDCrKEJ5xVMwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMbGFudGVybi10ZXN0MB4XDTI2MTIwMTAyNDYzNloXDTM2MTEy
+ODAyNDYzNlowFzEVMBMGA1UEAwwMbGFudGVybi10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEJjvbkluszbYERvh0eRTREg9VCcMk0Jd2lDq+sTPTeJpomDTm
+eqiZ96SpMJXh508vjs4ucDDQbucut3oX+dx1o6NTMFEwHQYDVR0OBBYEFMqJAjYK
+ffGQRu+47zIX4aD9OsLxMB8GA1UdIwQYMBaAFMqJAjYKffGQRu+47zIX4aD9OsLx
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAMt0yDad9l7HJvvR
+T4lJPJPjAenYjnMcRINdM7NjSWowAiEA0MPU8Z50OHhxOW1CXglRnKODKT4jM06o
+Xr65wda7Nfc=
+-----END CERTIFICATE-----
+";
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, CERT).unwrap();
+    let data = dir.path().join("data");
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lantern-server"))
+            .arg("--data")
+            .arg(&data)
+            .args(["admin", "tls-fingerprint", "--cert"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = run(&cert);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        "7A:43:FD:67:75:82:05:D3:8A:FB:34:8A:8F:8F:9D:A8:64:9A:EA:79:45:48:24:B4:64:94:C0:6C:31:93:6A:9F"
+    );
+    assert!(!data.exists(), "no database is opened for a fingerprint");
+
+    let not_cert = dir.path().join("key.pem");
+    std::fs::write(&not_cert, "not a certificate\n").unwrap();
+    let out = run(&not_cert);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no certificate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&dir.path().join("missing.pem"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
