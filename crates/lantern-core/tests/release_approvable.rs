@@ -43,7 +43,7 @@ fn form() -> Arc<LoadedForm> {
 }
 
 fn store(vault: &mut Vault, seed: u64, finalize: bool) {
-    let mut filled = capture::fill(form(), &answers(), seed, now()).unwrap();
+    let mut filled = capture::fill(form(), &answers(), seed, now(), Vec::new()).unwrap();
     assert_eq!(
         capture::store(&mut filled, vault, finalize, now().to_utc()).unwrap(),
         finalize
