@@ -303,8 +303,12 @@ fn ingest_loop(writer: &Mutex<Connection>, jobs: &std::sync::mpsc::Receiver<Inge
         }
         let mut outcomes = Vec::with_capacity(group.len());
         let mut senders = Vec::with_capacity(group.len());
-        let committed = (|| -> Result<(), StoreError> {
-            let mut conn = writer.lock().map_err(|_| poisoned())?;
+        // A panic (a bug) fails this group only: its transaction rolls back as it
+        // unwinds, so the connection is usable again and the thread goes on.
+        let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut conn = writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for (batch, done) in group.drain(..) {
                 senders.push(done);
@@ -318,8 +322,13 @@ fn ingest_loop(writer: &Mutex<Connection>, jobs: &std::sync::mpsc::Receiver<Inge
                 outcomes.push(outcome);
             }
             tx.commit()?;
-            Ok(())
-        })();
+            Ok::<(), StoreError>(())
+        }))
+        .unwrap_or_else(|_| {
+            Err(StoreError::Database(
+                "storing the upload failed unexpectedly; nothing of it was kept".into(),
+            ))
+        });
         match committed {
             Ok(()) => {
                 for (done, outcome) in senders.into_iter().zip(outcomes) {
