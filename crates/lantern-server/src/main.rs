@@ -28,6 +28,10 @@ struct Args {
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = lantern_server::DEFAULT_BODY_LIMIT)]
     max_body_bytes: usize,
+    /// Hours a dashboard session lasts before its user must sign in again.
+    #[arg(long, default_value_t = lantern_server::dashboard::auth::DEFAULT_SESSION_HOURS,
+          value_parser = clap::value_parser!(u32).range(1..=168))]
+    session_hours: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -64,6 +68,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut state = lantern_server::AppState::new(store);
     state.body_limit = args.max_body_bytes;
+    state.session_hours = args.session_hours;
+    // Session cookies are `Secure` whenever the server speaks HTTPS.
+    state.secure_cookies = args.tls_cert.is_some();
+    if !lantern_server::dashboard::assets::built() {
+        tracing::warn!("this server was built without the dashboard; / says how to build it");
+    }
     let app = lantern_server::app(state);
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
