@@ -61,6 +61,8 @@ pub struct AppState {
     pub session_hours: u32,
     /// Failed dashboard sign-ins per name.
     pub throttle: Arc<dashboard::auth::Throttle>,
+    /// The dashboard's combined aggregates, kept until a batch changes.
+    pub views: Arc<dashboard::ViewCache>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             secure_cookies: false,
             session_hours: dashboard::auth::DEFAULT_SESSION_HOURS,
             throttle: Arc::default(),
+            views: Arc::default(),
         }
     }
 }

@@ -803,4 +803,22 @@ async fn views_and_exports_show_only_released_numbers() {
     )
     .await;
     assert_eq!(status, 400);
+
+    // A newer batch replaces the old one and the views follow at once (the combined
+    // aggregates are cached only until a batch changes).
+    let (status, _) = upload(
+        &server,
+        &dev,
+        &rich_batch("SO2401-0001", "baseline", 2, 3.4, Some(45.0)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, ch) = get(
+        &server,
+        "/api/v1/dashboard/change?form_id=womens_participation&indicators=attending",
+        Some(&s),
+    )
+    .await;
+    assert_eq!(ch["rows"][0]["baseline"], 45.0);
+    assert_eq!(ch["rows"][0]["change"], 10.0);
 }

@@ -13,6 +13,7 @@ pub mod sites;
 pub mod views;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -210,28 +211,64 @@ async fn sign_out(
     Ok(r)
 }
 
+/// The combined groups per form, by form filter (`None`: every form), each with the
+/// store's `batches_version` it was computed at. Combining parses every stored batch,
+/// so the dashboard does it once per change, not once per request.
+#[derive(Default)]
+pub struct ViewCache {
+    entries: std::sync::Mutex<BTreeMap<Option<String>, Cached>>,
+}
+
+/// A `batches_version` and the groups combined at it.
+type Cached = (String, Arc<Vec<FormGroups>>);
+
+/// Forms kept in the cache at most (a signed-in user could ask for any form id).
+const CACHED_FORMS: usize = 64;
+
 /// Every form's combined groups (or one form's).
-async fn load(state: &AppState, form_id: Option<String>) -> Result<Vec<FormGroups>, ApiError> {
+async fn load(state: &AppState, form_id: Option<String>) -> Result<Arc<Vec<FormGroups>>, ApiError> {
+    let version = state.store.batches_version(form_id.clone()).await?;
+    if let Ok(entries) = state.views.entries.lock()
+        && let Some((v, groups)) = entries.get(&form_id)
+        && *v == version
+    {
+        return Ok(Arc::clone(groups));
+    }
     let stored = state
         .store
         .batches(BatchFilter {
-            form_id,
+            form_id: form_id.clone(),
             ..BatchFilter::default()
         })
         .await?;
-    let mut by_form: BTreeMap<String, Vec<crate::store::StoredBatch>> = BTreeMap::new();
-    for b in stored {
-        by_form.entry(b.form_id.clone()).or_default().push(b);
-    }
-    by_form
-        .into_iter()
-        .map(|(form_id, batches)| {
-            Ok(FormGroups {
-                form_id,
-                groups: combine::combine(&batches).map_err(ApiError::internal)?,
+    let combined = tokio::task::spawn_blocking(move || {
+        let mut by_form: BTreeMap<String, Vec<crate::store::StoredBatch>> = BTreeMap::new();
+        for b in stored {
+            by_form.entry(b.form_id.clone()).or_default().push(b);
+        }
+        by_form
+            .into_iter()
+            .map(|(form_id, batches)| {
+                Ok(FormGroups {
+                    form_id,
+                    groups: combine::combine(&batches)?,
+                })
             })
-        })
-        .collect()
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let combined = Arc::new(combined);
+    // The version read before the batches: if a batch arrived in between, the next
+    // request sees a newer version and recomputes.
+    if let Ok(mut entries) = state.views.entries.lock() {
+        if entries.len() >= CACHED_FORMS {
+            entries.clear();
+        }
+        entries.insert(form_id, (version, Arc::clone(&combined)));
+    }
+    Ok(combined)
 }
 
 fn bad_query(e: QueryRejection) -> ApiError {

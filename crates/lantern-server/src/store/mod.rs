@@ -191,6 +191,10 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the whole site list in one transaction; the number of sites stored.
     fn replace_sites(&self, sites: Vec<Site>) -> BoxFut<'_, usize>;
     fn sites(&self) -> BoxFut<'_, Vec<Site>>;
+    /// A text that changes whenever a batch of `form_id` (or of any form) is stored or
+    /// replaced: the count and the sum of sequences (a replacement always has a higher
+    /// sequence), so the dashboard can keep its combined view until it changes.
+    fn batches_version(&self, form_id: Option<String>) -> BoxFut<'_, String>;
 }
 
 /// Opens the store named on the command line: PostgreSQL for a `postgres://` URL,

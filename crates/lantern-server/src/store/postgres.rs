@@ -629,6 +629,21 @@ impl Store for PgStore {
         })
     }
 
+    fn batches_version(&self, form_id: Option<String>) -> BoxFut<'_, String> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let r = client
+                .query_one(
+                    "SELECT count(*), coalesce(sum(sequence), 0)::BIGINT FROM batches
+                     WHERE ($1::TEXT IS NULL OR form_id = $1)",
+                    &[&form_id],
+                )
+                .await?;
+            let (n, sum): (i64, i64) = (r.get(0), r.get(1));
+            Ok(format!("{n}:{sum}"))
+        })
+    }
+
     fn sites(&self) -> BoxFut<'_, Vec<Site>> {
         Box::pin(async move {
             let client = self.pool.get().await?;

@@ -625,6 +625,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn batches_version(&self, form_id: Option<String>) -> BoxFut<'_, String> {
+        self.read(move |conn| {
+            let (n, sum): (i64, i64) = conn
+                .prepare_cached(
+                    "SELECT count(*), coalesce(sum(sequence), 0) FROM batches
+                     WHERE (?1 IS NULL OR form_id = ?1)",
+                )?
+                .query_row([&form_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(format!("{n}:{sum}"))
+        })
+    }
+
     fn sites(&self) -> BoxFut<'_, Vec<Site>> {
         self.read(|conn| {
             let mut stmt = conn.prepare("SELECT code, name, admin FROM sites ORDER BY code")?;
