@@ -32,6 +32,10 @@ struct Args {
     #[arg(long, default_value_t = lantern_server::dashboard::auth::DEFAULT_SESSION_HOURS,
           value_parser = clap::value_parser!(u32).range(1..=168))]
     session_hours: u32,
+    /// Mark dashboard session cookies Secure even without --tls-cert (when an HTTPS
+    /// reverse proxy terminates TLS in front of this server).
+    #[arg(long)]
+    secure_cookies: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
     state.body_limit = args.max_body_bytes;
     state.session_hours = args.session_hours;
     // Session cookies are `Secure` whenever the server speaks HTTPS.
-    state.secure_cookies = args.tls_cert.is_some();
+    state.secure_cookies = args.tls_cert.is_some() || args.secure_cookies;
     if !lantern_server::dashboard::assets::built() {
         tracing::warn!("this server was built without the dashboard; / says how to build it");
     }

@@ -282,6 +282,29 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_http_only_strict_and_secure_under_https() {
+        let token = "ab".repeat(32);
+        let plain = session_cookie(&token, Duration::from_secs(3600), false);
+        let plain = plain.to_str().unwrap();
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Strict"));
+        assert!(plain.contains("Max-Age=3600") && !plain.contains("Secure"));
+        let tls = session_cookie(&token, Duration::from_secs(3600), true);
+        assert!(tls.to_str().unwrap().ends_with("; Secure"));
+        assert!(clear_cookie(true).to_str().unwrap().contains("Secure"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("a=b; {COOKIE}={token}")).unwrap(),
+        );
+        assert_eq!(cookie_token(&h), Some(token.as_str()));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("lantern_session=short"),
+        );
+        assert_eq!(cookie_token(&h), None);
+    }
+
+    #[test]
     fn cross_site_requests_are_recognised() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8440"));
