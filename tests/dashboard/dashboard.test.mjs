@@ -183,9 +183,10 @@ test('indicator view: released cells, suppressed cells never as numbers, chart, 
   await page.getByTestId('pick-indicator').selectOption('attending');
   await page.getByTestId('pick-round').selectOption('baseline');
   const table = page.getByTestId('indicator-table');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=indicator-table] tbody tr').length > 0);
   assert.equal(await viewPath(page), '/api/v1/dashboard/indicator?form_id=womens_participation&indicator=attending&round=baseline');
   const api = await apiJson(page, await viewPath(page));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=indicator-table] tbody tr').length === n, api.rows.length);
+  assert.ok(api.rows.every((r) => r.round === 'baseline'));
   const rows = table.locator('tbody tr');
   assert.equal(await rows.count(), api.rows.length);
   const suppressed = api.rows.filter((r) => r.suppressed);
