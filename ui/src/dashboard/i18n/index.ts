@@ -24,6 +24,7 @@ export interface Translator {
   (key: MessageKey, params?: Record<string, string | number>): string;
   number(n: number, digits?: number): string;
   date(iso: string): string;
+  dateTime(iso: string): string;
 }
 
 export function translator(lang: Lang): Translator {
@@ -46,6 +47,11 @@ export function translator(lang: Lang): Translator {
   t.date = (iso: string) => {
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
+  };
+  const dateTimeFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+  t.dateTime = (iso: string) => {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? iso : dateTimeFormat.format(d);
   };
   return t;
 }
