@@ -154,6 +154,12 @@ test('overview: risk table, counts, admin-area filter, CSV equal to the API', as
   await shot(page, 'overview-en');
   await page.screenshot({ path: join(artifacts, 'overview-en-screen.png') });
 
+  // The form filter: the camp safety audit alone rates fewer sectors than every form together.
+  await page.getByTestId('filter-form').selectOption('camp_safety_audit');
+  const camp = await apiJson(page, await viewPath(page));
+  assert.ok(camp.sectors.length > 0 && camp.sectors.length < api.sectors.length, JSON.stringify(camp.sectors));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=overview-table] thead th').length === 4 + n, camp.sectors.length);
+  await page.getByTestId('filter-form').selectOption('');
   await page.getByTestId('filter-area').selectOption('SO2402');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=overview-table] tbody tr').length === 1);
   assert.equal(await table.locator('tbody tr').first().getAttribute('data-site'), 'SO2402-0001');

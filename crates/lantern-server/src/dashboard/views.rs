@@ -109,16 +109,10 @@ pub fn catalog(forms: &[FormGroups], sites: &[Site]) -> Catalog {
     }
 }
 
-/// Baseline first, endline last, anything else by name in between.
+/// Baseline first, endline last, numbered rounds by number and other names by name in
+/// between.
 pub fn sort_rounds(mut rounds: Vec<String>) -> Vec<String> {
-    rounds.sort_by_key(|r| {
-        let rank = match r.as_str() {
-            "baseline" => 0,
-            "endline" => 2,
-            _ => 1,
-        };
-        (rank, r.clone())
-    });
+    rounds.sort_by_key(|r| round_rank(Some(r)));
     rounds
 }
 
@@ -285,11 +279,16 @@ pub fn overview(forms: &[FormGroups], sites: &[Site], q: &OverviewQuery) -> Over
     }
 }
 
+/// Baseline first, endline last; numbered rounds (the audits' 1, 2, … 10) by number,
+/// other names by name.
 fn round_rank(round: Option<&str>) -> (u8, String) {
     match round {
         Some("baseline") => (0, String::new()),
         Some("endline") => (2, String::new()),
-        Some(r) => (1, r.to_owned()),
+        Some(r) => match r.parse::<u64>() {
+            Ok(n) => (1, format!("{n:020}")),
+            Err(_) => (1, format!("~{r}")),
+        },
         None => (1, String::new()),
     }
 }
@@ -560,4 +559,18 @@ pub fn change(form: &FormGroups, sites: &[Site], q: &ChangeQuery) -> ChangeView 
 
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_sort_as_people_count_them() {
+        let r = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            sort_rounds(r(&["endline", "10", "2", "midline", "baseline", "1"])),
+            r(&["baseline", "1", "2", "10", "midline", "endline"])
+        );
+    }
 }
