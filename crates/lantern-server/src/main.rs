@@ -100,7 +100,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(address = %args.listen, "lantern-server listening (HTTPS)");
             axum_server::bind_rustls(args.listen, config)
                 .handle(handle)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                 .await
                 .context("server stopped with an error")
         }
@@ -109,10 +109,14 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
             tracing::info!(address = %args.listen, "lantern-server listening (HTTP)");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .context("server stopped with an error")
+            // Connection info: the dashboard's sign-in counts failures per address too.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("server stopped with an error")
         }
     }
 }

@@ -343,6 +343,22 @@ async fn repeated_failures_impose_a_wait() {
 }
 
 #[tokio::test]
+async fn one_address_trying_many_names_must_wait_too() {
+    let server = start().await;
+    make_users(&server);
+    let free = lantern_server::dashboard::auth::FREE_ADDRESS_FAILURES;
+    // Password spraying: one guess for each of many names, none over its own limit.
+    for i in 0..=free {
+        let (status, _, _) = sign_in(&server, &format!("guess{i}"), "Summer2026!Summer").await;
+        assert_eq!(status, 401);
+    }
+    // Now this address waits, even for a right password of a name never tried.
+    let (status, body, _) = sign_in(&server, "amina", ADMIN_PW).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "too_many_attempts");
+}
+
+#[tokio::test]
 async fn sessions_expire() {
     let server = start().await;
     make_users(&server);

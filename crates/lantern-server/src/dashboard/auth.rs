@@ -62,9 +62,17 @@ pub struct Signed {
     pub session: Session,
 }
 
-/// Failed sign-ins per user name, in memory: after [`FREE_FAILURES`] failures each
-/// further attempt must wait 2, 4, 8 … seconds (up to [`MAX_WAIT`]), whatever the
-/// password. A success clears the count.
+/// Failed sign-ins from one client address tolerated before it must wait too (so that
+/// trying one password on many names, password spraying, is slowed down as well).
+pub const FREE_ADDRESS_FAILURES: u32 = 20;
+/// The longest wait of one address: short, because behind a proxy every user shares it.
+pub const MAX_ADDRESS_WAIT: Duration = Duration::from_secs(60);
+
+/// Failed sign-ins per user name (key `name:…`) and per client address (`ip:…`), in
+/// memory: after [`FREE_FAILURES`] failures of a name each further attempt must wait 2,
+/// 4, 8 … seconds (up to [`MAX_WAIT`]), whatever the password; an address gets the same
+/// after [`FREE_ADDRESS_FAILURES`], up to [`MAX_ADDRESS_WAIT`]. A success clears the
+/// name's count.
 #[derive(Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
@@ -73,20 +81,43 @@ pub struct Throttle {
 impl Throttle {
     /// The time left to wait before `name` may try again, if any.
     pub fn wait(&self, name: &str, now: Instant) -> Option<Duration> {
+        self.wait_key(&format!("name:{name}"), FREE_FAILURES, MAX_WAIT, now)
+    }
+
+    /// The time left to wait before this client address may try again, if any.
+    pub fn wait_address(&self, ip: std::net::IpAddr, now: Instant) -> Option<Duration> {
+        self.wait_key(
+            &format!("ip:{ip}"),
+            FREE_ADDRESS_FAILURES,
+            MAX_ADDRESS_WAIT,
+            now,
+        )
+    }
+
+    fn wait_key(&self, key: &str, free: u32, max: Duration, now: Instant) -> Option<Duration> {
         let map = self.failures.lock().ok()?;
-        let (count, last) = map.get(name)?;
-        let wait = wait_after(*count)?;
+        let (count, last) = map.get(key)?;
+        // `wait_after` allows FREE_FAILURES; shift the count so that it allows `free`.
+        let wait = wait_after(count.saturating_sub(free.saturating_sub(FREE_FAILURES)))?.min(max);
         let until = *last + wait;
         (until > now).then(|| until - now)
     }
 
+    pub fn failed_address(&self, ip: std::net::IpAddr, now: Instant) {
+        self.count(format!("ip:{ip}"), now);
+    }
+
     pub fn failed(&self, name: &str, now: Instant) {
+        self.count(format!("name:{name}"), now);
+    }
+
+    fn count(&self, key: String, now: Instant) {
         if let Ok(mut map) = self.failures.lock() {
             // Keep the table bounded: forget names whose wait is long over.
             if map.len() > 10_000 {
                 map.retain(|_, (_, last)| now.duration_since(*last) < MAX_WAIT);
             }
-            let entry = map.entry(name.to_owned()).or_insert((0, now));
+            let entry = map.entry(key).or_insert((0, now));
             entry.0 = entry.0.saturating_add(1);
             entry.1 = now;
         }
@@ -94,7 +125,7 @@ impl Throttle {
 
     pub fn succeeded(&self, name: &str) {
         if let Ok(mut map) = self.failures.lock() {
-            map.remove(name);
+            map.remove(&format!("name:{name}"));
         }
     }
 }
@@ -106,6 +137,26 @@ fn wait_after(failures: u32) -> Option<Duration> {
     }
     let secs = 1u64 << over.min(20);
     Some(Duration::from_secs(secs).min(MAX_WAIT))
+}
+
+/// The client's address, when the server was started with connection info
+/// (`into_make_service_with_connect_info`, as `main.rs` does).
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
 }
 
 /// Refuses a request that a browser marks as coming from another site. Browsers send
@@ -279,6 +330,17 @@ mod tests {
         assert!(t.wait("other", now).is_none());
         t.succeeded("amina");
         assert!(t.wait("amina", now).is_none());
+        let ip: std::net::IpAddr = [10, 0, 0, 7].into();
+        for _ in 0..FREE_ADDRESS_FAILURES {
+            t.failed_address(ip, now);
+        }
+        assert!(t.wait_address(ip, now).is_none());
+        t.failed_address(ip, now);
+        assert_eq!(t.wait_address(ip, now), Some(Duration::from_secs(2)));
+        for _ in 0..50 {
+            t.failed_address(ip, now);
+        }
+        assert_eq!(t.wait_address(ip, now), Some(MAX_ADDRESS_WAIT));
     }
 
     #[test]

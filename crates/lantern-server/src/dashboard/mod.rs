@@ -98,6 +98,7 @@ fn no_store(mut r: Response) -> Response {
 ))]
 async fn sign_in(
     State(state): State<AppState>,
+    auth::ClientIp(ip): auth::ClientIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +122,12 @@ async fn sign_in(
     if name.is_empty() || name.chars().count() > 64 || req.password.chars().count() > 1024 {
         return Err(failed());
     }
-    if let Some(wait) = state.throttle.wait(&name, Instant::now()) {
+    let now = Instant::now();
+    let wait = state
+        .throttle
+        .wait(&name, now)
+        .max(ip.and_then(|ip| state.throttle.wait_address(ip, now)));
+    if let Some(wait) = wait {
         let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
         let mut r = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -147,6 +153,9 @@ async fn sign_in(
         .map_err(ApiError::internal)?;
     let (Some(user), true) = (user, ok) else {
         state.throttle.failed(&name, Instant::now());
+        if let Some(ip) = ip {
+            state.throttle.failed_address(ip, Instant::now());
+        }
         tracing::info!(user = %name, "dashboard sign-in failed");
         return Err(failed());
     };
