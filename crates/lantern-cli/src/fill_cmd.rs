@@ -24,21 +24,38 @@ fn session_time(now: Option<&str>) -> anyhow::Result<DateTime<FixedOffset>> {
     }
 }
 
-/// Imports `file` with its media and fills it with the answers in `answers_file`.
-pub fn fill(
-    file: &Path,
-    answers_file: &Path,
-    now: Option<&str>,
-    seed: u64,
-) -> anyhow::Result<Filled> {
-    let form = LoadedForm::from_file(file);
-    let form = match form {
+/// Imports `file` with its media, printing its warnings.
+fn load(file: &Path) -> anyhow::Result<LoadedForm> {
+    let form = match LoadedForm::from_file(file) {
         Ok(form) => form,
         Err(e) => anyhow::bail!("{}: {e}", file.display()),
     };
     for warning in &form.warnings {
         eprintln!("{warning}");
     }
+    Ok(form)
+}
+
+/// Imports `file` with its media and fills it with the answers in `answers_file`
+/// (`${last-saved#…}` reads nothing: no vault).
+pub fn fill(
+    file: &Path,
+    answers_file: &Path,
+    now: Option<&str>,
+    seed: u64,
+) -> anyhow::Result<Filled> {
+    fill_loaded(file, load(file)?, answers_file, now, seed, Vec::new())
+}
+
+/// Fills an imported form with the answers in `answers_file`.
+fn fill_loaded(
+    file: &Path,
+    form: LoadedForm,
+    answers_file: &Path,
+    now: Option<&str>,
+    seed: u64,
+    last_saved: Vec<(String, String)>,
+) -> anyhow::Result<Filled> {
     let answers_text = std::fs::read_to_string(answers_file)
         .with_context(|| format!("cannot read {}", answers_file.display()))?;
     let answers: serde_json::Value = serde_json::from_str(&answers_text)
@@ -50,7 +67,7 @@ pub fn fill(
         );
     };
     let now = session_time(now)?;
-    capture::fill(Arc::new(form), &answers, seed, now)
+    capture::fill(Arc::new(form), &answers, seed, now, last_saved)
         .map_err(|e| anyhow::anyhow!("{}: error[{}]: {e}", file.display(), e.code()))
 }
 
@@ -120,9 +137,14 @@ pub fn run_into_vault(
     // Each stored fill needs its own instance id, which the session derives from the
     // seed: without one, draw it from the operating system's randomness.
     let seed = seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
-    let mut filled = fill(file, answers_file, now, seed)?;
-    let stamp = filled.draft.started_at.to_utc();
+    let form = load(file)?;
     let mut vault = crate::vault_cmd::unlocked(vault_dir)?;
+    // `${last-saved#…}` reads the last response of this form finalized in the vault.
+    let stamp = session_time(now)?.to_utc();
+    let last_saved = capture::last_saved(&vault, &form, stamp)
+        .map_err(|e| anyhow::anyhow!("error[{}]: {e}", e.code()))?;
+    let mut filled = fill_loaded(file, form, answers_file, now, seed, last_saved)?;
+    let stamp = filled.draft.started_at.to_utc();
     let finalized = capture::store(&mut filled, &mut vault, finalize, stamp)
         .map_err(|e| anyhow::anyhow!("error[{}]: {e}", e.code()))?;
     let id = filled.draft.id.clone();

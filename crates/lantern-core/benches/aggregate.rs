@@ -48,6 +48,7 @@ fn main() {
                 version: form.version.clone(),
                 definition: bytes.clone(),
                 retention_days: None,
+                media: Vec::new(),
             },
             Utc::now(),
         )

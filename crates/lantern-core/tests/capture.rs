@@ -265,6 +265,7 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
         &scenario("camp_safety_audit", "typical"),
         1,
         now(),
+        Vec::new(),
     )
     .unwrap();
     assert!(filled.finalizable(), "{:?}", filled.blocking);
@@ -283,6 +284,7 @@ fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
         &scenario("camp_safety_audit", "edge_refused"),
         2,
         now(),
+        Vec::new(),
     )
     .unwrap();
     refused.draft.site = Some("SO2401-0001".into());
@@ -338,6 +340,7 @@ fn refusal_at_the_consent_gate_ends_the_form_in_the_window_too() {
         &scenario("womens_participation", "edge_refused"),
         3,
         now(),
+        Vec::new(),
     )
     .unwrap();
     let blocking = filled.draft.session.validate_all();

@@ -51,6 +51,10 @@ pub struct DraftV1 {
     /// The filled instance as `Session::result` gives it (relevant answers only): what
     /// readers of finalized responses (aggregates, export) use.
     pub instance: Value,
+    /// The values `${last-saved#name}` read when the draft started (only the names the
+    /// form uses), so a resumed draft computes the same defaults.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_saved: Vec<(String, String)>,
 }
 
 /// A refusal at the form's consent gate: only this is kept (`format:
@@ -81,6 +85,9 @@ pub struct Legacy {
 }
 
 /// A stored content as read back.
+// Read once per opened response and matched at once; boxing would only cost the callers'
+// patterns.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
     Current(Content),

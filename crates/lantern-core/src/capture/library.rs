@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::catalog::{self, CatalogEntry, EntryStatus};
 use crate::engine::CompiledForm;
 use crate::form::{FormDef, NodeId};
+use crate::vault::FormMedia;
 use crate::xlsform::{AttachmentError, WorkbookFormat, attach_csv, check_media_name, import_bytes};
 
 use super::CaptureError;
@@ -22,6 +23,9 @@ pub struct LoadedForm {
     /// Where the workbook was read from (`None`: from the vault's copy).
     pub source: Option<PathBuf>,
     pub definition: Vec<u8>,
+    /// The data files attached to it (CSV, XML, GeoJSON), stored with the workbook in
+    /// the vault.
+    pub media: Vec<FormMedia>,
     pub compiled: Arc<CompiledForm>,
     /// Definition node by its path without repeat indices (`/form/group/name`).
     by_path: HashMap<String, NodeId>,
@@ -47,6 +51,33 @@ impl LoadedForm {
         media_dirs: &[PathBuf],
         source: Option<PathBuf>,
     ) -> Result<LoadedForm, CaptureError> {
+        LoadedForm::build(file, bytes, source, |form, warnings| {
+            attach_media(form, file, media_dirs, warnings)
+        })
+    }
+
+    /// Imports workbook `bytes` named `file` with the data files kept beside it in the
+    /// vault (the forms folder is not read).
+    pub fn from_stored(
+        file: &str,
+        bytes: Vec<u8>,
+        media: Vec<FormMedia>,
+    ) -> Result<LoadedForm, CaptureError> {
+        LoadedForm::build(file, bytes, None, |form, _| {
+            for m in &media {
+                attach_csv(form, &m.name, &m.bytes)
+                    .map_err(|e| CaptureError::Media(format!("{file}: {e}")))?;
+            }
+            Ok(media)
+        })
+    }
+
+    fn build(
+        file: &str,
+        bytes: Vec<u8>,
+        source: Option<PathBuf>,
+        attach: impl FnOnce(&mut FormDef, &mut Vec<String>) -> Result<Vec<FormMedia>, CaptureError>,
+    ) -> Result<LoadedForm, CaptureError> {
         let format = WorkbookFormat::from_form_file_name(file).ok_or_else(|| {
             CaptureError::FormUnusable(format!(
                 "{file} is not an XLSForm file; use .xlsx, .xls, .md or .csv"
@@ -69,7 +100,7 @@ impl LoadedForm {
             )));
         };
         let mut form = form.clone();
-        attach_media(&mut form, file, media_dirs, &mut warnings)?;
+        let media = attach(&mut form, &mut warnings)?;
         let compiled = CompiledForm::new(form)
             .map_err(|e| CaptureError::FormUnusable(format!("{file}: error[{}]: {e}", e.code())))?;
         let by_path = compiled
@@ -82,6 +113,7 @@ impl LoadedForm {
             file: file.to_string(),
             source,
             definition: bytes,
+            media,
             compiled,
             by_path,
             warnings,
@@ -112,15 +144,17 @@ pub fn media_dirs(workbook: &Path) -> Vec<PathBuf> {
     vec![dir, media]
 }
 
-/// Attaches every CSV file `form` declares that can be found in `dirs`. A missing file is
-/// a warning (its list stays empty and answers to it are taken as given); a file that is
-/// present but unreadable, or a declared name that is a path, is an error.
+/// Attaches every data file (CSV, XML, GeoJSON) `form` declares that can be found in
+/// `dirs`, and returns them for the vault. A missing file is a warning (its list stays
+/// empty and answers to it are taken as given); a file that is present but unreadable, or
+/// a declared name that is a path, is an error.
 fn attach_media(
     form: &mut FormDef,
     workbook: &str,
     dirs: &[PathBuf],
     warnings: &mut Vec<String>,
-) -> Result<(), CaptureError> {
+) -> Result<Vec<FormMedia>, CaptureError> {
+    let mut attached = Vec::new();
     for declared in form.secondary_instances.clone() {
         let file = declared.file.as_str();
         match check_media_name(file) {
@@ -144,8 +178,12 @@ fn attach_media(
             .map_err(|e| CaptureError::Media(format!("cannot read {}: {e}", path.display())))?;
         attach_csv(form, file, &bytes)
             .map_err(|e| CaptureError::Media(format!("{}: {e}", path.display())))?;
+        attached.push(FormMedia {
+            name: file.to_string(),
+            bytes,
+        });
     }
-    Ok(())
+    Ok(attached)
 }
 
 /// `/form/members[2]/age` → `/form/members/age`.
@@ -231,12 +269,14 @@ impl Library {
     }
 
     /// A form from the definition stored in the vault (the folder no longer has this
-    /// version): media are still looked for in the forms folder.
+    /// version), with the data files stored beside it; a form stored before the vault
+    /// kept media (none stored) still looks for them in the forms folder.
     pub fn from_definition(
         &self,
         form_id: &str,
         version: &str,
         definition: Vec<u8>,
+        media: Vec<FormMedia>,
     ) -> Result<Arc<LoadedForm>, CaptureError> {
         if let Some(hit) = self.cached(form_id, version) {
             return Ok(hit);
@@ -250,12 +290,11 @@ impl Library {
             format!("{form_id}.md")
         };
         let workbook = self.dir.join(&file);
-        let loaded = Arc::new(LoadedForm::from_bytes(
-            &file,
-            definition,
-            &media_dirs(&workbook),
-            None,
-        )?);
+        let loaded = Arc::new(if media.is_empty() {
+            LoadedForm::from_bytes(&file, definition, &media_dirs(&workbook), None)?
+        } else {
+            LoadedForm::from_stored(&file, definition, media)?
+        });
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         Ok(Arc::clone(
             cache

@@ -86,6 +86,8 @@ pub struct Draft {
     /// The page shown, by path (indices move when repeats change).
     pub page: Option<String>,
     pub saved_at: Option<DateTime<Utc>>,
+    /// What `${last-saved#name}` reads in this draft (see [`last_saved`]).
+    pub last_saved: Vec<(String, String)>,
 }
 
 impl Draft {
@@ -97,12 +99,24 @@ impl Draft {
         now: DateTime<FixedOffset>,
         ui_language: Option<&str>,
     ) -> Result<Draft> {
+        Draft::with_last_saved(form, seed, now, ui_language, Vec::new())
+    }
+
+    /// Like [`Draft::new`], with the values `${last-saved#name}` reads.
+    pub fn with_last_saved(
+        form: Arc<LoadedForm>,
+        seed: u64,
+        now: DateTime<FixedOffset>,
+        ui_language: Option<&str>,
+        last_saved: Vec<(String, String)>,
+    ) -> Result<Draft> {
         let config = Config {
             now,
             seed,
             language: ui_language.and_then(|l| form_language(&form.form().languages, l)),
         };
-        let session = Session::new(Arc::clone(&form.compiled), config)?;
+        let session =
+            Session::new_with_last_saved(Arc::clone(&form.compiled), config, last_saved.clone())?;
         let id = session
             .result()
             .pointer("/meta/instanceID")
@@ -125,6 +139,7 @@ impl Draft {
             steps: Vec::new(),
             page: None,
             saved_at: None,
+            last_saved,
         })
     }
 
@@ -190,7 +205,8 @@ impl Draft {
     ) -> Result<Draft> {
         let started_at = DateTime::parse_from_rfc3339(&stored.started_at)
             .map_err(|_| CaptureError::DraftContent(id.to_string()))?;
-        let mut draft = Draft::new(form, stored.seed, started_at, None)?;
+        let mut draft =
+            Draft::with_last_saved(form, stored.seed, started_at, None, stored.last_saved)?;
         draft.id = id.to_string();
         for step in stored.steps {
             // A step that no longer applies (the form changed under a draft) is dropped
@@ -230,6 +246,7 @@ impl Draft {
             steps: self.steps.clone(),
             answered,
             instance: self.session.result(),
+            last_saved: self.last_saved.clone(),
         })
     }
 
@@ -434,6 +451,14 @@ impl Draft {
             crate::release::ReleaseError::Engine(e) => CaptureError::Engine(e),
             e => CaptureError::Aggregate(e.to_string()),
         })?;
+        if !refusal {
+            // The next response of this form reads `${last-saved#…}` from this one.
+            vault.set_setting(
+                &last_saved_key(&self.form.form().form_id),
+                &serde_json::Value::String(self.id.clone()),
+                now,
+            )?;
+        }
         Ok(dto::Finalized {
             submission_id: self.id.clone(),
             refusal,
@@ -465,6 +490,67 @@ fn apply_step(session: &mut Session, step: &Step) -> Result<()> {
     Ok(())
 }
 
+/// The sealed setting naming the last response of a form finalized on this device.
+fn last_saved_key(form_id: &str) -> String {
+    format!("capture.last_saved.{form_id}")
+}
+
+/// The values `${last-saved#name}` reads in a new response of `form`: the fields the
+/// form names, taken from the last response of the same form finalized on this device
+/// (a refusal is not one; a withdrawn or purged response leaves nothing), as ODK
+/// Collect reads its last saved instance. Only the names the form uses are copied, and
+/// nothing is read when it uses none. A field inside a repeat is not read (Collect's
+/// `last-saved` path names the first instance; Lantern leaves it empty).
+pub fn last_saved(
+    vault: &Vault,
+    form: &LoadedForm,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String)>> {
+    let names = form.form().last_saved_names();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(id) = vault
+        .setting(&last_saved_key(&form.form().form_id), now)?
+        .and_then(|v| v.as_str().map(str::to_string))
+    else {
+        return Ok(Vec::new());
+    };
+    let stored = match vault.open_submission(&id, now) {
+        Ok(stored) => stored,
+        Err(VaultError::NoSuchSubmission(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let instance = match Stored::parse(&stored.content) {
+        Some(Stored::Current(Content::Draft(d))) => d.instance,
+        Some(Stored::Legacy(legacy)) => legacy.instance,
+        _ => return Ok(Vec::new()),
+    };
+    Ok(names
+        .into_iter()
+        .filter_map(|name| field_value(&instance, &name).map(|v| (name, v)))
+        .collect())
+}
+
+/// The value of the first field named `name` in an instance, outside repeats.
+fn field_value(instance: &serde_json::Value, name: &str) -> Option<String> {
+    let serde_json::Value::Object(fields) = instance else {
+        return None;
+    };
+    if let Some(value) = fields.get(name) {
+        match value {
+            serde_json::Value::String(s) => return Some(s.clone()),
+            serde_json::Value::Number(n) => return Some(n.to_string()),
+            serde_json::Value::Bool(b) => return Some(b.to_string()),
+            _ => {}
+        }
+    }
+    fields
+        .iter()
+        .filter(|(k, v)| k.as_str() != "meta" && v.is_object())
+        .find_map(|(_, v)| field_value(v, name))
+}
+
 /// Stores the form's definition in the vault (idempotent), so a response can always be
 /// read with the exact form it was filled with.
 pub fn ensure_form(vault: &mut Vault, form: &LoadedForm, now: DateTime<Utc>) -> Result<()> {
@@ -478,6 +564,7 @@ pub fn ensure_form(vault: &mut Vault, form: &LoadedForm, now: DateTime<Utc>) -> 
             version: f.version.clone(),
             definition: form.definition.clone(),
             retention_days: f.purpose.as_ref().and_then(|p| p.retention_days),
+            media: form.media.clone(),
         },
         now,
     )?;
@@ -531,7 +618,9 @@ impl Capture {
         let form = self
             .library
             .get(&request.form_id, request.version.as_deref())?;
-        let mut draft = Draft::new(form, seed, now, request.ui_language.as_deref())?;
+        let last_saved = last_saved(vault, &form, now.to_utc())?;
+        let mut draft =
+            Draft::with_last_saved(form, seed, now, request.ui_language.as_deref(), last_saved)?;
         draft.site = request.site.clone().filter(|s| !s.is_empty());
         draft.round = request.round.clone().filter(|r| !r.is_empty());
         draft.prefill();
@@ -618,7 +707,7 @@ impl Capture {
             Err(CaptureError::UnknownForm(_)) => {
                 let record = vault.form(form_id, version, now)?;
                 self.library
-                    .from_definition(form_id, version, record.definition)
+                    .from_definition(form_id, version, record.definition, record.media)
             }
             Err(e) => Err(e),
         }
@@ -830,8 +919,9 @@ pub fn fill(
     answers: &serde_json::Map<String, serde_json::Value>,
     seed: u64,
     now: DateTime<FixedOffset>,
+    last_saved: Vec<(String, String)>,
 ) -> Result<Filled> {
-    let mut draft = Draft::new(form, seed, now, None)?;
+    let mut draft = Draft::with_last_saved(form, seed, now, None, last_saved)?;
     let outcomes = draft.session.fill(answers);
     // As ODK Collect: answers a choice filter no longer offers are cleared (J7).
     draft.session.prepare_finalize();
