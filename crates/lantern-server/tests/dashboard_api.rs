@@ -694,14 +694,16 @@ async fn views_and_exports_show_only_released_numbers() {
     let (status, ov) = get(&server, "/api/v1/dashboard/overview", Some(&s)).await;
     assert_eq!(status, 200, "{ov}");
     assert_eq!(ov["sectors"], json!(["protection"]));
-    // The endline (the later round) rates each site.
+    // The endline (the later round) rates each site; the worst sites come first.
     let rows = ov["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0]["site"], "SO2401-0001");
-    assert_eq!(rows[0]["level"], "green");
-    assert_eq!(rows[0]["cells"][0]["round"], "endline");
-    assert_eq!(rows[0]["cells"][0]["period"], "2026-11");
-    assert_eq!(rows[1]["level"], "amber");
+    assert_eq!(rows[0]["site"], "SO2402-0001");
+    assert_eq!(rows[0]["level"], "amber");
+    assert_eq!(rows[1]["site"], "SO2401-0001");
+    assert_eq!(rows[1]["level"], "green");
+    assert_eq!(rows[1]["cells"][0]["round"], "endline");
+    assert_eq!(rows[1]["cells"][0]["period"], "2026-11");
+    assert_eq!(rows[2]["site"], "SO2403-0001");
     assert_eq!(rows[2]["level"], Value::Null);
     assert_eq!(
         ov["counts"],

@@ -272,6 +272,11 @@ pub fn overview(forms: &[FormGroups], sites: &[Site], q: &OverviewQuery) -> Over
             })
         })
         .collect();
+    let mut rows = rows;
+    // Red sites first, then amber, green and unrated; by site code within a level.
+    rows.sort_by(|a: &OverviewRow, b: &OverviewRow| {
+        b.level.cmp(&a.level).then_with(|| a.site.cmp(&b.site))
+    });
     Overview {
         sectors,
         rows,
