@@ -97,6 +97,28 @@ export async function seed() {
     await new Promise((ok) => setTimeout(ok, 100));
   }
 
+  try {
+    await sendFromDevices(work, url, admin);
+  } catch (e) {
+    // Leave nothing running behind a failed seed.
+    server.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+    throw new Error(`${e.message}\nserver log:\n${stderr}`);
+  }
+  return {
+    url,
+    work,
+    stderr: () => stderr,
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((ok) => server.once('exit', ok));
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Two devices, one per site: enroll, fill, aggregate, approve, send. */
+async function sendFromDevices(work, url, admin) {
   const devices = [
     { site: 'SO2401-0001', camp: 'typical', shelter: 'typical', baseline: [16, 6, 2], endline: [16, 11, 2] },
     { site: 'SO2401-0002', camp: 'worst_case', shelter: 'worst_case', baseline: [15, 4, 3], endline: [16, 5, 1] },
@@ -133,14 +155,4 @@ export async function seed() {
     }
     lantern(['sync', 'run', '--vault', vault]);
   }
-  return {
-    url,
-    work,
-    stderr: () => stderr,
-    async stop() {
-      server.kill('SIGTERM');
-      await new Promise((ok) => server.once('exit', ok));
-      rmSync(work, { recursive: true, force: true });
-    },
-  };
 }
