@@ -345,3 +345,169 @@ fn baseline_to_endline_change_uses_released_cells_only() {
         !cell.suppressed
     }));
 }
+
+mod stored_form {
+    //! The stored form of contributions: the compact record round-trips, folds exactly
+    //! as the value it encodes (and as the JSON stored before it), hides its size in a
+    //! bucket, and refuses damaged bytes without folding any of them.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn batches(fold: &Fold) -> Vec<Batch> {
+        fold.groups()
+            .map(|((s, r), _)| {
+                fold.batch(s, r.as_deref(), Uuid::nil(), 1, "2026-11-30")
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn arb_key() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            Just(None),
+            Just(Some("female".to_string())),
+            Just(Some("male".to_string())),
+            Just(Some("18_24".to_string())),
+            Just(Some("25_49".to_string())),
+            Just(Some("50_plus".to_string())),
+            // Escapes in JSON, multi-byte UTF-8 in both forms.
+            Just(Some("a \"quoted\" \\ name".to_string())),
+            Just(Some("نساء".to_string())),
+        ]
+    }
+
+    fn arb_contributions() -> impl Strategy<Value = Contributions> {
+        let unit = (
+            prop_oneof![
+                any::<bool>().prop_map(UnitValue::Flag),
+                // Eighths: exact in JSON too (serde_json's default float parsing
+                // may differ from the written value in the last bit).
+                (-8000i32..8000).prop_map(|i| UnitValue::Number(f64::from(i) / 8.0)),
+            ],
+            proptest::collection::vec(arb_key(), 2),
+        )
+            .prop_map(|(value, keys)| Unit { value, keys });
+        (
+            prop_oneof![Just("A"), Just("B"), Just("Site \"C\"")],
+            prop_oneof![
+                Just(None),
+                Just(Some("baseline".to_string())),
+                Just(Some("endline".to_string()))
+            ],
+            any::<bool>(),
+            proptest::collection::vec(proptest::collection::vec(unit, 0..4), 2),
+        )
+            .prop_map(|(site, round, consent, indicators)| Contributions {
+                form_id: "f".into(),
+                form_version: "1".into(),
+                site: site.into(),
+                round,
+                period: "2026-11".into(),
+                consent,
+                indicators: if consent {
+                    indicators
+                } else {
+                    vec![vec![], vec![]]
+                },
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn compact_and_json_fold_exactly_like_the_value(
+            people in proptest::collection::vec(arb_contributions(), 1..40)
+        ) {
+            let mut by_value = Fold::new(plan());
+            let mut by_compact = Fold::new(plan());
+            let mut by_json = Fold::new(plan());
+            for c in &people {
+                let bytes = c.encode();
+                prop_assert_eq!(&Contributions::decode(&bytes).unwrap(), c);
+                by_value.add(c);
+                let added = by_compact.add_stored(&bytes).unwrap();
+                prop_assert_eq!(
+                    (added.site.as_ref(), added.round.as_deref(), added.consent, added.folded),
+                    (c.site.as_str(), c.round.as_deref(), c.consent, true)
+                );
+                let json = serde_json::to_vec(c).unwrap();
+                by_json.add_stored(&json).unwrap();
+                prop_assert_eq!(&Contributions::decode(&json).unwrap(), c);
+            }
+            let expected = batches(&by_value);
+            prop_assert_eq!(&batches(&by_compact), &expected);
+            prop_assert_eq!(&batches(&by_json), &expected);
+        }
+
+        #[test]
+        fn damaged_records_are_refused_and_fold_nothing(
+            c in arb_contributions(),
+            cut in 0usize..600,
+            flip in 0usize..600,
+        ) {
+            let bytes = c.encode();
+            let mut fold = Fold::new(plan());
+            fold.add(&c);
+            let before = batches(&fold);
+            // Any truncation inside the record (not just its padding) is an error.
+            let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            let cut = cut % end.max(1);
+            prop_assert!(fold.add_stored(&bytes[..cut]).is_err());
+            // A changed byte is either refused or still a well-formed record; it never
+            // panics, and a refused record folds nothing.
+            let mut damaged = bytes.to_vec();
+            let at = flip % damaged.len();
+            damaged[at] ^= 0x5a;
+            if fold.add_stored(&damaged).is_err() {
+                prop_assert_eq!(batches(&fold), before);
+            }
+        }
+    }
+
+    #[test]
+    fn records_are_padded_so_refusals_look_like_consent() {
+        let consenting = person("A", "female", "18_24", true, true).encode();
+        let refusal = person("A", "female", "18_24", true, false).encode();
+        assert_eq!(consenting.len(), 512);
+        assert_eq!(refusal.len(), 512);
+        // A record bigger than the first bucket moves to the next power of two.
+        let mut big = person("A", "female", "18_24", true, true);
+        big.indicators[0] = (0..200)
+            .map(|i| Unit {
+                value: UnitValue::Number(f64::from(i)),
+                keys: vec![Some("female".into()), Some(format!("v{i}"))],
+            })
+            .collect();
+        let len = big.encode().len();
+        assert!(len.is_power_of_two() && len > 512, "{len}");
+        assert_eq!(Contributions::decode(&big.encode()).unwrap(), big);
+    }
+
+    #[test]
+    fn strict_decoding() {
+        let good = person("A", "female", "18_24", true, true).encode();
+        // Non-zero bytes after the record.
+        let mut trailing = good.to_vec();
+        *trailing.last_mut().unwrap() = 1;
+        assert!(Contributions::decode(&trailing).is_err());
+        // A non-finite number.
+        let mut nan = person("A", "female", "18_24", true, true);
+        nan.indicators[1][0].value = UnitValue::Number(f64::NAN);
+        let err = Contributions::decode(&nan.encode()).unwrap_err();
+        assert!(err.0.contains("finite"), "{err}");
+        // Not a record at all.
+        assert!(Contributions::decode(b"\xffLC2").is_err());
+        assert!(Contributions::decode(b"garbage").is_err());
+        let mut fold = Fold::new(plan());
+        assert!(fold.add_stored(&nan.encode()).is_err());
+        assert_eq!(fold.groups().count(), 0);
+        // Another form's record is skipped, not folded, and says so.
+        let mut other = person("A", "female", "18_24", true, true);
+        other.form_id = "g".into();
+        let other = other.encode();
+        let added = fold.add_stored(&other).unwrap();
+        assert!(!added.folded);
+        assert_eq!((fold.skipped, fold.groups().count()), (1, 0));
+    }
+}
