@@ -27,6 +27,9 @@
 //!   protocol cells: per indicator, builds the hierarchy, protects it, and strips the
 //!   numbers of every hidden cell (rule `primary` or `complementary`); indicators whose
 //!   cells carry the same unit counts share one suppression pattern.
+//! - [`protect_cells_linked`]: the same, where an indicator's `n` is counted by another
+//!   indicator (participants of focus groups): it shares that indicator's pattern and
+//!   its hidden cells carry the rule `derived`.
 //! - [`combine`]`(&[Batch]) -> Result<Combined, CombineError>`: the server's combination of
 //!   batches of one form × site × round from several devices. Released counts are summed
 //!   (a cell absent from a batch counts 0, as a device omits only empty `_missing`
@@ -412,6 +415,21 @@ pub fn equations_from_keys(keys: &[&BTreeMap<String, String>]) -> Vec<Equation> 
 /// indicator's k (1 exempts it). Indicators whose cells have the same keys and the same
 /// unit counts share one pattern (otherwise one would reveal what the other hides).
 pub fn protect_cells(cells: &mut [Cell], min_cell: &dyn Fn(&str) -> u32) {
+    protect_cells_linked(cells, min_cell, &|_| None);
+}
+
+/// [`protect_cells`], where `counted_by(indicator)` may name another indicator of the
+/// same cells whose counts are this indicator's `n` (the participants behind a
+/// focus-group indicator, counted by a people total): the two share the counting
+/// indicator's pattern whatever their own cells say, the counting indicator's hidden
+/// cells carry `primary` or `complementary`, and the linked indicator's carry
+/// `derived` (a number derived from a suppressed count). A cell of the linked
+/// indicator that the counting one does not have is hidden as `derived`.
+pub fn protect_cells_linked(
+    cells: &mut [Cell],
+    min_cell: &dyn Fn(&str) -> u32,
+    counted_by: &dyn Fn(&str) -> Option<String>,
+) {
     // Group cell indices per indicator, in first-seen order.
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
@@ -424,33 +442,64 @@ pub fn protect_cells(cells: &mut [Cell], min_cell: &dyn Fn(&str) -> u32) {
             })
             .push(i);
     }
-    // Indicators with identical keys and counts are protected together.
+    let root_of = |name: &str| -> Option<String> {
+        counted_by(name).filter(|r| groups.contains_key(r) && counted_by(r).is_none_or(|x| x == *r))
+    };
+    // Indicators counted by another share its pattern; the others with identical keys
+    // and counts are protected together.
     type Signature = Vec<(BTreeMap<String, String>, Option<u64>)>;
-    let mut linked: Vec<(Signature, Vec<String>)> = Vec::new();
+    #[derive(PartialEq)]
+    enum Link {
+        Counted(String),
+        Same(Signature),
+    }
+    let roots: BTreeSet<String> = order.iter().filter_map(|n| root_of(n)).collect();
+    let mut linked: Vec<(Link, Vec<String>)> = Vec::new();
     for name in &order {
-        let mut sig: Signature = groups[name]
-            .iter()
-            .map(|&i| {
-                let c = &cells[i];
-                (c.by.clone(), if c.suppressed { None } else { c.n })
-            })
-            .collect();
-        sig.sort_by(|a, b| a.0.cmp(&b.0));
-        match linked.iter_mut().find(|(s, _)| *s == sig) {
+        let root = root_of(name).or_else(|| roots.contains(name).then(|| name.clone()));
+        let link = match root {
+            Some(root) => Link::Counted(root),
+            None => {
+                let mut sig: Signature = groups[name]
+                    .iter()
+                    .map(|&i| {
+                        let c = &cells[i];
+                        (c.by.clone(), if c.suppressed { None } else { c.n })
+                    })
+                    .collect();
+                sig.sort_by(|a, b| a.0.cmp(&b.0));
+                Link::Same(sig)
+            }
+        };
+        match linked.iter_mut().find(|(l, _)| *l == link) {
             Some((_, names)) => names.push(name.clone()),
-            None => linked.push((sig, vec![name.clone()])),
+            None => linked.push((link, vec![name.clone()])),
         }
     }
-    for (_, names) in linked {
+    for (link, names) in linked {
         let k = names.iter().map(|n| min_cell(n)).max().unwrap_or(1);
-        let idx = &groups[&names[0]];
+        let (root, idx) = match &link {
+            Link::Counted(root) => (Some(root.clone()), &groups[root]),
+            Link::Same(_) => (None, &groups[&names[0]]),
+        };
         let keys: Vec<&BTreeMap<String, String>> = idx.iter().map(|&i| &cells[i].by).collect();
         let eqs = equations_from_keys(&keys);
+        // A cell hidden in any member is unknown for all of them.
+        let hidden_somewhere: BTreeSet<&BTreeMap<String, String>> = names
+            .iter()
+            .flat_map(|n| groups[n].iter())
+            .filter(|&&i| cells[i].suppressed)
+            .map(|&i| &cells[i].by)
+            .collect();
         let counts: Vec<Option<u64>> = idx
             .iter()
             .map(|&i| {
                 let c = &cells[i];
-                if c.suppressed { None } else { c.n }
+                if c.suppressed || hidden_somewhere.contains(&c.by) {
+                    None
+                } else {
+                    c.n
+                }
             })
             .collect();
         let status = if k <= 1 {
@@ -464,11 +513,14 @@ pub fn protect_cells(cells: &mut [Cell], min_cell: &dyn Fn(&str) -> u32) {
             .map(|(&i, s)| (cells[i].by.clone(), *s))
             .collect();
         for name in &names {
+            let derived = root.as_ref().is_some_and(|r| r != name);
             for &i in &groups[name] {
-                let rule = match pattern.get(&cells[i].by) {
-                    Some(Status::Primary) => SuppressionRule::Primary,
-                    Some(Status::Complementary) => SuppressionRule::Complementary,
-                    _ => continue,
+                let rule = match (pattern.get(&cells[i].by), derived) {
+                    (Some(Status::Released), _) => continue,
+                    (None, false) => continue,
+                    (_, true) => SuppressionRule::Derived,
+                    (Some(Status::Primary), false) => SuppressionRule::Primary,
+                    (Some(_), false) => SuppressionRule::Complementary,
                 };
                 hide(&mut cells[i], rule);
             }

@@ -86,6 +86,11 @@ pub struct PlannedIndicator {
     pub values: Vec<Vec<String>>,
     /// The released levels: subsets of `dims` (indices), the total first.
     pub levels: Vec<Vec<usize>>,
+    /// The indicator (index in the plan) that counts the people behind this one's
+    /// units, when its units hold several people each (focus groups): see
+    /// [`Plan::new`]. Its cells' `n` then counts those people, and so does the cell
+    /// minimum.
+    pub people: Option<usize>,
 }
 
 /// What the form's `purpose` and `indicators` sheets say about aggregation.
@@ -117,6 +122,36 @@ pub fn dimension_field(form: &FormDef, dim: &str) -> Option<String> {
         "disability" if purpose.is_some_and(|p| !p.wg_fields.is_empty()) => None,
         _ => Some(dim.into()),
     }
+}
+
+/// HXL hashtags whose values count people (HXL core schema: affected, in need,
+/// targeted, reached, population); `+hh`/`+households` would count households.
+const PEOPLE_HASHTAGS: &[&str] = &[
+    "#affected",
+    "#inneed",
+    "#targeted",
+    "#reached",
+    "#population",
+];
+
+/// Whether an indicator counts the people in each of its units: a `sum` over a repeat
+/// (one unit per group) tagged with a people hashtag.
+fn counts_people(ind: &crate::form::Indicator) -> bool {
+    ind.kind == FormKind::Sum
+        && ind.scope.is_some()
+        && ind.hxl.as_deref().is_some_and(|h| {
+            let mut parts = h.split('+').map(|p| p.trim().to_ascii_lowercase());
+            let tag = parts.next().unwrap_or_default();
+            PEOPLE_HASHTAGS.contains(&tag.as_str())
+                && !parts.any(|a| a == "hh" || a == "households")
+        })
+}
+
+/// Whether two indicators have the same units and cells.
+fn same_units(a: &crate::form::Indicator, b: &crate::form::Indicator) -> bool {
+    a.scope == b.scope
+        && a.filter.as_ref().map(|f| f.source.trim()) == b.filter.as_ref().map(|f| f.source.trim())
+        && a.disaggregate == b.disaggregate
 }
 
 impl Plan {
@@ -235,7 +270,25 @@ impl Plan {
                 dims,
                 values,
                 levels,
+                people: None,
             });
+        }
+        // Participant-weighted minimum (issue 14): a repeat-scoped `sum` whose HXL
+        // hashtag counts people counts the participants of each unit (a focus group's
+        // hand total); every indicator over exactly the same units and cells (same
+        // scope, filter and disaggregation) is measured on those people. Two such
+        // totals for the same units would be ambiguous: then nothing is weighted.
+        for (i, x) in form.indicators.iter().enumerate() {
+            let counters: Vec<usize> = form
+                .indicators
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| counts_people(w) && same_units(x, w))
+                .map(|(j, _)| j)
+                .collect();
+            if let [w] = counters[..] {
+                indicators[i].people = Some(w);
+            }
         }
         Ok(Plan {
             form_id: form.form_id.clone(),
@@ -575,9 +628,21 @@ impl Fold {
         let g = &self.groups[*self
             .order
             .get(&(site.to_string(), round.map(str::to_string)))?];
+        let per_indicator: Vec<Vec<Cell>> = (0..self.plan.indicators.len())
+            .map(|i| indicator_cells(&self.plan.indicators[i], &self.spelled(g, i)))
+            .collect();
+        // Indicators measured on participants: their cells' n becomes the people
+        // counted by the plan's people total, when that count is sound in every cell.
+        let mut counted_by: HashMap<&str, &str> = HashMap::new();
         let mut cells = Vec::new();
         for (i, ind) in self.plan.indicators.iter().enumerate() {
-            cells.extend(indicator_cells(ind, &self.spelled(g, i)));
+            let mut own = per_indicator[i].clone();
+            if let Some(w) = ind.people
+                && count_people(&mut own, &per_indicator[w])
+            {
+                counted_by.insert(&ind.meta.name, &self.plan.indicators[w].meta.name);
+            }
+            cells.extend(own);
         }
         let k = self.plan.min_cell_size;
         if g.consenting < u64::from(self.plan.min_responses) {
@@ -591,7 +656,11 @@ impl Fold {
                 .iter()
                 .map(|i| (i.meta.name.as_str(), i.meta.min_cell))
                 .collect();
-            suppression::protect_cells(&mut cells, &|name| mins.get(name).copied().unwrap_or(k));
+            suppression::protect_cells_linked(
+                &mut cells,
+                &|name| mins.get(name).copied().unwrap_or(k),
+                &|name| counted_by.get(name).map(|w| w.to_string()),
+            );
         }
         Some(Batch {
             schema: BATCH_SCHEMA.into(),
@@ -673,6 +742,34 @@ fn indicator_cells(
         }
     }
     out
+}
+
+/// Sets each cell's `n` (and `denominator`) to the people counted in the same cell by
+/// `people` (a people total over the same units), when that is sound everywhere: every
+/// cell of `people` exists, has as many units as this one, and holds a whole number of
+/// people, at least one per unit. Otherwise changes nothing and returns `false` (the
+/// indicator keeps its unit counts, the stricter minimum).
+fn count_people(cells: &mut [Cell], people: &[Cell]) -> bool {
+    let totals: HashMap<&BTreeMap<String, String>, (u64, f64)> = people
+        .iter()
+        .filter_map(|c| Some((&c.by, (c.n?, c.value?))))
+        .collect();
+    let mut counted = Vec::with_capacity(cells.len());
+    for c in cells.iter() {
+        let Some(&(units, sum)) = totals.get(&c.by) else {
+            return false;
+        };
+        let whole = sum.fract() == 0.0 && sum >= units as f64 && sum < 2f64.powi(53);
+        if c.n != Some(units) || !whole {
+            return false;
+        }
+        counted.push(sum as u64);
+    }
+    for (c, n) in cells.iter_mut().zip(counted) {
+        c.n = Some(n);
+        c.denominator = Some(n);
+    }
+    true
 }
 
 fn released_cell(meta: &IndicatorMeta, by: BTreeMap<String, String>, t: &Tally) -> Cell {

@@ -39,12 +39,14 @@ fn plan() -> Plan {
                 dims: vec!["sex".into(), "age_band".into()],
                 values: vec![sex, age],
                 levels: vec![vec![], vec![0], vec![1], vec![0, 1]],
+                people: None,
             },
             PlannedIndicator {
                 meta: meta("risk", IndicatorKind::Score, 1),
                 dims: vec![],
                 values: vec![],
                 levels: vec![vec![]],
+                people: None,
             },
         ],
     }
@@ -509,5 +511,243 @@ mod stored_form {
         let added = fold.add_stored(&other).unwrap();
         assert!(!added.folded);
         assert_eq!((fold.skipped, fold.groups().count()), (1, 0));
+    }
+}
+
+mod participants {
+    //! Issue 14: focus-group perception indicators are counted per participant. A
+    //! people total (a repeat-scoped `sum` with a people hashtag) gives each cell's `n`
+    //! in people, the cell minimum applies to people, and the indicators over the same
+    //! groups share its suppression pattern, their hidden cells marked `derived`.
+    use super::*;
+
+    const TYPES: [&str; 3] = ["women", "girls", "men"];
+
+    /// hands_total (people), unsafe_hands, unsafe_pct (both counted by hands_total),
+    /// groups (per group), all with a minimum of 10, by focus-group type.
+    fn fg_plan() -> Plan {
+        let planned = |name: &str, kind, people: Option<usize>| PlannedIndicator {
+            meta: meta(name, kind, 10),
+            dims: vec!["fg_type".into()],
+            values: vec![TYPES.iter().map(|s| s.to_string()).collect()],
+            levels: vec![vec![], vec![0]],
+            people,
+        };
+        Plan {
+            form_id: "f".into(),
+            form_version: "1".into(),
+            min_cell_size: 5,
+            min_responses: 1,
+            indicators: vec![
+                planned("hands_total", IndicatorKind::Sum, Some(0)),
+                planned("unsafe_hands", IndicatorKind::Sum, Some(0)),
+                planned("unsafe_pct", IndicatorKind::Mean, Some(0)),
+                planned("groups", IndicatorKind::Count, None),
+            ],
+        }
+    }
+
+    /// One audit with focus groups `(type, hands, unsafe hands)`.
+    fn audit(groups: &[(&str, u32, u32)]) -> Contributions {
+        let unit = |t: &str, v: UnitValue| Unit {
+            value: v,
+            keys: vec![Some(t.to_string())],
+        };
+        let num = |x: u32| UnitValue::Number(f64::from(x));
+        Contributions {
+            form_id: "f".into(),
+            form_version: "1".into(),
+            site: "A".into(),
+            round: Some("baseline".into()),
+            period: "2026-11".into(),
+            consent: true,
+            indicators: vec![
+                groups.iter().map(|(t, h, _)| unit(t, num(*h))).collect(),
+                groups.iter().map(|(t, _, u)| unit(t, num(*u))).collect(),
+                groups
+                    .iter()
+                    .map(|(t, h, u)| {
+                        unit(t, UnitValue::Number(100.0 * f64::from(*u) / f64::from(*h)))
+                    })
+                    .collect(),
+                groups
+                    .iter()
+                    .map(|(t, _, _)| unit(t, UnitValue::Flag(true)))
+                    .collect(),
+            ],
+        }
+    }
+
+    fn batch_of(audits: &[Contributions]) -> Batch {
+        let mut fold = Fold::new(fg_plan());
+        for a in audits {
+            fold.add(a);
+        }
+        let b = fold
+            .batch("A", Some("baseline"), Uuid::nil(), 1, "2026-11-30")
+            .unwrap();
+        b.validate().unwrap();
+        b
+    }
+
+    #[test]
+    fn cells_count_people_and_small_groups_of_people_are_hidden() {
+        // Women: three groups, 29 people. Girls: one group of 6. Men: two groups, 17.
+        let b = batch_of(&[
+            audit(&[("women", 12, 5), ("women", 9, 3), ("girls", 6, 4)]),
+            audit(&[("women", 8, 2), ("men", 10, 1), ("men", 7, 0)]),
+        ]);
+        let women = find(&b, "hands_total", &[("fg_type", "women")]);
+        // Released although only 3 groups: 29 people ≥ 10.
+        assert_eq!(
+            (women.suppressed, women.n, women.value),
+            (false, Some(29), Some(29.0))
+        );
+        let unsafe_women = find(&b, "unsafe_hands", &[("fg_type", "women")]);
+        assert_eq!((unsafe_women.n, unsafe_women.value), (Some(29), Some(10.0)));
+        let pct = find(&b, "unsafe_pct", &[("fg_type", "women")]);
+        assert_eq!(pct.n, Some(29));
+        // Girls: 6 people < 10, primary on the people total, derived on the others.
+        let girls = find(&b, "hands_total", &[("fg_type", "girls")]);
+        assert_eq!(girls.rule, Some(SuppressionRule::Primary));
+        for ind in ["unsafe_hands", "unsafe_pct"] {
+            let c = find(&b, ind, &[("fg_type", "girls")]);
+            assert_eq!(c.rule, Some(SuppressionRule::Derived), "{ind}");
+            assert!(c.n.is_none() && c.value.is_none());
+        }
+        // The three share one pattern, and it protects the girls' cell: with the
+        // released people totals, additivity and non-negativity, the girls' count
+        // keeps an interval at least 10 wide.
+        let pattern = |ind: &str| -> Vec<(BTreeMap<String, String>, bool)> {
+            let mut v: Vec<_> = b
+                .cells
+                .iter()
+                .filter(|c| c.indicator == ind)
+                .map(|c| (c.by.clone(), c.suppressed))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(pattern("hands_total"), pattern("unsafe_hands"));
+        assert_eq!(pattern("hands_total"), pattern("unsafe_pct"));
+        let people: Vec<&Cell> = b
+            .cells
+            .iter()
+            .filter(|c| c.indicator == "hands_total")
+            .collect();
+        let keys: Vec<&BTreeMap<String, String>> = people.iter().map(|c| &c.by).collect();
+        let eqs = suppression::equations_from_keys(&keys);
+        let known: Vec<Option<f64>> = people.iter().map(|c| c.n.map(|n| n as f64)).collect();
+        let at = people
+            .iter()
+            .position(|c| c.by.get("fg_type").map(String::as_str) == Some("girls"))
+            .unwrap();
+        assert!(suppression::interval(&eqs, &known, at).width() >= 10.0);
+        // Counted per group, the same cells are all below the minimum of 10 groups.
+        assert!(
+            b.cells
+                .iter()
+                .filter(|c| c.indicator == "groups" && c.by.len() == 1)
+                .all(|c| { c.suppressed || c.n == Some(0) })
+        );
+        // Every released people cell holds 0 or at least 10 people.
+        for c in b
+            .cells
+            .iter()
+            .filter(|c| c.indicator != "groups" && !c.suppressed)
+        {
+            let n = c.n.unwrap();
+            assert!(n == 0 || n >= 10, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn an_unsound_people_count_falls_back_to_groups() {
+        // Fewer people than groups in a cell (hands not counted): the people count
+        // cannot be trusted, so the indicator's cells keep counting groups (stricter).
+        let b = batch_of(&[audit(&[
+            ("women", 0, 0),
+            ("women", 1, 0),
+            ("men", 25, 1),
+            ("men", 30, 2),
+        ])]);
+        let women = find(&b, "hands_total", &[("fg_type", "women")]);
+        assert!(women.suppressed, "{women:?}");
+        assert_eq!(women.rule, Some(SuppressionRule::Primary));
+        let men = find(&b, "hands_total", &[("fg_type", "men")]);
+        assert!(men.suppressed, "2 groups < 10: {men:?}");
+        // Nothing is marked derived: each indicator stands on its own group counts.
+        assert!(
+            b.cells
+                .iter()
+                .all(|c| c.rule != Some(SuppressionRule::Derived))
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Whatever the groups: no released cell of a people-counted indicator holds 1
+        /// to 9 people, the linked indicators share the people total's pattern, and
+        /// their hidden cells (where the total's are hidden by a rule) are `derived`.
+        #[test]
+        fn no_released_cell_below_ten_people(
+            groups in proptest::collection::vec((0usize..3, 1u32..15, 0u32..15), 1..10)
+        ) {
+            let groups: Vec<(&str, u32, u32)> = groups
+                .iter()
+                .map(|&(t, h, u)| (TYPES[t], h, u.min(h)))
+                .collect();
+            let b = batch_of(&[audit(&groups)]);
+            for c in b.cells.iter().filter(|c| c.indicator != "groups") {
+                if let Some(n) = c.n {
+                    proptest::prop_assert!(n == 0 || n >= 10, "{:?}", c);
+                }
+                let total = find(&b, "hands_total", &c.by.iter().map(|(a, v)| (a.as_str(), v.as_str())).collect::<Vec<_>>());
+                proptest::prop_assert_eq!(c.suppressed, total.suppressed);
+                if c.indicator != "hands_total" && c.suppressed {
+                    proptest::prop_assert_eq!(c.rule, Some(SuppressionRule::Derived));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_camp_safety_audit_counts_hand_counts_by_people() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../forms/camp_safety_audit.xlsx"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let form = crate::xlsform::import_bytes(
+            &bytes,
+            crate::xlsform::WorkbookFormat::Xlsx,
+            "camp_safety_audit",
+        )
+        .form
+        .unwrap();
+        let plan = Plan::new(&form).unwrap();
+        let counted: BTreeMap<&str, &str> = plan
+            .indicators
+            .iter()
+            .filter_map(|i| {
+                Some((
+                    i.meta.name.as_str(),
+                    plan.indicators[i.people?].meta.name.as_str(),
+                ))
+            })
+            .collect();
+        let expected: BTreeMap<&str, &str> = [
+            ("fg_night_hands_total", "fg_night_hands_total"),
+            ("fg_unsafe_night_hands", "fg_night_hands_total"),
+            ("fg_unsafe_night_pct", "fg_night_hands_total"),
+            ("fg_wash_hands_total", "fg_wash_hands_total"),
+            ("fg_unsafe_wash_hands", "fg_wash_hands_total"),
+            ("fg_unsafe_wash_pct", "fg_wash_hands_total"),
+        ]
+        .into_iter()
+        .collect();
+        // Groups, places named and priorities stay per group; walks stay per walk.
+        assert_eq!(counted, expected);
     }
 }

@@ -294,6 +294,75 @@ fn protect_cells_strips_numbers_and_links_identical_populations() {
     assert!(b.refusals.suppressed);
 }
 
+/// Participants (issue 14): `x` is counted by the people total `w`; they share `w`'s
+/// pattern whatever `x`'s own cells say, `w`'s hidden cells carry primary or
+/// complementary, `x`'s carry derived.
+#[test]
+fn linked_indicators_share_the_counting_pattern_and_are_derived() {
+    let mut cells = vec![
+        cell("w", &[], 30, 30.0),
+        cell("w", &[("fg", "women")], 24, 24.0),
+        cell("w", &[("fg", "girls")], 6, 6.0),
+        // Own counts that would be released on their own: the link decides.
+        cell("x", &[], 30, 12.0),
+        cell("x", &[("fg", "women")], 24, 10.0),
+        cell("x", &[("fg", "girls")], 6, 2.0),
+        // A cell the people total does not have: hidden, derived.
+        cell("x", &[("fg", "_missing")], 12, 1.0),
+        // Not linked: protected on its own counts.
+        cell("y", &[], 30, 1.0),
+        cell("y", &[("fg", "women")], 15, 1.0),
+        cell("y", &[("fg", "girls")], 15, 1.0),
+    ];
+    protect_cells_linked(&mut cells, &|_| 10, &|name| {
+        (name == "x").then(|| "w".to_string())
+    });
+    assert_eq!(cells[2].rule, Some(SuppressionRule::Primary));
+    let w_hidden: Vec<bool> = cells[..3].iter().map(|c| c.suppressed).collect();
+    let x_hidden: Vec<bool> = cells[3..6].iter().map(|c| c.suppressed).collect();
+    assert_eq!(w_hidden, x_hidden);
+    assert_eq!(
+        w_hidden.iter().filter(|h| **h).count(),
+        2,
+        "girls and one complement"
+    );
+    for c in cells[3..7].iter().filter(|c| c.suppressed) {
+        assert_eq!(c.rule, Some(SuppressionRule::Derived), "{c:?}");
+        assert!(c.n.is_none() && c.value.is_none());
+    }
+    assert!(cells[6].suppressed);
+    assert!(cells[7..].iter().all(|c| !c.suppressed), "y stands alone");
+
+    // A linked cell hidden upstream makes the total's cell unknown: it is hidden and
+    // protected like a primary cell.
+    let mut cells = vec![
+        cell("w", &[], 40, 40.0),
+        cell("w", &[("fg", "women")], 20, 20.0),
+        cell("w", &[("fg", "men")], 20, 20.0),
+        cell("x", &[], 40, 1.0),
+        cell("x", &[("fg", "women")], 20, 1.0),
+        cell("x", &[("fg", "men")], 20, 1.0),
+    ];
+    hide(&mut cells[4], SuppressionRule::Primary);
+    protect_cells_linked(&mut cells, &|_| 10, &|name| {
+        (name == "x").then(|| "w".to_string())
+    });
+    assert!(cells[1].suppressed && cells[2].suppressed, "{cells:?}");
+    assert!(cells[5].suppressed);
+    // A link to an indicator that is not there, or that is itself linked, is ignored.
+    let mut cells = vec![cell("x", &[], 3, 1.0), cell("z", &[], 3, 1.0)];
+    protect_cells_linked(&mut cells, &|_| 5, &|name| match name {
+        "x" => Some("missing".to_string()),
+        "z" => Some("x".to_string()),
+        _ => None,
+    });
+    assert!(
+        cells
+            .iter()
+            .all(|c| c.rule == Some(SuppressionRule::Primary))
+    );
+}
+
 #[test]
 fn combine_sums_keeps_unknowns_and_reprotects() {
     let metas = vec![meta("a", IndicatorKind::Proportion, 5)];
