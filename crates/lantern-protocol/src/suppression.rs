@@ -20,7 +20,11 @@
 //!   that is not needed). `counts[i] == None` marks a cell already unknown (it stays
 //!   hidden and is protected like a primary cell).
 //! - [`minimum_complementary`]: the exact minimum number of complementary cells by
-//!   exhaustive search, to measure the heuristic's loss on small tables.
+//!   exhaustive search under the same policy (a top total only when unavoidable), to
+//!   measure the heuristic's loss on small tables; [`minimum_complementary_unconstrained`]
+//!   without the policy, to measure what the policy costs.
+//! - [`top_totals`]: the cells at the top of a hierarchy (the site total of each
+//!   indicator), which complementary suppression hides only when nothing else protects.
 //! - [`equations_from_keys`]: the additivity of a released hierarchy, from the cells'
 //!   `by` objects (a cell with `by = M` is the sum of the cells `M ∪ {d: v}` over all `v`).
 //! - [`protect_cells`]`(&mut [Cell], min_cell)`: the device's and server's entry point on
@@ -208,9 +212,27 @@ fn feasible_point(eqs: &[Equation], counts: &[Option<u64>]) -> Vec<f64> {
     x
 }
 
+/// The top of each hierarchy: cells that are the total of some equation and a part of
+/// none (the site total of an indicator, `by = {}`). Complementary suppression hides
+/// one only when no choice of other cells protects the table: it is the number every
+/// reader uses, and the one a disclosure-control reviewer expects to see released.
+pub fn top_totals(eqs: &[Equation], len: usize) -> Vec<bool> {
+    let mut top = vec![false; len];
+    for e in eqs {
+        top[e.total] = true;
+    }
+    for e in eqs {
+        for &p in &e.parts {
+            top[p] = false;
+        }
+    }
+    top
+}
+
 /// The cells of the cheapest perturbation that moves `p` up by `k` while keeping every
 /// equation and every count ≥ 0; hidden cells cost nothing, released ones cost about 1
-/// (slightly more for bigger counts, so that small cells are preferred).
+/// (slightly more for bigger counts, so that small cells are preferred), and a top
+/// total costs more than every other cell of the table together.
 fn perturbation_support(
     eqs: &[Equation],
     x: &[f64],
@@ -220,12 +242,16 @@ fn perturbation_support(
 ) -> Option<Vec<usize>> {
     let n = x.len();
     let max = x.iter().cloned().fold(1.0, f64::max);
+    let top = top_totals(eqs, n);
+    let top_cost = 2.0 * (n as f64 + 1.0);
     // Variables: y+_i (0..n), y-_i (n..2n), slack s_i (2n..3n).
     let nv = 3 * n;
     let mut c = vec![0.0; nv];
     for i in 0..n {
         let w = if status[i].hidden() {
             0.0
+        } else if top[i] {
+            top_cost
         } else {
             1.0 + 1e-3 * x[i] / max
         };
@@ -313,12 +339,18 @@ pub fn complementary(eqs: &[Equation], counts: &[Option<u64>], status: &mut [Sta
         }
         return;
     }
-    // Drop every complementary cell that is not needed, biggest counts first (they
-    // carry the most information).
+    // Drop every complementary cell that is not needed: top totals first, then the
+    // biggest counts (they carry the most information).
+    let top = top_totals(eqs, status.len());
     let mut comp: Vec<usize> = (0..status.len())
         .filter(|&i| status[i] == Status::Complementary)
         .collect();
-    comp.sort_by(|&a, &b| x[b].total_cmp(&x[a]).then(a.cmp(&b)));
+    comp.sort_by(|&a, &b| {
+        top[b]
+            .cmp(&top[a])
+            .then(x[b].total_cmp(&x[a]))
+            .then(a.cmp(&b))
+    });
     for i in comp {
         status[i] = Status::Released;
         if !is_protected(eqs, counts, status, k) {
@@ -335,9 +367,32 @@ pub fn protect(eqs: &[Equation], counts: &[Option<u64>], k: u32) -> Vec<Status> 
 }
 
 /// The exact minimum number of complementary cells, by exhaustive search over subsets
-/// of the released cells in increasing size; `None` when there are more than
-/// `max_candidates` candidates. For measuring [`protect`]'s loss on small tables.
+/// of the released cells in increasing size, under [`protect`]'s policy: a top total
+/// (see [`top_totals`]) is hidden only when no set of other cells protects the table.
+/// `None` when there are more than `max_candidates` candidates. For measuring
+/// [`protect`]'s loss on small tables.
 pub fn minimum_complementary(
+    eqs: &[Equation],
+    counts: &[Option<u64>],
+    k: u32,
+    max_candidates: usize,
+) -> Option<usize> {
+    let base = primary(counts, k);
+    let top = top_totals(eqs, counts.len());
+    let candidates: Vec<usize> = (0..base.len()).filter(|&i| !base[i].hidden()).collect();
+    if candidates.len() > max_candidates {
+        return None;
+    }
+    let inner: Vec<usize> = candidates.iter().copied().filter(|&i| !top[i]).collect();
+    smallest_protecting(eqs, counts, &base, k, &inner)
+        .or_else(|| smallest_protecting(eqs, counts, &base, k, &candidates))
+        .or(Some(candidates.len()))
+}
+
+/// The exact minimum number of complementary cells with no policy: any released cell,
+/// a top total included, may be hidden. `None` when there are more than
+/// `max_candidates` candidates.
+pub fn minimum_complementary_unconstrained(
     eqs: &[Equation],
     counts: &[Option<u64>],
     k: u32,
@@ -348,10 +403,21 @@ pub fn minimum_complementary(
     if candidates.len() > max_candidates {
         return None;
     }
+    smallest_protecting(eqs, counts, &base, k, &candidates).or(Some(candidates.len()))
+}
+
+/// The size of the smallest subset of `candidates` whose hiding protects the table.
+fn smallest_protecting(
+    eqs: &[Equation],
+    counts: &[Option<u64>],
+    base: &[Status],
+    k: u32,
+    candidates: &[usize],
+) -> Option<usize> {
     for size in 0..=candidates.len() {
         let mut pick: Vec<usize> = (0..size).collect();
         loop {
-            let mut status = base.clone();
+            let mut status = base.to_vec();
             for &j in &pick {
                 status[candidates[j]] = Status::Complementary;
             }
@@ -380,7 +446,7 @@ pub fn minimum_complementary(
             }
         }
     }
-    Some(candidates.len())
+    None
 }
 
 /// The additivity of a hierarchy from its cells' `by` objects: for a cell with `by = M`
