@@ -3,9 +3,10 @@
 # --headless (`make run-headless`), runs it under Xvfb, waits for the window, saves a
 # screenshot to target/screenshots/lantern.png and closes the app.
 #
-# Demo data: the app lists the repository's forms/ (debug build). When the vault work
-# lands, this is where a demo vault will be created and passed to the app
-# (e.g. LANTERN_VAULT=target/demo/vault.lantern); there is no vault yet, so none is faked.
+# Demo data: the app opens a demo vault in target/demo/ (scripts/demo-vault.sh: its own
+# folder, a fresh random passphrase printed here, a few drafts and finalized responses
+# from the built-in forms' scenarios), marked as a demo so the app shows a banner. The
+# app's real vault folder is never touched, and no real vault gets a known passphrase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +28,16 @@ fi
 
 say "building the UI (ui/dist)"
 (cd ui && npm run build --silent)
-say "building the app (cargo build -p lantern-app)"
-cargo build -p lantern-app --quiet
+say "building the app and the CLI (cargo build -p lantern-app -p lantern-cli)"
+cargo build -p lantern-app -p lantern-cli --quiet
 app="$PWD/target/debug/lantern-app"
+
+say "creating the demo vault in target/demo/ (recreated on every run)"
+demo="$PWD/target/demo"
+pass=$(scripts/demo-vault.sh "$demo")
+export LANTERN_VAULT_DIR="$demo/vault" LANTERN_CONFIG_DIR="$demo/config" LANTERN_DEMO=1
+printf '\n\033[1m  Demo vault passphrase: %s\033[0m\n' "$pass"
+printf '  (made-up responses only; this vault is recreated, and emptied, on every make run)\n\n'
 
 if ! $headless; then
   say "opening Lantern (close the window to stop)"

@@ -6,7 +6,11 @@
 
 pub mod commands;
 pub mod error;
+pub mod session;
 pub mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use tauri::{Manager, Runtime};
 
@@ -16,21 +20,68 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .setup(|app| {
             manage_state(app.handle());
+            start_idle_timer(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::list_forms
+            commands::list_forms,
+            commands::vault_state,
+            commands::passphrase_strength,
+            commands::vault_create,
+            commands::vault_unlock,
+            commands::vault_lock,
+            commands::vault_touch,
+            commands::vault_set_duress,
+            commands::quick_exit,
+            commands::home,
+            commands::draft_start,
+            commands::draft_resume,
+            commands::draft_go,
+            commands::draft_answer,
+            commands::draft_repeat_add,
+            commands::draft_repeat_remove,
+            commands::draft_repeat_move,
+            commands::draft_set_language,
+            commands::draft_index,
+            commands::draft_check,
+            commands::draft_finalize,
+            commands::draft_close,
+            commands::draft_discard,
+            commands::form_media,
+            commands::ui_language,
+            commands::set_ui_language,
+            commands::referrals_get,
+            commands::referrals_set,
         ])
 }
 
-/// Puts the app's state in place: where the forms are. Runs in `setup`; state managed
-/// before it (as tests do) is kept.
+/// Puts the app's state in place: where the forms are, where the vault is, the vault
+/// and open drafts. Runs in `setup`; state managed before it (as tests do) is kept.
 pub fn manage_state<R: Runtime>(app: &tauri::AppHandle<R>) {
     let resources = app.path().resource_dir().ok();
     app.manage(state::FormsDir::locate(resources.as_deref()));
-    // Hook for the vault work: the demo vault for `make run` will be opened (or created)
-    // here and managed as state once `lantern_core::vault` exists.
+    if app.try_state::<Arc<session::AppState>>().is_none() {
+        let forms = app.state::<state::FormsDir>().path().to_path_buf();
+        let settings = session::Settings::locate(
+            app.path().app_data_dir().ok(),
+            app.path().app_config_dir().ok(),
+            forms,
+        );
+        app.manage(Arc::new(session::AppState::new(settings)));
+    }
+}
+
+/// Locks the vault after its idle time (`VaultConfig::idle_lock`), even when the window
+/// sends nothing: checked every few seconds on a thread of its own.
+fn start_idle_timer<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(5));
+            let state = app.state::<Arc<session::AppState>>();
+            state.lock_if_idle(&app);
+        }
+    });
 }
 
 /// The app's compiled-in configuration: `tauri.conf.json`, capabilities, icons and the

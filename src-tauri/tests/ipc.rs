@@ -4,7 +4,15 @@
 //! Building this test also makes `cargo test` produce `target/debug/lantern-app`, the
 //! binary the E2E tier drives, with the same feature set (see scripts/tier-e2e.sh).
 
+use std::sync::{Arc, Mutex};
+
+use lantern_app::session::{AppState, Settings};
 use lantern_app::state::FormsDir;
+use lantern_core::vault::{KdfParams, VaultConfig};
+use serde_json::json;
+use tauri::Listener;
+
+const PASS: &str = "river stone 42 lantern night";
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
@@ -27,6 +35,11 @@ fn app(builder: tauri::Builder<MockRuntime>) -> (App<MockRuntime>, WebviewWindow
 }
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str) -> Result<Value, Value> {
+    call(window, cmd, serde_json::json!({}))
+}
+
+/// Invokes `cmd` with JSON arguments, keys as the UI sends them (camelCase).
+fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         window,
         InvokeRequest {
@@ -35,7 +48,7 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str) -> Result<Value, Value
             error: CallbackFn(1),
             // On Linux the WebView's origin is tauri://localhost; the ACL checks it.
             url: "tauri://localhost".parse().expect("a valid url"),
-            body: InvokeBody::default(),
+            body: InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
@@ -49,7 +62,7 @@ fn app_info_reports_the_core_version() {
     let info = invoke(&window, "app_info").expect("app_info is allowed");
     assert_eq!(
         info,
-        serde_json::json!({ "version": lantern_core::VERSION })
+        serde_json::json!({ "version": lantern_core::VERSION, "demo": false })
     );
 }
 
@@ -95,5 +108,222 @@ fn commands_outside_the_capability_are_refused() {
         "delete_everything",
     ] {
         assert!(invoke(&window, cmd).is_err(), "{cmd} should be refused");
+    }
+}
+
+/// An app whose vault lives in a temporary folder, with a cheap key derivation.
+fn app_with_vault(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms");
+    let settings = Settings {
+        vault_dir: dir.join("vault"),
+        config_dir: dir.join("config"),
+        forms_dir: forms,
+        demo: false,
+        vault: VaultConfig {
+            kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+            idle_lock: chrono::TimeDelta::minutes(5),
+        },
+    };
+    app(mock_builder().manage(Arc::new(AppState::new(settings))))
+}
+
+fn events(app: &App<MockRuntime>, name: &str) -> Arc<Mutex<Vec<Value>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    app.listen_any(name.to_string(), move |event| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).unwrap());
+    });
+    seen
+}
+
+#[test]
+fn create_fill_lock_unlock_resume_and_quick_exit_through_the_ipc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (app, window) = app_with_vault(tmp.path());
+    let saved = events(&app, "draft://saved");
+    let locked = events(&app, "vault://locked");
+
+    let state = invoke(&window, "vault_state").unwrap();
+    assert_eq!(state["exists"], false);
+    let no_vault = call(&window, "home", json!({"uiLanguage": "en"})).unwrap_err();
+    assert_eq!(no_vault["code"], "app.no_vault");
+    let weak = call(&window, "vault_create", json!({"passphrase": "password1"})).unwrap_err();
+    assert_eq!(weak["code"], "capture.weak_passphrase");
+    let strength = call(
+        &window,
+        "passphrase_strength",
+        json!({"passphrase": "password1"}),
+    )
+    .unwrap();
+    assert_eq!(strength["acceptable"], false);
+    let state = call(&window, "vault_create", json!({"passphrase": PASS})).unwrap();
+    assert_eq!(
+        (state["exists"].clone(), state["unlocked"].clone()),
+        (json!(true), json!(true))
+    );
+
+    let home = call(&window, "home", json!({"uiLanguage": "en"})).unwrap();
+    assert!(
+        home["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["form_id"] == "camp_safety_audit")
+    );
+    assert_eq!(home["sync"]["state"], "not_configured");
+
+    let view = call(
+        &window,
+        "draft_start",
+        json!({"request": {"form_id": "camp_safety_audit", "version": null, "site": "SO2401-0001",
+            "round": null, "ui_language": "en"}}),
+    )
+    .unwrap();
+    let id = view["draft_id"].as_str().unwrap().to_string();
+    assert_eq!(view["page"]["content"]["kind"], "questions");
+    assert_eq!(view["page"]["content"]["questions"][0]["name"], "site");
+    // The second edition asks the round, walk time and site type before consent.
+    for (path, value) in [
+        ("round", "1"),
+        ("walk_time", "day"),
+        ("site_type", "planned"),
+    ] {
+        call(
+            &window,
+            "draft_answer",
+            json!({"draftId": id, "path": path, "value": value}),
+        )
+        .unwrap();
+    }
+    let view = call(
+        &window,
+        "draft_answer",
+        json!({"draftId": id, "path": "site_consent", "value": "yes"}),
+    )
+    .unwrap();
+    assert_eq!(
+        view["page"]["content"]["questions"][0]["outcome"],
+        json!({"outcome": "ok"})
+    );
+    let next = call(
+        &window,
+        "draft_go",
+        json!({"draftId": id, "nav": {"to": "next"}}),
+    )
+    .unwrap();
+    assert_eq!(next["progress"]["position"], 2);
+    let bad = call(
+        &window,
+        "draft_answer",
+        json!({"draftId": id, "path": "latrines_sampled", "value": "many"}),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "engine.invalid_value");
+    assert!(!saved.lock().unwrap().is_empty(), "autosaves are announced");
+    assert_eq!(saved.lock().unwrap()[0]["draft_id"], id.as_str());
+
+    // Lock: the draft leaves memory and every draft command says the vault is locked.
+    let state = invoke(&window, "vault_lock").unwrap();
+    assert_eq!(state["unlocked"], false);
+    assert_eq!(
+        locked.lock().unwrap().last().unwrap(),
+        &json!({"reason": "user"})
+    );
+    let err = call(
+        &window,
+        "draft_answer",
+        json!({"draftId": id, "path": "site_type", "value": "planned"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "app.locked");
+    let wrong = call(
+        &window,
+        "vault_unlock",
+        json!({"passphrase": "not the passphrase"}),
+    )
+    .unwrap_err();
+    assert_eq!(wrong["code"], "vault.wrong_passphrase");
+    call(&window, "vault_unlock", json!({"passphrase": PASS})).unwrap();
+    let resumed = call(
+        &window,
+        "draft_resume",
+        json!({"draftId": id, "uiLanguage": "en"}),
+    )
+    .unwrap();
+    assert_eq!(
+        resumed["page"]["path"], next["page"]["path"],
+        "back where it was left"
+    );
+    let check = call(&window, "draft_check", json!({"draftId": id})).unwrap();
+    assert_eq!(check["finalizable"], false);
+    assert!(
+        check["blocking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["page_index"].is_number())
+    );
+    let index = call(&window, "draft_index", json!({"draftId": id})).unwrap();
+    assert!(index.as_array().unwrap().len() > 10);
+
+    // Referral cards are kept sealed in the vault.
+    let cards = json!({"cards": [{"site": null, "services": [{"name": "Health post", "contact": "+252 600 000",
+        "hours": "08-17", "notes": ""}]}]});
+    call(&window, "referrals_set", json!({"cards": cards})).unwrap();
+    assert_eq!(invoke(&window, "referrals_get").unwrap(), cards);
+
+    // Quick exit: locked at once, the window told why.
+    invoke(&window, "quick_exit").unwrap();
+    assert_eq!(
+        locked.lock().unwrap().last().unwrap(),
+        &json!({"reason": "quick_exit"})
+    );
+    assert_eq!(invoke(&window, "vault_state").unwrap()["unlocked"], false);
+    assert_eq!(
+        invoke(&window, "referrals_get").unwrap_err()["code"],
+        "app.locked"
+    );
+
+    // The UI language is kept outside the vault, readable while locked.
+    call(&window, "set_ui_language", json!({"language": "ar"})).unwrap();
+    assert_eq!(invoke(&window, "ui_language").unwrap(), "ar");
+    assert_eq!(
+        call(&window, "set_ui_language", json!({"language": "xx"})).unwrap_err()["code"],
+        "app.unknown_language"
+    );
+
+    // Discard after unlocking deletes the draft.
+    call(&window, "vault_unlock", json!({"passphrase": PASS})).unwrap();
+    call(&window, "draft_discard", json!({"draftId": id})).unwrap();
+    let home = call(&window, "home", json!({"uiLanguage": "en"})).unwrap();
+    assert_eq!(home["drafts"], json!([]));
+}
+
+#[test]
+fn every_command_of_the_contract_is_allowed_and_registered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_vault(tmp.path());
+    let api = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/api.ts"),
+    )
+    .unwrap();
+    let start = api.find("export const COMMANDS = [").unwrap();
+    let end = start + api[start..].find("] as const").unwrap();
+    let names: Vec<&str> = api[start..end].split('\'').skip(1).step_by(2).collect();
+    assert_eq!(names.len(), 29, "{names:?}");
+    // What an unknown command gets, with its name swapped in: no command of the
+    // contract may get that.
+    let refused = invoke(&window, "no_such_command").unwrap_err().to_string();
+    assert!(refused.contains("no_such_command"), "{refused}");
+    for name in names {
+        // Without a vault or arguments each fails in its own way, but never as a
+        // command the ACL or the handler does not know.
+        if let Err(e) = invoke(&window, name) {
+            let text = e.to_string();
+            assert_ne!(text, refused.replace("no_such_command", name), "{name}");
+            assert!(!text.contains("not allowed"), "{name}: {text}");
+        }
     }
 }

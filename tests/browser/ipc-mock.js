@@ -1,37 +1,315 @@
-// Loaded by the browser tier before the app's own module: stands in for the Tauri shell
-// with @tauri-apps/api's mockIPC, answering as src-tauri's commands do. The scenario
-// comes from the page's query string so each test picks what the shell says.
+// Loaded by the browser tier before the app's module: stands in for the Tauri shell with
+// @tauri-apps/api's mockIPC, answering the commands of docs/ipc.md with the types of
+// ui/src/lib/bindings. Form pages come from views recorded from the REAL core
+// (fixtures/views.json, written by fixtures/gen from engine::view): when the UI does what
+// a recording did next (answer, add or remove a repeat), the mock answers with the core's
+// own view; other answers are patched into the last view. The scenario comes from the
+// query string (`?scenario=fresh|locked|unlocked|demo`).
 import { mockIPC } from '/__test/mocks.js';
+import VIEWS from '/__test/views.js';
 
-const SITE_VISIT = {
-  file: 'site_visit_check.xlsx',
-  status: 'ok',
-  summary: {
-    form_id: 'site_visit_check',
-    version: '2026112301',
-    title: 'Site visit check',
-    default_language: 'English (en)',
-    languages: ['English (en)', 'Français (fr)', 'العربية (ar)'],
-  },
-};
-const BROKEN = {
-  file: 'zz_broken.xlsx',
-  status: 'broken',
-  code: 'workbook.unreadable',
-  message: 'the workbook could not be read as .xlsx: invalid Zip archive',
+const params = new URLSearchParams(location.search);
+const scenario = params.get('scenario') ?? 'fresh';
+const PASS = 'river lamp orange seventy';
+const calls = (window.__lanternCalls = []);
+
+const SITES = [
+  { name: 'SO2401-0001', label: 'Hodan IDP site' },
+  { name: 'SO2401-0002', label: 'Garasbaley' },
+];
+const ROUNDS = [{ name: '2026-r1', label: 'Round 1 (2026)' }];
+const FORMS = {
+  widgets: { file: 'widgets.xlsx', title: 'Widgets', rec: { en: 'widgets_en', ar: 'widgets_ar' }, version: '2026113001' },
+  camp_safety_audit: { file: 'camp_safety_audit.xlsx', title: 'Camp safety audit', rec: { en: 'camp_en', ar: 'camp_ar' }, version: '2026113001' },
 };
 
-const scenario = new URLSearchParams(location.search).get('scenario') ?? 'forms';
-window.__lanternCalls = [];
+const vault = {
+  exists: scenario !== 'fresh',
+  unlocked: scenario === 'unlocked' || scenario === 'demo',
+  failures: 0,
+  waitUntil: 0,
+  passphrase: PASS,
+};
+let referrals = { cards: [{ site: 'SO2401-0001', services: [{ name: 'Women and girls safe space (IRC)', contact: '+252 61 555 0101', hours: 'Sun–Thu 08:00–16:00', notes: 'Walk-in; female staff' }] }, { site: null, services: [{ name: 'GBV hotline', contact: '5555', hours: '24/7', notes: '' }] }] };
+let uiLanguage = null;
+const drafts = new Map();
+const finalized = [];
+let nextId = 1;
 
-mockIPC((cmd) => {
-  window.__lanternCalls.push(cmd);
-  if (cmd === 'app_info') return { version: '0.1.0' };
-  if (cmd === 'list_forms') {
-    if (scenario === 'unreadable') {
-      throw { code: 'app.forms_folder_unreadable', message: 'the forms folder /media/usb/forms could not be read: No such file or directory (os error 2)' };
-    }
-    return [SITE_VISIT, BROKEN];
+function err(code, message) {
+  return { code, message };
+}
+function state() {
+  const retry = Math.max(0, Math.ceil((vault.waitUntil - Date.now()) / 1000));
+  return { exists: vault.exists, unlocked: vault.unlocked, demo: scenario === 'demo', retry_after_seconds: retry, idle_lock_seconds: 300 };
+}
+function needUnlocked() {
+  if (!vault.unlocked) throw err('app.locked', 'the vault is locked');
+}
+function emit(event, payload) {
+  window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event, payload });
+}
+window.__lanternEmit = emit;
+
+function strength(p) {
+  const chars = [...p];
+  const hints = [];
+  if (chars.length < 12) hints.push('too_short');
+  if (/password|123456|qwerty/i.test(p)) hints.push('common');
+  if (/(.)\1{3,}/.test(p)) hints.push('repeated');
+  const words = p.split(/\s+/).filter((w) => w.length >= 3).length;
+  const score = hints.length ? Math.min(1, Math.floor(chars.length / 8)) : words >= 4 ? 4 : words >= 3 ? 3 : chars.length >= 16 ? 3 : 2;
+  return { score, acceptable: chars.length >= 12 && score >= 2, min_length: 12, hints };
+}
+
+// --- drafts over recorded views ------------------------------------------------------
+
+function recording(d) {
+  return VIEWS[FORMS[d.form].rec[d.lang === 'ar' ? 'ar' : 'en']];
+}
+function repeatOf(path) {
+  const parts = path.split('/');
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const m = /^(.+)\[(\d+)\]$/.exec(parts[i]);
+    if (m) return { repeat: [...parts.slice(0, i), m[1]].join('/'), instance: parts.slice(0, i + 1).join('/'), index: Number(m[2]), name: m[1] };
   }
-  throw { code: 'ipc.unknown', message: `unknown command ${cmd}` };
-});
+  return null;
+}
+function currentView(d) {
+  const view = structuredClone(recording(d).steps[d.cursor].view);
+  for (const page of view.pages)
+    for (const q of page.questions)
+      if (d.patches.has(q.path)) {
+        q.value = d.patches.get(q.path);
+        q.outcome = q.required && !q.value ? { outcome: 'required_but_empty' } : { outcome: 'ok' };
+      }
+  return view;
+}
+/** The pages of the draft as capture pages them: engine pages plus a repeat prompt after each repeat's last instance. */
+function pages(d) {
+  const view = currentView(d);
+  const out = [];
+  view.pages.forEach((p, i) => {
+    const r = repeatOf(p.path);
+    const count = r ? new Set(view.pages.map((x) => repeatOf(x.path)).filter((x) => x && x.repeat === r.repeat).map((x) => x.instance)).size : 0;
+    const questions = p.questions.map((q) => {
+      const qr = repeatOf(q.path);
+      return {
+        path: q.path, name: q.name, type: q.type, label: q.label, hint: q.hint, appearance: q.appearance,
+        parameters: q.type === 'range' ? [['start', '0'], ['end', '10'], ['step', '1']] : [],
+        media: [], value: q.value, relevant: q.relevant, required: q.required, read_only: q.read_only,
+        choices: q.choices, outcome: q.outcome,
+        repeat: qr ? { instance: qr.instance, index: qr.index, count, label: d.lang === 'ar' ? 'الأسرة' : 'Household', fixed: false } : null,
+      };
+    });
+    out.push({ path: p.path, relevant: p.relevant, content: { kind: 'questions', label: p.label, questions } });
+    const next = view.pages[i + 1];
+    const nr = next ? repeatOf(next.path) : null;
+    if (r && !(nr && nr.repeat === r.repeat)) {
+      out.push({ path: r.repeat, relevant: p.relevant, content: { kind: 'repeat_prompt', repeat: r.repeat, label: d.lang === 'ar' ? 'الأسرة' : 'Household', count } });
+    }
+  });
+  return out;
+}
+function ending(d) {
+  return d.form === 'camp_safety_audit' && (d.patches.get('/camp_safety_audit/site_consent') === 'no' || currentView(d).pages.some((p) => p.questions.some((q) => q.name === 'site_consent' && q.value === 'no'))) ? 'refused' : null;
+}
+function draftView(d) {
+  const all = pages(d);
+  const relevant = all.map((p, i) => ({ p, i })).filter((x) => x.p.relevant);
+  if (!all[d.page] || !all[d.page].relevant) d.page = relevant.find((x) => x.i >= d.page)?.i ?? relevant[relevant.length - 1].i;
+  const pos = relevant.findIndex((x) => x.i === d.page);
+  const page = all[d.page];
+  const answered = all.filter((p) => p.relevant && p.content.kind === 'questions' && p.content.questions.some((q) => q.value)).length;
+  const view = currentView(d);
+  return {
+    draft_id: d.id, form_id: d.form, form_version: FORMS[d.form].version, title: view.title,
+    language: view.language, languages: view.languages, site: d.site, round: d.round,
+    page_count: all.length, page: { index: d.page, path: page.path, content: page.content },
+    progress: { position: pos + 1, relevant_pages: relevant.length, answered },
+    at_start: pos === 0, at_end: pos === relevant.length - 1, ending: ending(d), saved_at: d.savedAt,
+  };
+}
+function saved(d) {
+  d.savedAt = new Date().toISOString();
+  emit('draft://saved', { draft_id: d.id, saved_at: d.savedAt });
+}
+function advance(d, op, args) {
+  const steps = recording(d).steps;
+  const next = steps[d.cursor + 1];
+  if (next && next.op === op && JSON.stringify(next.args) === JSON.stringify(args)) {
+    d.cursor += 1;
+    if (op === 'answer') d.patches.delete(args.path);
+    return true;
+  }
+  return false;
+}
+function blockers(d) {
+  const all = pages(d);
+  const out = [];
+  all.forEach((p, page_index) => {
+    if (!p.relevant || p.content.kind !== 'questions') return;
+    for (const q of p.content.questions) {
+      if (!q.relevant) continue;
+      if (q.required && !q.value) out.push({ path: q.path, label: q.label, page_index, outcome: { outcome: 'required_but_empty' } });
+      else if (q.outcome.outcome === 'constraint_violated') out.push({ path: q.path, label: q.label, page_index, outcome: q.outcome });
+    }
+  });
+  return ending(d) ? [] : out;
+}
+function draft(id) {
+  const d = drafts.get(id);
+  if (!d) throw err('capture.unknown_draft', `no draft ${id}`);
+  return d;
+}
+
+// --- commands ---------------------------------------------------------------------
+
+const COMMANDS = {
+  app_info: () => ({ version: '0.1.0', demo: scenario === 'demo' }),
+  vault_state: () => state(),
+  passphrase_strength: ({ passphrase }) => strength(passphrase),
+  vault_create: ({ passphrase }) => {
+    if (vault.exists) throw err('vault.already_exists', 'a vault exists');
+    if (!strength(passphrase).acceptable) throw err('capture.weak_passphrase', 'too weak');
+    Object.assign(vault, { exists: true, unlocked: true, passphrase });
+    return state();
+  },
+  vault_unlock: ({ passphrase }) => {
+    if (Date.now() < vault.waitUntil) throw err('app.unlock_wait', 'wait');
+    if (passphrase !== vault.passphrase) {
+      vault.failures += 1;
+      if (vault.failures >= 3) vault.waitUntil = Date.now() + 5000 * 2 ** (vault.failures - 3);
+      throw err('vault.wrong_passphrase', 'the vault could not be unlocked');
+    }
+    vault.failures = 0;
+    vault.unlocked = true;
+    return state();
+  },
+  vault_lock: () => {
+    vault.unlocked = false;
+    emit('vault://locked', { reason: 'user' });
+    return state();
+  },
+  vault_touch: () => null,
+  vault_set_duress: ({ passphrase }) => {
+    if (passphrase !== vault.passphrase) throw err('vault.wrong_passphrase', 'no');
+    return null;
+  },
+  quick_exit: () => {
+    vault.unlocked = false;
+    emit('vault://locked', { reason: 'quick_exit' });
+    return null;
+  },
+  home: () => {
+    needUnlocked();
+    const counts = new Map();
+    for (const f of finalized) {
+      const key = `${f.form}|${f.site}|${f.round}`;
+      const c = counts.get(key) ?? { form_id: f.form, title: FORMS[f.form].title, site: f.site, round: f.round, count: 0, refusals: 0 };
+      if (f.refusal) c.refusals += 1;
+      else c.count += 1;
+      counts.set(key, c);
+    }
+    return {
+      forms: [
+        ...Object.entries(FORMS).map(([form_id, f]) => ({ status: 'ok', file: f.file, form_id, version: f.version, title: f.title, languages: ['English (en)', 'العربية (ar)'], default_language: 'English (en)', sites: SITES, rounds: ROUNDS })),
+        { status: 'broken', file: 'zz_broken.xlsx', code: 'workbook.unreadable', message: 'the workbook could not be read as .xlsx: invalid Zip archive' },
+      ],
+      drafts: [...drafts.values()].map((d) => ({ draft_id: d.id, form_id: d.form, form_version: FORMS[d.form].version, title: FORMS[d.form].title, site: d.site, round: d.round, updated_day: '2026-11-30', answered: draftView(d).progress.answered })),
+      finalized: [...counts.values()],
+      sync: { state: 'not_configured' },
+    };
+  },
+  draft_start: ({ request }) => {
+    needUnlocked();
+    if (!FORMS[request.form_id]) throw err('capture.unknown_form', request.form_id);
+    const d = { id: `draft-${nextId++}`, form: request.form_id, lang: request.ui_language === 'ar' ? 'ar' : 'en', site: request.site, round: request.round, cursor: 0, page: 0, patches: new Map(), savedAt: null };
+    drafts.set(d.id, d);
+    saved(d);
+    return draftView(d);
+  },
+  draft_resume: ({ draftId }) => (needUnlocked(), draftView(draft(draftId))),
+  draft_go: ({ draftId, nav }) => {
+    needUnlocked();
+    const d = draft(draftId);
+    const all = pages(d);
+    const rel = all.map((p, i) => ({ p, i })).filter((x) => x.p.relevant).map((x) => x.i);
+    const pos = rel.indexOf(d.page);
+    if (nav.to === 'next') d.page = rel[Math.min(pos + 1, rel.length - 1)];
+    else if (nav.to === 'back') d.page = rel[Math.max(pos - 1, 0)];
+    else if (nav.to === 'page') d.page = nav.index;
+    else d.page = Math.max(0, all.findIndex((p) => p.path === nav.path || (p.content.questions ?? []).some((q) => q.path === nav.path)));
+    return draftView(d);
+  },
+  draft_answer: ({ draftId, path, value }) => {
+    needUnlocked();
+    const d = draft(draftId);
+    const bare = path.replace(/^\/[^/]+\//, '');
+    if (!advance(d, 'answer', { path, value }) && !advance(d, 'answer', { path: bare, value })) d.patches.set(path, value);
+    saved(d);
+    return draftView(d);
+  },
+  draft_repeat_add: ({ draftId, repeat }) => {
+    const d = draft(draftId);
+    if (!advance(d, 'add_repeat', { repeat })) throw err('engine.not_a_repeat', `the recording has no add of ${repeat} here`);
+    const all = pages(d);
+    d.page = all.findLastIndex((p) => p.content.kind === 'questions' && repeatOf(p.path)?.repeat === repeat && repeatOf(p.path).index === Math.max(...all.map((x) => (repeatOf(x.path)?.repeat === repeat ? repeatOf(x.path).index : 0))));
+    const first = all.findIndex((p) => repeatOf(p.path)?.instance === repeatOf(all[d.page].path).instance);
+    d.page = first;
+    saved(d);
+    return draftView(d);
+  },
+  draft_repeat_remove: ({ draftId, instance }) => {
+    const d = draft(draftId);
+    if (!advance(d, 'remove_repeat', { instance })) throw err('engine.not_a_repeat', `the recording has no removal of ${instance} here`);
+    saved(d);
+    return draftView(d);
+  },
+  draft_repeat_move: ({ draftId }) => draftView(draft(draftId)),
+  draft_set_language: ({ draftId, language }) => {
+    const d = draft(draftId);
+    d.lang = language.endsWith('(ar)') ? 'ar' : 'en';
+    return draftView(d);
+  },
+  draft_index: ({ draftId }) => {
+    const d = draft(draftId);
+    return pages(d).map((p, index) => ({
+      index,
+      label: p.content.kind === 'questions' ? (p.content.label ?? p.content.questions[0]?.label ?? p.path) : p.content.label,
+      relevant: p.relevant,
+      answered: p.content.kind === 'questions' && p.content.questions.filter((q) => q.relevant && q.type !== 'note').every((q) => q.value),
+      blocking: blockers(d).some((b) => b.page_index === index),
+    }));
+  },
+  draft_check: ({ draftId }) => {
+    const d = draft(draftId);
+    const blocking = blockers(d);
+    return { finalizable: blocking.length === 0, blocking, ending: ending(d) };
+  },
+  draft_finalize: ({ draftId }) => {
+    const d = draft(draftId);
+    if (blockers(d).length) throw err('capture.not_finalizable', 'something blocks');
+    const refusal = ending(d) === 'refused';
+    finalized.push({ form: d.form, site: d.site, round: d.round, refusal });
+    drafts.delete(d.id);
+    return { submission_id: `uuid:${d.id}`, refusal };
+  },
+  draft_close: () => null,
+  draft_discard: ({ draftId }) => (drafts.delete(draftId), null),
+  form_media: () => ({ mime: 'image/png', data_url: '/favicon.png' }),
+  ui_language: () => uiLanguage,
+  set_ui_language: ({ language }) => ((uiLanguage = language), null),
+  referrals_get: () => (needUnlocked(), structuredClone(referrals)),
+  referrals_set: ({ cards }) => ((referrals = structuredClone(cards)), null),
+};
+
+mockIPC(
+  (cmd, args) => {
+    calls.push(cmd);
+    const f = COMMANDS[cmd];
+    if (!f) throw err('ipc.unknown', `unknown command ${cmd}`);
+    return f(args ?? {});
+  },
+  { shouldMockEvents: true },
+);

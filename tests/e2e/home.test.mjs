@@ -1,7 +1,8 @@
 // End-to-end tier: the REAL lantern-app binary in a real window (under Xvfb, started by
 // scripts/tier-e2e.sh), driven through tauri-driver + WebKitWebDriver with
 // selenium-webdriver. It points the app at a temporary forms folder holding the
-// repository's forms plus a broken workbook, and checks what the window shows.
+// repository's forms plus a broken workbook and at a fresh vault in a temporary folder,
+// creates the vault through the window, and checks what home shows.
 // Screenshots go to target/e2e-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,7 +68,13 @@ before(async () => {
   const nativePort = await freePort();
   driverProcess = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
     // The app inherits this environment through WebKitWebDriver.
-    env: { ...process.env, LANTERN_FORMS_DIR: formsDir },
+    env: {
+      ...process.env,
+      LANTERN_FORMS_DIR: formsDir,
+      LANTERN_VAULT_DIR: join(formsDir, '.vault'),
+      LANTERN_CONFIG_DIR: join(formsDir, '.config'),
+      LANTERN_INSECURE_FAST_KDF: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   driverProcess.stdout.on('data', (d) => (driverLog += d));
@@ -119,6 +126,15 @@ async function screenshot(name) {
 describe('the app window', () => {
   it('lists the forms of the forms folder, the broken workbook with its error', async (t) => {
     try {
+      // A fresh device: the window asks for a vault first.
+      const by = (id) => driver.wait(until.elementLocated(By.css(`[data-testid="${id}"]`)), TIMEOUT, `no ${id}`);
+      const pass = 'river stone 42 lantern night';
+      await (await by('passphrase')).sendKeys(pass);
+      await (await by('passphrase-confirm')).sendKeys(pass);
+      await driver.executeScript('arguments[0].click()', await by('understood'));
+      await (await by('create-vault')).click();
+      await (await by('duress-skip')).click();
+      await by('screen-home');
       const list = await driver.wait(until.elementLocated(By.css('[data-testid="form-list"]')), TIMEOUT, 'no form list in the window');
       const site = await list.findElement(By.css('li[data-form-id="site_visit_check"]'));
       assert.equal(await site.findElement(By.css('h3')).getText(), 'Site visit check');

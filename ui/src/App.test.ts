@@ -1,70 +1,182 @@
-// The home screen against Tauri's IPC mocked at the `invoke` boundary: the real api.ts
-// runs, only the shell's answers are canned.
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+// The app frame and its screens against an in-memory backend: vault creation, the opaque
+// unlock failure and the wait after repeated failures, locking and quick exit dropping
+// every answer from the DOM, and right-to-left Arabic switching the form's language too.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import App from './App.svelte';
-import { STRINGS, UI_LANGUAGES } from './lib/i18n';
-import { ENTRIES } from './test/fixtures';
+import { fakeBackend, question, type FakeForm } from './test/fake-backend';
+import { ui } from './lib/state/ui.svelte';
+
+const CANARY = 'CANARY-7f3a-answer';
+const VIEW: FakeForm = {
+  title: 'Widgets',
+  languages: ['English (en)', 'العربية (ar)'],
+  pages: [
+    { path: '/w/notes', content: { kind: 'questions', label: null, questions: [question('/w/notes', { value: CANARY })] } },
+    { path: '/w/count', content: { kind: 'questions', label: null, questions: [question('/w/count', { type: 'integer', required: true })] } },
+  ],
+};
+
+beforeEach(() => ui.setLanguage('en'));
+/** Everything the page holds: its markup and the values of its fields. */
+function dom(): string {
+  const values = [...document.querySelectorAll('input, textarea, select')].map((e) => (e as HTMLInputElement).value);
+  return document.body.innerHTML + '\n' + values.join('\n');
+}
 
 afterEach(() => {
   cleanup();
-  clearMocks();
+  vi.useRealTimers();
 });
 
-function mockShell(listForms: () => unknown) {
-  const calls: string[] = [];
-  mockIPC((cmd) => {
-    calls.push(cmd);
-    if (cmd === 'app_info') return { version: '0.1.0' };
-    if (cmd === 'list_forms') return listForms();
-    throw new Error(`unexpected command ${cmd}`);
-  });
-  return calls;
+async function unlockedApp() {
+  const fake = fakeBackend({ form: VIEW, passphrase: 'river lamp orange seventy' });
+  render(App, { backend: fake.backend });
+  await fireEvent.input(await screen.findByTestId('unlock-passphrase'), { target: { value: 'river lamp orange seventy' } });
+  await fireEvent.click(screen.getByTestId('unlock'));
+  await screen.findByTestId('screen-home');
+  return fake;
 }
 
-describe('App', () => {
-  it('shows the version and the forms the shell lists', async () => {
-    const calls = mockShell(() => ENTRIES);
-    render(App);
-    expect(await screen.findByText('Site visit check')).toBeTruthy();
-    expect(screen.getByTestId('app-version').textContent).toBe('Version 0.1.0');
-    expect(screen.getByText('zz_broken.xlsx', { exact: false })).toBeTruthy();
-    expect(calls.sort()).toEqual(['app_info', 'list_forms']);
+async function openForm() {
+  const fake = await unlockedApp();
+  await fireEvent.change(screen.getByTestId('site'), { target: { value: 'SO2401-0001' } });
+  await fireEvent.click(screen.getByTestId('start-widgets'));
+  await screen.findByTestId('screen-fill');
+  return fake;
+}
+
+describe('vault screens', () => {
+  it('create: warns that a lost passphrase loses the data, meters strength, refuses mismatches', async () => {
+    const fake = fakeBackend({ form: VIEW, exists: false });
+    render(App, { backend: fake.backend });
+    await screen.findByTestId('screen-create');
+    expect(screen.getByTestId('lost-warning').textContent).toContain('lost for good');
+    const pass = screen.getByTestId('passphrase');
+    await fireEvent.input(pass, { target: { value: 'password' } });
+    await waitFor(() => expect(screen.getByTestId('strength-label').textContent).toBe('Too weak'));
+    await waitFor(() => expect(screen.getByTestId('strength-hints').textContent).toBe('Too short.'));
+    await fireEvent.input(pass, { target: { value: 'river lamp orange seventy' } });
+    await waitFor(() => expect(screen.getByTestId('strength-label').textContent).toBe('Very strong'));
+    await fireEvent.input(screen.getByTestId('passphrase-confirm'), { target: { value: 'river lamp orange' } });
+    await fireEvent.click(screen.getByTestId('create-vault'));
+    expect(screen.getByText('The two passphrases are not the same.')).toBeTruthy();
+    await fireEvent.input(screen.getByTestId('passphrase-confirm'), { target: { value: 'river lamp orange seventy' } });
+    await fireEvent.click(screen.getByTestId('create-vault'));
+    expect(screen.getByText('Tick the box to confirm you understand.')).toBeTruthy();
+    expect(fake.calls).not.toContain('create');
+    await fireEvent.click(screen.getByTestId('understood'));
+    await fireEvent.click(screen.getByTestId('create-vault'));
+    await screen.findByTestId('screen-duress');
+    expect(fake.calls).toContain('create');
+    await fireEvent.click(screen.getByTestId('duress-skip'));
+    await screen.findByTestId('screen-home');
   });
 
-  it('shows the code and message when the forms folder cannot be read', async () => {
-    mockShell(() => {
-      throw { code: 'app.forms_folder_unreadable', message: 'the forms folder /x could not be read' };
-    });
-    render(App);
-    const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('the forms folder /x could not be read');
-    expect(alert.textContent).toContain('app.forms_folder_unreadable');
-  });
-
-  it('switches the screen to Arabic, right to left, and back', async () => {
-    mockShell(() => ENTRIES);
-    render(App);
-    await screen.findByText('Site visit check');
-    const select = screen.getByTestId('language') as HTMLSelectElement;
-    await fireEvent.change(select, { target: { value: 'ar' } });
-    expect(document.documentElement.dir).toBe('rtl');
-    expect(document.documentElement.lang).toBe('ar');
-    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe(STRINGS.ar.forms);
-    await fireEvent.change(select, { target: { value: 'fr' } });
-    expect(document.documentElement.dir).toBe('ltr');
-    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe(STRINGS.fr.forms);
+  it('unlock: one opaque message, then the wait the shell imposes after three failures', async () => {
+    const fake = fakeBackend({ form: VIEW });
+    render(App, { backend: fake.backend });
+    const input = await screen.findByTestId('unlock-passphrase');
+    for (let i = 0; i < 3; i++) {
+      await fireEvent.input(input, { target: { value: `wrong ${i}` } });
+      await fireEvent.click(screen.getByTestId('unlock'));
+      await waitFor(() => expect(fake.calls.filter((c) => c === 'unlock')).toHaveLength(i + 1));
+    }
+    expect(screen.getByTestId('message-unlock-passphrase').textContent).toContain('That did not work');
+    expect(screen.getByTestId('message-unlock-passphrase').textContent).not.toMatch(/duress|wrong passphrase/i);
+    await waitFor(() => expect(screen.getByTestId('unlock-wait').textContent).toMatch(/Try again in \d+ s/));
+    expect((screen.getByTestId('unlock') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(input, { target: { value: 'correct horse battery staple' } });
+    await fireEvent.click(screen.getByTestId('unlock'));
+    expect(fake.calls.filter((c) => c === 'unlock')).toHaveLength(3);
+    expect(screen.queryByTestId('screen-home')).toBeNull();
   });
 });
 
-describe('i18n', () => {
-  it('gives every language every string and an explicit direction', () => {
-    const keys = Object.keys(STRINGS.en).sort();
-    for (const code of UI_LANGUAGES) {
-      expect(Object.keys(STRINGS[code]).sort()).toEqual(keys);
-      expect(['ltr', 'rtl']).toContain(STRINGS[code].dir);
-    }
-    expect(UI_LANGUAGES.filter((c) => STRINGS[c].dir === 'rtl')).toEqual(['ar']);
+describe('locking', () => {
+  it('the lock button removes every answer from the DOM and shows the unlock screen', async () => {
+    const fake = await openForm();
+    expect(dom()).toContain(CANARY);
+    await fireEvent.click(screen.getByTestId('lock'));
+    await screen.findByTestId('screen-unlock');
+    expect(dom()).not.toContain(CANARY);
+    expect(document.body.innerHTML).not.toContain('Widgets');
+    expect(fake.calls).toContain('lock');
+  });
+
+  it('an idle lock from the shell does the same', async () => {
+    const fake = await openForm();
+    fake.fireLocked('idle');
+    await screen.findByTestId('screen-unlock');
+    expect(dom()).not.toContain(CANARY);
+    expect(screen.getByTestId('locked-idle')).toBeTruthy();
+  });
+
+  it('quick exit locks and shows a neutral screen; Escape twice does too', async () => {
+    const fake = await openForm();
+    await fireEvent.click(screen.getByTestId('quick-exit'));
+    await screen.findByTestId('screen-neutral');
+    expect(dom()).not.toContain(CANARY);
+    expect(document.body.textContent).not.toMatch(/Lantern|Widgets|Lock/);
+    expect(fake.calls).toContain('quick_exit');
+    await fireEvent.click(screen.getByTestId('neutral-continue'));
+    await screen.findByTestId('screen-unlock');
+    cleanup();
+    await openForm();
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await screen.findByTestId('screen-neutral');
+  });
+});
+
+describe('language', () => {
+  it('Arabic lays out right to left and switches the open form to Arabic', async () => {
+    const fake = await openForm();
+    await fireEvent.change(screen.getByTestId('language'), { target: { value: 'ar' } });
+    expect(document.documentElement.dir).toBe('rtl');
+    expect(document.documentElement.lang).toBe('ar');
+    await waitFor(() => expect(fake.calls).toContain('language العربية (ar)'));
+    expect(screen.getByTestId('next').textContent).toContain('التالي');
+    await fireEvent.change(screen.getByTestId('language'), { target: { value: 'fr' } });
+    expect(document.documentElement.dir).toBe('ltr');
+  });
+});
+
+describe('fill', () => {
+  it('answers go to the core; next/back move; the end lists blockers as links', async () => {
+    const fake = await openForm();
+    expect(screen.getByTestId('progress-text').textContent).toBe('Question 1 of about 2');
+    await fireEvent.click(screen.getByTestId('next'));
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/count'));
+    const input = screen.getByTestId('input-count');
+    await fireEvent.input(input, { target: { value: '7' } });
+    await fireEvent.blur(input);
+    await waitFor(() => expect(fake.calls).toContain('answer /w/count=7'));
+    await fireEvent.input(input, { target: { value: '' } });
+    await fireEvent.blur(input);
+    await waitFor(() => expect(fake.calls).toContain('answer /w/count='));
+    await fireEvent.click(screen.getByTestId('next'));
+    const link = await screen.findByTestId('blocker');
+    expect(link.textContent).toContain('Label of count');
+    expect((screen.getByTestId('finalize') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(link);
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/count'));
+    await fireEvent.click(screen.getByTestId('back'));
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/notes'));
+  });
+
+  it('finalizes when nothing blocks', async () => {
+    const fake = await openForm();
+    await fireEvent.click(screen.getByTestId('next'));
+    await waitFor(() => expect(screen.getByTestId('screen-fill').dataset.pagePath).toBe('/w/count'));
+    const input = screen.getByTestId('input-count');
+    await fireEvent.input(input, { target: { value: '7' } });
+    await fireEvent.blur(input);
+    await fireEvent.click(screen.getByTestId('next'));
+    await screen.findByTestId('end-title');
+    await waitFor(() => expect((screen.getByTestId('finalize') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId('finalize'));
+    await screen.findByTestId('finalized');
+    expect(fake.calls).toContain('finalize');
   });
 });

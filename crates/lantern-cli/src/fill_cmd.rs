@@ -1,60 +1,61 @@
-//! `lantern form fill FILE --answers ANSWERS.json [--now RFC3339] [--seed N]`: runs a
-//! headless form session and prints `{instance, outcomes, blocking, finalizable}` as
-//! JSON; exits non-zero, saying why on stderr, when the form cannot be finalized or an
-//! answer could not be applied. The session lives in `lantern_core::engine`; this is glue.
+//! `lantern form fill FILE --answers ANSWERS.json [--now RFC3339] [--seed N]` and
+//! `lantern fill --vault DIR FORM --answers ANSWERS.json [--finalize]`: glue over
+//! `lantern_core::capture` (the form library, the headless fill, storing a draft and
+//! finalizing), which the app's window uses too. This module reads files and the clock,
+//! and prints.
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
-use lantern_core::engine::{AnswerResult, CompiledForm, Config, Session};
-use lantern_core::vault::{FormRecord, SubmissionMeta};
-use lantern_core::xlsform::{WorkbookFormat, import_bytes};
+use chrono::{DateTime, FixedOffset};
+use lantern_core::capture::library::LoadedForm;
+use lantern_core::capture::{self, Filled};
+use lantern_core::engine::AnswerResult;
 
-/// A form filled headlessly: the workbook it came from and the session's state.
-pub struct Filled {
-    pub form_id: String,
-    pub version: String,
-    /// The workbook's bytes, kept so a vault can store the exact definition.
-    pub definition: Vec<u8>,
-    pub retention_days: Option<u32>,
-    pub session: Session,
-    pub outcomes: Vec<lantern_core::engine::AnswerRecord>,
-    pub blocking: Vec<lantern_core::engine::Blocker>,
-}
-
-impl Filled {
-    pub fn finalizable(&self) -> bool {
-        self.blocking.is_empty()
-            && self
-                .outcomes
-                .iter()
-                .all(|r| matches!(r.result, AnswerResult::Applied(_)))
+/// The session time: `--now`, else the system clock (the edge reads it; the core never
+/// does). The same instant stamps the vault.
+fn session_time(now: Option<&str>) -> anyhow::Result<DateTime<FixedOffset>> {
+    match now {
+        Some(now) => DateTime::parse_from_rfc3339(now)
+            .with_context(|| format!("--now {now} is not an RFC 3339 time")),
+        None => Ok(chrono::Utc::now().fixed_offset()),
     }
 }
 
-/// Imports `file`, fills it with the answers in `answers_file` and reports the outcome.
+/// Imports `file` with its media, printing its warnings.
+fn load(file: &Path) -> anyhow::Result<LoadedForm> {
+    let form = match LoadedForm::from_file(file) {
+        Ok(form) => form,
+        Err(e) => anyhow::bail!("{}: {e}", file.display()),
+    };
+    for warning in &form.warnings {
+        eprintln!("{warning}");
+    }
+    Ok(form)
+}
+
+/// Imports `file` with its media and fills it with the answers in `answers_file`
+/// (`${last-saved#…}` reads nothing: no vault).
 pub fn fill(
     file: &Path,
     answers_file: &Path,
     now: Option<&str>,
     seed: u64,
 ) -> anyhow::Result<Filled> {
-    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let format = WorkbookFormat::from_form_file_name(name)
-        .context("not an XLSForm file; use .xlsx, .xls, .md or .csv")?;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("form");
-    let import = import_bytes(&bytes, format, stem);
-    for diagnostic in &import.diagnostics {
-        eprintln!("{}:{diagnostic}", file.display());
-    }
-    let Some(form) = import.usable_form() else {
-        anyhow::bail!(
-            "{}: the form has errors; fix them to fill it",
-            file.display()
-        );
-    };
+    fill_loaded(file, load(file)?, answers_file, now, seed, Vec::new())
+}
+
+/// Fills an imported form with the answers in `answers_file`.
+fn fill_loaded(
+    file: &Path,
+    form: LoadedForm,
+    answers_file: &Path,
+    now: Option<&str>,
+    seed: u64,
+    last_saved: Vec<(String, String)>,
+) -> anyhow::Result<Filled> {
     let answers_text = std::fs::read_to_string(answers_file)
         .with_context(|| format!("cannot read {}", answers_file.display()))?;
     let answers: serde_json::Value = serde_json::from_str(&answers_text)
@@ -65,36 +66,9 @@ pub fn fill(
             answers_file.display()
         );
     };
-    let config = match now {
-        Some(now) => Config::at_rfc3339(now, seed)?,
-        None => {
-            // The edge reads the clock; the core never does.
-            let millis = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            Config::at_unix_millis(millis, seed)?
-        }
-    };
-    let mut form = form.clone();
-    crate::media::attach(&mut form, file)?;
-    let compiled = CompiledForm::new(form)
-        .map_err(|e| anyhow::anyhow!("{}: error[{}]: {e}", file.display(), e.code()))?;
-    let mut session = Session::new(compiled, config)?;
-    let outcomes = session.fill(&answers);
-    // As ODK Collect: answers a choice filter no longer offers are cleared (J7).
-    session.prepare_finalize();
-    let blocking = session.validate_all();
-    let purpose = session.form().purpose.as_ref();
-    Ok(Filled {
-        form_id: session.form().form_id.clone(),
-        version: session.form().version.clone(),
-        retention_days: purpose.and_then(|p| p.retention_days),
-        definition: bytes,
-        session,
-        outcomes,
-        blocking,
-    })
+    let now = session_time(now)?;
+    capture::fill(Arc::new(form), &answers, seed, now, last_saved)
+        .map_err(|e| anyhow::anyhow!("{}: error[{}]: {e}", file.display(), e.code()))
 }
 
 pub fn run(
@@ -105,30 +79,33 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let filled = fill(file, answers_file, now, seed)?;
     let finalizable = filled.finalizable();
-
-    let Filled {
-        session,
-        outcomes,
-        blocking,
-        ..
-    } = filled;
-    let rejected: Vec<_> = outcomes
-        .iter()
-        .filter(|r| matches!(r.result, AnswerResult::Rejected { .. }))
-        .collect();
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
-            "instance": session.result(),
-            "outcomes": outcomes,
-            "blocking": blocking,
+            "instance": filled.draft.session.result(),
+            "outcomes": filled.outcomes,
+            "blocking": filled.blocking,
             "finalizable": finalizable,
         }))?
     );
     if finalizable {
         return Ok(ExitCode::SUCCESS);
     }
-    for record in rejected {
+    report_blockers(&filled)?;
+    eprintln!(
+        "the form cannot be finalized: {} question(s) block it, {} answer(s) not applied",
+        filled.blocking.len(),
+        filled
+            .outcomes
+            .iter()
+            .filter(|r| !matches!(r.result, AnswerResult::Applied(_)))
+            .count()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+fn report_blockers(filled: &Filled) -> anyhow::Result<()> {
+    for record in &filled.outcomes {
         if let AnswerResult::Rejected { error, message } = &record.result {
             eprintln!(
                 "{}: answer not applied: error[{error}]: {message}",
@@ -136,29 +113,19 @@ pub fn run(
             );
         }
     }
-    for blocker in &blocking {
+    for blocker in &filled.blocking {
         eprintln!(
             "{}: blocks finalizing: {}",
             blocker.path,
             serde_json::to_string(&blocker.outcome)?
         );
     }
-    eprintln!(
-        "the form cannot be finalized: {} question(s) block it, {} answer(s) not applied",
-        blocking.len(),
-        outcomes.len()
-            - outcomes
-                .iter()
-                .filter(|r| matches!(r.result, AnswerResult::Applied(_)))
-                .count()
-    );
-    Ok(ExitCode::FAILURE)
+    Ok(())
 }
 
-/// `lantern fill --vault DIR FORM --answers ANSWERS.json [--finalize]`: fills the form as
-/// `lantern form fill` does and stores the result, encrypted, in the vault as a draft;
-/// with `--finalize`, also freezes it when nothing blocks. A fill that cannot be
-/// finalized is still kept as a draft, so nothing typed is lost.
+/// Fills the form as `lantern form fill` does and stores the result, encrypted, in the
+/// vault as a draft; with `--finalize`, also freezes it when nothing blocks. A fill that
+/// cannot be finalized is still kept as a draft, so nothing typed is lost.
 pub fn run_into_vault(
     vault_dir: &Path,
     file: &Path,
@@ -170,64 +137,30 @@ pub fn run_into_vault(
     // Each stored fill needs its own instance id, which the session derives from the
     // seed: without one, draw it from the operating system's randomness.
     let seed = seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
-    let filled = fill(file, answers_file, now, seed)?;
-    let finalizable = filled.finalizable();
-    let instance = filled.session.result();
-    let id = instance
-        .pointer("/meta/instanceID")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("uuid:{}", uuid::Uuid::new_v4()));
-
+    let form = load(file)?;
     let mut vault = crate::vault_cmd::unlocked(vault_dir)?;
-    let stamp = chrono::Utc::now();
-    vault
-        .add_form(
-            &FormRecord {
-                form_id: filled.form_id.clone(),
-                version: filled.version.clone(),
-                definition: filled.definition.clone(),
-                retention_days: filled.retention_days,
-            },
-            stamp,
-        )
-        .map_err(crate::vault_cmd::core_error)?;
-    let meta = SubmissionMeta {
-        id: id.clone(),
-        form_id: filled.form_id.clone(),
-        form_version: filled.version.clone(),
-    };
-    let content =
-        serde_json::json!({ "instance": instance, "language": filled.session.language() });
-    vault
-        .save_draft(&meta, &content, stamp)
-        .map_err(crate::vault_cmd::core_error)?;
-    let status = if finalize && finalizable {
-        // Finalize and seal the submission's indicator contributions beside it.
-        lantern_core::release::finalize(&mut vault, &filled.session, &id, stamp)?;
-        "finalized"
-    } else {
-        "draft"
-    };
+    // `${last-saved#…}` reads the last response of this form finalized in the vault.
+    let stamp = session_time(now)?.to_utc();
+    let last_saved = capture::last_saved(&vault, &form, stamp)
+        .map_err(|e| anyhow::anyhow!("error[{}]: {e}", e.code()))?;
+    let mut filled = fill_loaded(file, form, answers_file, now, seed, last_saved)?;
+    let stamp = filled.draft.started_at.to_utc();
+    let finalized = capture::store(&mut filled, &mut vault, finalize, stamp)
+        .map_err(|e| anyhow::anyhow!("error[{}]: {e}", e.code()))?;
+    let id = filled.draft.id.clone();
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
             "id": id,
-            "form_id": filled.form_id,
-            "version": filled.version,
-            "status": status,
-            "finalizable": finalizable,
+            "form_id": filled.draft.form.form().form_id,
+            "version": filled.draft.form.form().version,
+            "status": if finalized { "finalized" } else { "draft" },
+            "finalizable": filled.finalizable(),
             "blocking": filled.blocking,
         }))?
     );
-    if finalize && !finalizable {
-        for blocker in &filled.blocking {
-            eprintln!(
-                "{}: blocks finalizing: {}",
-                blocker.path,
-                serde_json::to_string(&blocker.outcome)?
-            );
-        }
+    if finalize && !finalized {
+        report_blockers(&filled)?;
         eprintln!("kept {id} as a draft in the vault: it cannot be finalized yet");
         return Ok(ExitCode::FAILURE);
     }

@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand};
 mod aggregate_cmd;
 mod fill_cmd;
 mod form_cmd;
-mod media;
 mod sync_cmd;
 mod vault_cmd;
 mod xpath_cmd;

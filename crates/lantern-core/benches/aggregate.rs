@@ -70,6 +70,7 @@ fn main() {
                 version: form.version.clone(),
                 definition: bytes.clone(),
                 retention_days: None,
+                media: Vec::new(),
             },
             Utc::now(),
         )

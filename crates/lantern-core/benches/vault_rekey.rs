@@ -85,6 +85,7 @@ fn prepare(dir: &Path, config: VaultConfig, n: usize, finalized: usize, now: Dat
             version: "2026030101".into(),
             definition: vec![7u8; 40_000],
             retention_days: Some(1),
+            media: Vec::new(),
         },
         now,
     )

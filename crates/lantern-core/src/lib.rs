@@ -6,6 +6,7 @@
 //! keeps every response encrypted on the device. See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod aggregate;
+pub mod capture;
 pub mod catalog;
 pub mod engine;
 pub mod export;

@@ -242,6 +242,7 @@ fn built_in_forms_aggregate_like_an_independent_count() {
                     version: form.version.clone(),
                     definition: bytes.clone(),
                     retention_days: None,
+                    media: Vec::new(),
                 },
                 now,
             )

@@ -99,6 +99,20 @@ fn run_scenario(compiled: &std::sync::Arc<CompiledForm>, scenario: &Value) -> Ve
             Err(e) => problems.push(format!("value {path}: {e}")),
         }
     }
+    if let Some(want) = expect["finalizable"].as_bool() {
+        session.prepare_finalize();
+        let blockers: Vec<String> = session
+            .validate_all()
+            .into_iter()
+            .map(|b| format!("{} ({:?})", b.path, b.outcome))
+            .collect();
+        if blockers.is_empty() != want {
+            problems.push(format!(
+                "finalizable: got {}, want {want}; blockers: {blockers:?}",
+                blockers.is_empty()
+            ));
+        }
+    }
     let indicators = &session.form().indicators.clone();
     for (name, want) in expect["indicator_inputs"].as_object().into_iter().flatten() {
         let Some(indicator) = indicators.iter().find(|i| &i.name == name) else {

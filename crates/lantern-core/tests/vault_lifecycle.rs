@@ -344,6 +344,7 @@ fn retention_purge_counts_from_acknowledgement() {
             version: "2026030101".into(),
             definition: b"xlsx bytes".to_vec(),
             retention_days: Some(30),
+            media: Vec::new(),
         },
         t0(),
     )
@@ -401,6 +402,7 @@ fn forms_sites_settings_outbox_round_trip() {
         version: "1".into(),
         definition: vec![1, 2, 3],
         retention_days: None,
+        media: Vec::new(),
     };
     v.add_form(&form, t0()).unwrap();
     v.put_site("s1", &json!({"pcode": "SS0101", "name": "Block C"}), t0())
@@ -433,6 +435,7 @@ fn fill_for_backup(v: &mut Vault) {
             version: "1".into(),
             definition: b"definition".to_vec(),
             retention_days: Some(7),
+            media: Vec::new(),
         },
         t0(),
     )

@@ -86,6 +86,7 @@ fn fill(v: &mut Vault, canary: &str) {
             version: "1".into(),
             definition: b"PK workbook bytes".to_vec(),
             retention_days: Some(30),
+            media: Vec::new(),
         },
         t0(),
     )

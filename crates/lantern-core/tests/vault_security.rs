@@ -85,6 +85,7 @@ fn fill_with_canary(v: &mut Vault, canary: &str) {
             version: "1".into(),
             definition: format!("label {canary}").into_bytes(),
             retention_days: Some(30),
+            media: Vec::new(),
         },
         t0(),
     )

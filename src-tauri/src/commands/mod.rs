@@ -1,32 +1,238 @@
-//! Lantern's IPC commands: each one converts at the boundary and calls `lantern-core`.
-//! Their names are the ones `ui/src/lib/api.ts` invokes and `capabilities/` allows.
+//! Lantern's IPC commands (docs/ipc.md): each one converts at the boundary and calls
+//! `lantern-core` through the app state (`session::AppState`). Their names are the ones
+//! `ui/src/lib/api.ts` invokes and `capabilities/` allows. Every command that touches the
+//! vault or a form runs off the window's thread (`spawn_blocking`), so key derivation,
+//! autosave and imports never freeze the UI.
 
+use std::sync::Arc;
+
+use lantern_core::capture::content::Step;
+use lantern_core::capture::dto::{
+    self, DraftView, FinalizeCheck, Finalized, Home, LockReason, MediaData, Nav, PageEntry,
+    PassphraseStrength, ReferralCards, StartDraft, VaultState,
+};
 use lantern_core::catalog::{self, CatalogEntry};
-use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CommandError;
+use crate::session::AppState;
 use crate::state::FormsDir;
 
-/// What the UI shows about the app itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct AppInfo {
-    pub version: &'static str,
+type Shared<'a> = State<'a, Arc<AppState>>;
+type Result<T> = std::result::Result<T, CommandError>;
+
+/// Runs `f` on a blocking thread with the shared state.
+async fn blocking<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&AppState) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let state = Arc::clone(state);
+    tauri::async_runtime::spawn_blocking(move || f(&state))
+        .await
+        .map_err(|e| CommandError::Internal(e.to_string()))?
 }
 
 #[tauri::command]
-pub fn app_info() -> AppInfo {
-    AppInfo {
-        version: lantern_core::VERSION,
-    }
+pub fn app_info(state: Shared<'_>) -> dto::AppInfo {
+    state.app_info()
 }
 
-/// The forms on this device, broken workbooks included with their error. Async so
-/// that reading workbooks never blocks the window's event loop.
+/// The forms on this device, broken workbooks included with their error.
 #[tauri::command]
-pub async fn list_forms(forms: State<'_, FormsDir>) -> Result<Vec<CatalogEntry>, CommandError> {
+pub async fn list_forms(forms: State<'_, FormsDir>) -> Result<Vec<CatalogEntry>> {
     catalog::scan(forms.path()).map_err(|source| CommandError::FormsFolder {
         path: forms.path().to_path_buf(),
         source,
     })
+}
+
+#[tauri::command]
+pub async fn vault_state(state: Shared<'_>) -> Result<VaultState> {
+    blocking(&state, |s| Ok(s.vault_state())).await
+}
+
+#[tauri::command]
+pub fn passphrase_strength(passphrase: String) -> PassphraseStrength {
+    lantern_core::capture::passphrase::strength(&passphrase)
+}
+
+#[tauri::command]
+pub async fn vault_create(state: Shared<'_>, passphrase: String) -> Result<VaultState> {
+    blocking(&state, move |s| s.create(&passphrase)).await
+}
+
+#[tauri::command]
+pub async fn vault_unlock(state: Shared<'_>, passphrase: String) -> Result<VaultState> {
+    blocking(&state, move |s| s.unlock(&passphrase)).await
+}
+
+#[tauri::command]
+pub async fn vault_lock<R: Runtime>(app: AppHandle<R>, state: Shared<'_>) -> Result<VaultState> {
+    blocking(&state, move |s| Ok(s.lock_vault(&app, LockReason::User))).await
+}
+
+#[tauri::command]
+pub async fn vault_touch(state: Shared<'_>) -> Result<()> {
+    blocking(&state, |s| s.touch()).await
+}
+
+#[tauri::command]
+pub async fn vault_set_duress(state: Shared<'_>, passphrase: String, duress: String) -> Result<()> {
+    blocking(&state, move |s| s.set_duress(&passphrase, &duress)).await
+}
+
+#[tauri::command]
+pub async fn quick_exit<R: Runtime>(app: AppHandle<R>, state: Shared<'_>) -> Result<()> {
+    blocking(&state, move |s| {
+        Ok(s.lock_vault(&app, LockReason::QuickExit)).map(|_| ())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn home(state: Shared<'_>, ui_language: String) -> Result<Home> {
+    blocking(&state, move |s| s.home(&ui_language)).await
+}
+
+#[tauri::command]
+pub async fn draft_start<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    request: StartDraft,
+) -> Result<DraftView> {
+    blocking(&state, move |s| s.start(&app, &request)).await
+}
+
+#[tauri::command]
+pub async fn draft_resume(
+    state: Shared<'_>,
+    draft_id: String,
+    ui_language: Option<String>,
+) -> Result<DraftView> {
+    blocking(&state, move |s| s.resume(&draft_id, ui_language.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn draft_go<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    draft_id: String,
+    nav: Nav,
+) -> Result<DraftView> {
+    blocking(&state, move |s| s.go(&app, &draft_id, &nav)).await
+}
+
+#[tauri::command]
+pub async fn draft_answer<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    draft_id: String,
+    path: String,
+    value: String,
+) -> Result<DraftView> {
+    blocking(&state, move |s| s.answer(&app, &draft_id, &path, &value)).await
+}
+
+#[tauri::command]
+pub async fn draft_repeat_add<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    draft_id: String,
+    repeat: String,
+) -> Result<DraftView> {
+    blocking(&state, move |s| {
+        s.step(&app, &draft_id, Step::AddRepeat { repeat })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn draft_repeat_remove<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    draft_id: String,
+    instance: String,
+) -> Result<DraftView> {
+    blocking(&state, move |s| {
+        s.step(&app, &draft_id, Step::RemoveRepeat { instance })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn draft_repeat_move<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    draft_id: String,
+    instance: String,
+    to: u32,
+) -> Result<DraftView> {
+    blocking(&state, move |s| {
+        s.step(&app, &draft_id, Step::MoveRepeat { instance, to })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn draft_set_language(
+    state: Shared<'_>,
+    draft_id: String,
+    language: String,
+) -> Result<DraftView> {
+    blocking(&state, move |s| s.set_language(&draft_id, &language)).await
+}
+
+#[tauri::command]
+pub async fn draft_index(state: Shared<'_>, draft_id: String) -> Result<Vec<PageEntry>> {
+    blocking(&state, move |s| s.index(&draft_id)).await
+}
+
+#[tauri::command]
+pub async fn draft_check(state: Shared<'_>, draft_id: String) -> Result<FinalizeCheck> {
+    blocking(&state, move |s| s.check(&draft_id)).await
+}
+
+#[tauri::command]
+pub async fn draft_finalize(state: Shared<'_>, draft_id: String) -> Result<Finalized> {
+    blocking(&state, move |s| s.finalize(&draft_id)).await
+}
+
+#[tauri::command]
+pub async fn draft_close(state: Shared<'_>, draft_id: String) -> Result<()> {
+    blocking(&state, move |s| s.close(&draft_id)).await
+}
+
+#[tauri::command]
+pub async fn draft_discard(state: Shared<'_>, draft_id: String) -> Result<()> {
+    blocking(&state, move |s| s.discard(&draft_id)).await
+}
+
+#[tauri::command]
+pub async fn form_media(
+    state: Shared<'_>,
+    form_id: String,
+    version: String,
+    file: String,
+) -> Result<MediaData> {
+    blocking(&state, move |s| s.media(&form_id, &version, &file)).await
+}
+
+#[tauri::command]
+pub fn ui_language(state: Shared<'_>) -> Option<String> {
+    state.ui_language()
+}
+
+#[tauri::command]
+pub fn set_ui_language(state: Shared<'_>, language: String) -> Result<()> {
+    state.set_ui_language(&language)
+}
+
+#[tauri::command]
+pub async fn referrals_get(state: Shared<'_>) -> Result<ReferralCards> {
+    blocking(&state, |s| s.referrals()).await
+}
+
+#[tauri::command]
+pub async fn referrals_set(state: Shared<'_>, cards: ReferralCards) -> Result<()> {
+    blocking(&state, move |s| s.set_referrals(&cards)).await
 }

@@ -1,7 +1,29 @@
 // The one typed wrapper around Tauri's IPC. Every call the UI makes into the shell goes
-// through here, so command names and payload shapes live in one place and mirror
-// src-tauri/src/commands/ (Rust names, snake_case fields as serialized by serde).
+// through here, and this is the only module that imports `invoke` or `listen`. Command
+// names and payload shapes are the contract in docs/ipc.md; the types come from
+// ./bindings (generated from lantern_core::capture::dto by ts-rs, checked by
+// src-tauri/tests/bindings.rs). Argument keys are camelCase here; Tauri maps them to the
+// Rust commands' snake_case parameters.
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AppInfo,
+  DraftView,
+  FinalizeCheck,
+  Finalized,
+  Home,
+  LockedEvent,
+  MediaData,
+  Nav,
+  PageEntry,
+  PassphraseStrength,
+  ReferralCards,
+  SavedEvent,
+  StartDraft,
+  VaultState,
+} from './bindings';
+
+export type * from './bindings';
 
 /** What a form list needs about one XLSForm (lantern_core::xlsform::FormSummary). */
 export interface FormSummary {
@@ -17,9 +39,47 @@ export type CatalogEntry =
   | { file: string; status: 'ok'; summary: FormSummary }
   | { file: string; status: 'broken'; code: string; message: string };
 
-export interface AppInfo {
-  version: string;
-}
+/** Every command the shell answers, as named in src-tauri/build.rs and docs/ipc.md. */
+export const COMMANDS = [
+  'app_info',
+  'list_forms',
+  'vault_state',
+  'passphrase_strength',
+  'vault_create',
+  'vault_unlock',
+  'vault_lock',
+  'vault_touch',
+  'vault_set_duress',
+  'quick_exit',
+  'home',
+  'draft_start',
+  'draft_resume',
+  'draft_go',
+  'draft_answer',
+  'draft_repeat_add',
+  'draft_repeat_remove',
+  'draft_repeat_move',
+  'draft_set_language',
+  'draft_index',
+  'draft_check',
+  'draft_finalize',
+  'draft_close',
+  'draft_discard',
+  'form_media',
+  'ui_language',
+  'set_ui_language',
+  'referrals_get',
+  'referrals_set',
+] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** Events the shell emits. */
+export const EVENTS = {
+  /** The vault locked (button, idle time, quick exit): drop every answer from memory. */
+  locked: 'vault://locked',
+  /** A draft was sealed into the vault. */
+  saved: 'draft://saved',
+} as const;
 
 /** A failed command, as the shell sends it: a stable code and a readable message. */
 export class LanternError extends Error {
@@ -40,7 +100,7 @@ function isCommandError(e: unknown): e is { code: string; message: string } {
   );
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
@@ -50,10 +110,69 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export function appInfo(): Promise<AppInfo> {
-  return call<AppInfo>('app_info');
-}
+// --- app ---------------------------------------------------------------------------
 
-export function listForms(): Promise<CatalogEntry[]> {
-  return call<CatalogEntry[]>('list_forms');
-}
+export const appInfo = () => call<AppInfo>('app_info');
+export const listForms = () => call<CatalogEntry[]>('list_forms');
+
+// --- vault -------------------------------------------------------------------------
+
+export const vaultState = () => call<VaultState>('vault_state');
+export const passphraseStrength = (passphrase: string) =>
+  call<PassphraseStrength>('passphrase_strength', { passphrase });
+export const vaultCreate = (passphrase: string) => call<VaultState>('vault_create', { passphrase });
+export const vaultUnlock = (passphrase: string) => call<VaultState>('vault_unlock', { passphrase });
+export const vaultLock = () => call<VaultState>('vault_lock');
+/** Activity (a tap, a key) that keeps the vault from idle-locking; throttle it. */
+export const vaultTouch = () => call<void>('vault_touch');
+/** Sets the duress passphrase: entered at unlock, it wipes the vault silently. */
+export const vaultSetDuress = (passphrase: string, duress: string) =>
+  call<void>('vault_set_duress', { passphrase, duress });
+/** Locks at once and tells every listener (`vault://locked`, reason `quick_exit`). */
+export const quickExit = () => call<void>('quick_exit');
+
+// --- home --------------------------------------------------------------------------
+
+export const home = (uiLanguage: string) => call<Home>('home', { uiLanguage });
+
+// --- drafts ------------------------------------------------------------------------
+
+export const draftStart = (request: StartDraft) => call<DraftView>('draft_start', { request });
+export const draftResume = (draftId: string, uiLanguage: string | null) =>
+  call<DraftView>('draft_resume', { draftId, uiLanguage });
+export const draftGo = (draftId: string, nav: Nav) => call<DraftView>('draft_go', { draftId, nav });
+/** Answers and autosaves; the reply is the current page redrawn. */
+export const draftAnswer = (draftId: string, path: string, value: string) =>
+  call<DraftView>('draft_answer', { draftId, path, value });
+export const draftRepeatAdd = (draftId: string, repeat: string) =>
+  call<DraftView>('draft_repeat_add', { draftId, repeat });
+export const draftRepeatRemove = (draftId: string, instance: string) =>
+  call<DraftView>('draft_repeat_remove', { draftId, instance });
+export const draftRepeatMove = (draftId: string, instance: string, to: number) =>
+  call<DraftView>('draft_repeat_move', { draftId, instance, to });
+export const draftSetLanguage = (draftId: string, language: string) =>
+  call<DraftView>('draft_set_language', { draftId, language });
+export const draftIndex = (draftId: string) => call<PageEntry[]>('draft_index', { draftId });
+export const draftCheck = (draftId: string) => call<FinalizeCheck>('draft_check', { draftId });
+export const draftFinalize = (draftId: string) => call<Finalized>('draft_finalize', { draftId });
+/** Save and exit: the draft stays in the vault, the session leaves memory. */
+export const draftClose = (draftId: string) => call<void>('draft_close', { draftId });
+/** Deletes a draft for good (after a deliberate confirmation in the UI). */
+export const draftDiscard = (draftId: string) => call<void>('draft_discard', { draftId });
+export const formMedia = (formId: string, version: string, file: string) =>
+  call<MediaData>('form_media', { formId, version, file });
+
+// --- settings ----------------------------------------------------------------------
+
+/** The UI language chosen on this device (kept outside the vault: the lock screen needs it). */
+export const uiLanguage = () => call<string | null>('ui_language');
+export const setUiLanguage = (language: string) => call<void>('set_ui_language', { language });
+export const referralsGet = () => call<ReferralCards>('referrals_get');
+export const referralsSet = (cards: ReferralCards) => call<void>('referrals_set', { cards });
+
+// --- events ------------------------------------------------------------------------
+
+export const onLocked = (handler: (e: LockedEvent) => void): Promise<UnlistenFn> =>
+  listen<LockedEvent>(EVENTS.locked, (event) => handler(event.payload));
+export const onSaved = (handler: (e: SavedEvent) => void): Promise<UnlistenFn> =>
+  listen<SavedEvent>(EVENTS.saved, (event) => handler(event.payload));

@@ -421,6 +421,54 @@ impl FormDef {
         &self.nodes[0]
     }
 
+    /// The fields `${last-saved#name}` reads anywhere in the form (expressions,
+    /// defaults, labels and hints), each once, in order of first appearance: what a new
+    /// response needs from the last saved one, and nothing more.
+    pub fn last_saved_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut scan = |text: &str| {
+            if !text.contains("${last-saved#") {
+                return;
+            }
+            for (_, reference) in references(text) {
+                if let Reference::Field {
+                    name,
+                    last_saved: true,
+                } = reference
+                    && !names.iter().any(|n| n == name)
+                {
+                    names.push(name.to_string());
+                }
+            }
+        };
+        for node in &self.nodes {
+            let b = &node.bind;
+            for e in [
+                &b.relevant,
+                &b.required,
+                &b.constraint,
+                &b.calculation,
+                &b.readonly,
+            ]
+            .into_iter()
+            .flatten()
+            .chain(node.repeat_count.as_ref())
+            .chain(node.select.as_ref().and_then(|s| s.choice_filter.as_ref()))
+            {
+                scan(&e.source);
+            }
+            if let Some(default) = &b.default {
+                scan(default);
+            }
+            for text in [&node.label, &node.hint, &node.guidance_hint] {
+                for (_, value) in &text.0 {
+                    scan(value);
+                }
+            }
+        }
+        names
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0]
     }

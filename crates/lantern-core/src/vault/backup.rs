@@ -16,8 +16,8 @@ use zeroize::Zeroizing;
 pub use super::crypto::OrgSecretKey;
 use super::crypto::{self, BackupKey, KdfParams};
 use super::{
-    AuditEntry, AuditEvent, FormRecord, ListFilter, Status, SubmissionMeta, Vault, VaultConfig,
-    VaultError, audit,
+    AuditEntry, AuditEvent, FormMedia, FormRecord, ListFilter, Status, SubmissionMeta, Vault,
+    VaultConfig, VaultError, audit,
 };
 
 const MAGIC: &[u8; 8] = b"LNTNBAK1";
@@ -60,6 +60,9 @@ struct FormEntry {
     version: String,
     definition_hex: String,
     retention_days: Option<u32>,
+    /// The form's data files as (name, hex); absent in backups made before issue 10.
+    #[serde(default)]
+    media: Vec<(String, String)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -144,6 +147,11 @@ impl Vault {
                 version: f.version,
                 definition_hex: crypto::to_hex(&f.definition),
                 retention_days: f.retention_days,
+                media: f
+                    .media
+                    .iter()
+                    .map(|m| (m.name.clone(), crypto::to_hex(&m.bytes)))
+                    .collect(),
             });
         }
         let sites = self.all_sealed("sites", "id", &mut skipped)?;
@@ -382,12 +390,23 @@ impl Vault {
         })?;
         for form in &body.forms {
             let definition = hex_to_vec(&form.definition_hex).ok_or(VaultError::BackupFormat)?;
+            let media = form
+                .media
+                .iter()
+                .map(|(name, hex)| {
+                    Ok(FormMedia {
+                        name: name.clone(),
+                        bytes: hex_to_vec(hex).ok_or(VaultError::BackupFormat)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, VaultError>>()?;
             vault.add_form(
                 &FormRecord {
                     form_id: form.form_id.clone(),
                     version: form.version.clone(),
                     definition,
                     retention_days: form.retention_days,
+                    media,
                 },
                 now,
             )?;

@@ -252,6 +252,16 @@ pub struct FormRecord {
     pub definition: Vec<u8>,
     /// `retention_days` from the form's `purpose` sheet, if any.
     pub retention_days: Option<u32>,
+    /// The form's data files (CSV, XML, GeoJSON choice lists), sealed with it (issue 10),
+    /// so a response can be opened with exactly the lists it was filled with.
+    pub media: Vec<FormMedia>,
+}
+
+/// One data file of a form, by the plain file name the form declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormMedia {
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What a retention purge removed.

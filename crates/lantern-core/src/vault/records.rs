@@ -3,20 +3,24 @@
 //!
 //! Since issue 13 a form's retention period is sealed with its definition (format v2:
 //! `retention u32 ‖ length u64 ‖ definition ‖ zero padding`, associated data `"form-v2"
-//! ‖ vault id ‖ form id ‖ version`) and no hash of the public workbook is stored; rows
-//! from before keep the v1 format (raw definition, clear retention) until the next
-//! re-key rewrites them.
+//! ‖ vault id ‖ form id ‖ version`) and no hash of the public workbook is stored. Since
+//! issue 10 the form's data files are sealed with it (format v3, associated data
+//! `"form-v3"`: the v2 fields, then `count u32` and per file `name length u32 ‖ name ‖
+//! length u64 ‖ bytes`, then zero padding). Older rows keep their format (v1: raw
+//! definition, clear retention; v2: no media) until the next re-key rewrites them.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
 use super::crypto::DataKey;
-use super::{FormRecord, Result, Vault, VaultError, associated_data, day, outbox_mac, padded_len};
+use super::{
+    FormMedia, FormRecord, Result, Vault, VaultError, associated_data, day, outbox_mac, padded_len,
+};
 
 const NO_RETENTION: u32 = u32::MAX;
 
-/// Seals a form definition and its retention period (format v2, padded).
+/// Seals a form definition, its retention period and its data files (format v3, padded).
 pub(super) fn seal_form(
     key: &DataKey,
     vault_id: &str,
@@ -24,18 +28,86 @@ pub(super) fn seal_form(
     version: &str,
     retention_days: Option<u32>,
     definition: &[u8],
+    media: &[FormMedia],
 ) -> Result<Vec<u8>> {
-    let len = 12 + definition.len();
+    let len = 12
+        + definition.len()
+        + 4
+        + media
+            .iter()
+            .map(|m| 12 + m.name.len() + m.bytes.len())
+            .sum::<usize>();
+    let count = u32::try_from(media.len())
+        .map_err(|_| VaultError::InvalidInput("too many form media files".into()))?;
     let mut plain = Zeroizing::new(Vec::with_capacity(padded_len(len)));
     plain.extend_from_slice(&retention_days.unwrap_or(NO_RETENTION).to_be_bytes());
     plain.extend_from_slice(&(definition.len() as u64).to_be_bytes());
     plain.extend_from_slice(definition);
+    plain.extend_from_slice(&count.to_be_bytes());
+    for m in media {
+        let name_len = u32::try_from(m.name.len())
+            .map_err(|_| VaultError::InvalidInput("a form media file name is too long".into()))?;
+        plain.extend_from_slice(&name_len.to_be_bytes());
+        plain.extend_from_slice(m.name.as_bytes());
+        plain.extend_from_slice(&(m.bytes.len() as u64).to_be_bytes());
+        plain.extend_from_slice(&m.bytes);
+    }
     plain.resize(padded_len(len), 0);
-    let ad = associated_data(&["form-v2", vault_id, form_id, version]);
+    let ad = associated_data(&["form-v3", vault_id, form_id, version]);
     Ok(key.seal(&plain, &ad)?)
 }
 
-/// Opens a form row in either format: the definition and its retention period.
+/// A form row's opened fields: definition, retention period, data files.
+pub(super) type OpenedForm = (Vec<u8>, Option<u32>, Vec<FormMedia>);
+
+/// Reads `n` bytes at `*at` of an authenticated plaintext, or says it is malformed.
+fn take<'a>(plain: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8]> {
+    let end = at.checked_add(n).ok_or(VaultError::Decryption)?;
+    let bytes = plain.get(*at..end).ok_or(VaultError::Decryption)?;
+    *at = end;
+    Ok(bytes)
+}
+
+fn take_u32(plain: &[u8], at: &mut usize) -> Result<u32> {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(take(plain, at, 4)?);
+    Ok(u32::from_be_bytes(word))
+}
+
+fn take_len(plain: &[u8], at: &mut usize) -> Result<usize> {
+    let mut long = [0u8; 8];
+    long.copy_from_slice(take(plain, at, 8)?);
+    usize::try_from(u64::from_be_bytes(long)).map_err(|_| VaultError::Decryption)
+}
+
+/// The v2/v3 fields: retention, then the definition (and, in v3, the media).
+fn parse_form(plain: &[u8], with_media: bool) -> Result<OpenedForm> {
+    let mut at = 0;
+    let retention = take_u32(plain, &mut at)?;
+    let len = take_len(plain, &mut at)?;
+    let definition = take(plain, &mut at, len)?.to_vec();
+    let mut media = Vec::new();
+    if with_media {
+        let count = take_u32(plain, &mut at)?;
+        for _ in 0..count {
+            let name_len = take_u32(plain, &mut at)? as usize;
+            let name = std::str::from_utf8(take(plain, &mut at, name_len)?)
+                .map_err(|_| VaultError::Decryption)?
+                .to_string();
+            let len = take_len(plain, &mut at)?;
+            let bytes = take(plain, &mut at, len)?.to_vec();
+            media.push(FormMedia { name, bytes });
+        }
+    }
+    Ok((
+        definition,
+        (retention != NO_RETENTION).then_some(retention),
+        media,
+    ))
+}
+
+/// Opens a form row in any format: the definition, its retention period and its data
+/// files (none before v3).
 pub(super) fn open_form(
     key: &DataKey,
     vault_id: &str,
@@ -43,27 +115,18 @@ pub(super) fn open_form(
     version: &str,
     clear_retention: Option<u32>,
     sealed: &[u8],
-) -> Result<(Vec<u8>, Option<u32>)> {
+) -> Result<OpenedForm> {
+    let v3 = associated_data(&["form-v3", vault_id, form_id, version]);
+    if let Ok(plain) = key.open(sealed, &v3) {
+        return parse_form(&plain, true);
+    }
     let v2 = associated_data(&["form-v2", vault_id, form_id, version]);
     if let Ok(plain) = key.open(sealed, &v2) {
-        if plain.len() < 12 {
-            return Err(VaultError::Decryption);
-        }
-        let mut word = [0u8; 4];
-        word.copy_from_slice(&plain[..4]);
-        let retention = u32::from_be_bytes(word);
-        let mut long = [0u8; 8];
-        long.copy_from_slice(&plain[4..12]);
-        let len = usize::try_from(u64::from_be_bytes(long)).map_err(|_| VaultError::Decryption)?;
-        let definition = plain
-            .get(12..12usize.saturating_add(len))
-            .ok_or(VaultError::Decryption)?
-            .to_vec();
-        return Ok((definition, (retention != NO_RETENTION).then_some(retention)));
+        return parse_form(&plain, false);
     }
     let v1 = associated_data(&["form", vault_id, form_id, version]);
     let plain = key.open(sealed, &v1)?;
-    Ok((plain.to_vec(), clear_retention))
+    Ok((plain.to_vec(), clear_retention, Vec::new()))
 }
 
 impl Vault {
@@ -79,6 +142,7 @@ impl Vault {
                 &form.version,
                 form.retention_days,
                 &form.definition,
+                &form.media,
             )?;
             tx.execute(
                 "INSERT INTO forms (form_id, version, hash, added_day, retention_days, sealed) VALUES (?1, ?2, '', ?3, NULL, ?4)
@@ -104,7 +168,7 @@ impl Vault {
         let (retention_days, sealed) = row.ok_or_else(|| {
             VaultError::InvalidInput(format!("no form {form_id} version {version}"))
         })?;
-        let (definition, retention_days) = open_form(
+        let (definition, retention_days, media) = open_form(
             key,
             &self.header.vault_id,
             form_id,
@@ -117,6 +181,7 @@ impl Vault {
             version: version.to_string(),
             definition,
             retention_days,
+            media,
         })
     }
 

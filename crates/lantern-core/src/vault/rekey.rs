@@ -228,7 +228,8 @@ fn reseal_all(
             xor_into(&mut rows_acc, &mac);
         }
     }
-    // Forms: always rewritten in the v2 format (retention sealed, no clear hash).
+    // Forms: always rewritten in the current format (retention and media sealed, no
+    // clear hash).
     {
         type Row = (i64, String, String, Option<u32>, Vec<u8>);
         let all: Vec<Row> = {
@@ -240,10 +241,17 @@ fn reseal_all(
             rows.collect::<rusqlite::Result<_>>()?
         };
         for (rowid, form_id, version, retention, sealed) in all {
-            let (definition, retention) =
+            let (definition, retention, media) =
                 records::open_form(old, vault_id, &form_id, &version, retention, &sealed)?;
-            let resealed =
-                records::seal_form(new, vault_id, &form_id, &version, retention, &definition)?;
+            let resealed = records::seal_form(
+                new,
+                vault_id,
+                &form_id,
+                &version,
+                retention,
+                &definition,
+                &media,
+            )?;
             tx.execute(
                 "UPDATE forms SET sealed = ?1, retention_days = NULL, hash = '' WHERE rowid = ?2",
                 params![resealed, rowid],

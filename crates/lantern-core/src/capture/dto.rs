@@ -1,0 +1,450 @@
+//! The wire types of the app's IPC contract (`docs/ipc.md`): what the Tauri commands take
+//! and return, and what events carry. One serde shape per type; the TypeScript in
+//! `ui/src/lib/bindings/index.ts` is generated from these by ts-rs and checked by
+//! `src-tauri/tests/bindings.rs`, so the UI cannot drift from them.
+//!
+//! These are deliberately separate from the engine's own types (`engine::view`): the
+//! engine may change its internals, the contract changes only on purpose.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A failed command as the UI receives it: a stable `code` to branch on and a `message`
+/// to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+/// What the shell says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppInfo {
+    pub version: String,
+    /// The app runs on the demo vault of `make run`: the UI shows a banner.
+    pub demo: bool,
+}
+
+/// The vault as the lock screen needs it; readable while locked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VaultState {
+    /// A vault exists in the app's vault folder (else the UI offers to create one).
+    pub exists: bool,
+    pub unlocked: bool,
+    /// The demo vault of `make run` (its passphrase is printed in the terminal).
+    pub demo: bool,
+    /// After repeated failed unlocks: seconds to wait before the next try (0: none).
+    pub retry_after_seconds: u32,
+    /// The vault locks itself after this long without activity.
+    pub idle_lock_seconds: u32,
+}
+
+/// Why the vault locked (payload of the `vault://locked` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// The lock button.
+    User,
+    /// No activity for `idle_lock_seconds`.
+    Idle,
+    /// The quick-exit control.
+    QuickExit,
+}
+
+/// Payload of the `vault://locked` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LockedEvent {
+    pub reason: LockReason,
+}
+
+/// Payload of the `draft://saved` event: a draft was sealed into the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SavedEvent {
+    pub draft_id: String,
+    /// RFC 3339, UTC.
+    pub saved_at: String,
+}
+
+/// What the strength meter shows for a passphrase being chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PassphraseStrength {
+    /// 0 (very weak) to 4 (strong).
+    pub score: u8,
+    /// Whether `vault_create` accepts it.
+    pub acceptable: bool,
+    pub min_length: u32,
+    /// Why it is weak, as message-catalog keys' suffixes.
+    pub hints: Vec<StrengthHint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StrengthHint {
+    TooShort,
+    /// A well-known password or a keyboard run.
+    Common,
+    /// Only one kind of character (letters only, digits only…).
+    OneKind,
+    /// Mostly one character repeated.
+    Repeated,
+}
+
+/// A choice a list offers (sites, rounds, answers), labelled in the current language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Choice {
+    pub name: String,
+    pub label: String,
+}
+
+/// One form on the home screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FormCard {
+    Ok {
+        /// The workbook's file name in the forms folder.
+        file: String,
+        form_id: String,
+        version: String,
+        title: String,
+        languages: Vec<String>,
+        default_language: Option<String>,
+        /// The sites the form's `site_field` offers (empty: the form has none).
+        sites: Vec<Choice>,
+        /// The rounds the form's `round_field` offers (empty: the form has none).
+        rounds: Vec<Choice>,
+    },
+    /// A workbook that cannot be used, with why.
+    Broken {
+        file: String,
+        code: String,
+        message: String,
+    },
+}
+
+/// A draft on the home screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DraftSummary {
+    pub draft_id: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub title: String,
+    pub site: Option<String>,
+    pub round: Option<String>,
+    /// Day of the last save (`YYYY-MM-DD`).
+    pub updated_day: String,
+    /// Questions answered so far.
+    pub answered: u32,
+}
+
+/// Finalized submissions of one form, site and round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FinalizedCount {
+    pub form_id: String,
+    pub title: String,
+    pub site: Option<String>,
+    pub round: Option<String>,
+    /// Complete responses.
+    pub count: u32,
+    /// Refusal records (consent not given).
+    pub refusals: u32,
+}
+
+/// The place for sync status on home (sync itself is issue 15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SyncStatus {
+    /// No server configured on this device.
+    NotConfigured,
+    Idle {
+        pending: u32,
+        last_sync: Option<String>,
+    },
+    Syncing,
+    Failed {
+        message: String,
+    },
+}
+
+/// Everything the home screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Home {
+    pub forms: Vec<FormCard>,
+    pub drafts: Vec<DraftSummary>,
+    pub finalized: Vec<FinalizedCount>,
+    pub sync: SyncStatus,
+}
+
+/// What `draft_start` needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StartDraft {
+    pub form_id: String,
+    /// `None`: the form's current version in the forms folder.
+    pub version: Option<String>,
+    /// Pre-fills the form's `site_field`.
+    pub site: Option<String>,
+    /// Pre-fills the form's `round_field`.
+    pub round: Option<String>,
+    /// The UI language (`en`, `fr`, `es`, `ar`): the form opens in the matching
+    /// language where it has one.
+    pub ui_language: Option<String>,
+}
+
+/// The state of one answer. The only wire shape of an outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    RequiredButEmpty,
+    ConstraintViolated { message: String },
+    ExpressionFailed { message: String },
+}
+
+/// A label's media (`media::image`, `media::audio`…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MediaRef {
+    /// `image`, `audio`, `video`, `big-image`.
+    pub kind: String,
+    /// The file name, for `form_media`.
+    pub file: String,
+}
+
+/// Where a question sits in a repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RepeatPosition {
+    /// The repeat instance (`/form/members[2]`).
+    pub instance: String,
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+    /// The repeat's label.
+    pub label: String,
+    /// The form sets the number of instances (`repeat_count`): no add, remove or move.
+    pub fixed: bool,
+}
+
+/// One question as the UI draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Question {
+    pub path: String,
+    pub name: String,
+    /// The XLSForm type: `text`, `integer`, `decimal`, `select_one`, `select_multiple`,
+    /// `date`, `time`, `dateTime`, `geopoint`, `range`, `rank`, `acknowledge`, `note`…
+    #[serde(rename = "type")]
+    #[ts(rename = "type")]
+    pub type_name: String,
+    pub label: String,
+    pub hint: String,
+    pub appearance: Option<String>,
+    /// `parameters` as written (`start=1 end=5 step=1` → pairs).
+    pub parameters: Vec<(String, String)>,
+    pub media: Vec<MediaRef>,
+    /// XForms text: numbers as digits, `select_multiple` as space-separated names,
+    /// dates `YYYY-MM-DD`, geopoint `lat lon alt accuracy`.
+    pub value: String,
+    pub relevant: bool,
+    pub required: bool,
+    pub read_only: bool,
+    pub choices: Vec<Choice>,
+    pub outcome: Outcome,
+    pub repeat: Option<RepeatPosition>,
+}
+
+/// One screen of the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PageContent {
+    /// One question, or a `field-list` group's questions.
+    Questions {
+        label: Option<String>,
+        questions: Vec<Question>,
+    },
+    /// "Add another …?" after a repeat's instances (or in place of none).
+    RepeatPrompt {
+        /// The repeat to add to (`/form/members`, `/form/hh[2]/members`).
+        repeat: String,
+        label: String,
+        count: u32,
+    },
+}
+
+/// One page with its place in the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PageView {
+    /// 0-based among all pages (relevant or not).
+    pub index: u32,
+    pub path: String,
+    pub content: PageContent,
+}
+
+/// How far the person is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Progress {
+    /// 1-based position of the current page among the relevant pages.
+    pub position: u32,
+    /// Relevant pages now (changes with the answers: "about N").
+    pub relevant_pages: u32,
+    pub answered: u32,
+}
+
+/// Why the form ended before its last page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// The form's consent gate (`purpose.consent_field`) was answered with a refusal:
+    /// finalizing keeps only a refusal record with its site and round.
+    Refused,
+}
+
+/// The open draft at its current page: what the form-filling screen draws.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DraftView {
+    pub draft_id: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub title: String,
+    /// The form's language now, and those it has.
+    pub language: String,
+    pub languages: Vec<String>,
+    pub site: Option<String>,
+    pub round: Option<String>,
+    pub page_count: u32,
+    pub page: PageView,
+    pub progress: Progress,
+    /// First and last relevant page: no back / no next.
+    pub at_start: bool,
+    pub at_end: bool,
+    pub ending: Option<Ending>,
+    /// RFC 3339 of the last autosave.
+    pub saved_at: Option<String>,
+}
+
+/// Where `draft_go` moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Nav {
+    /// The next relevant page.
+    Next,
+    /// The previous relevant page.
+    Back,
+    /// A page by index (the jump-to index, a blocker's link).
+    Page { index: u32 },
+    /// The page holding a question path (a blocker's path).
+    Path { path: String },
+}
+
+/// One line of the jump-to index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PageEntry {
+    pub index: u32,
+    pub label: String,
+    pub relevant: bool,
+    pub answered: bool,
+    /// A required question is empty or a constraint fails on this page.
+    pub blocking: bool,
+}
+
+/// A question that blocks finalizing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Blocker {
+    pub path: String,
+    pub label: String,
+    /// The page to go to (`Nav::Page`).
+    pub page_index: u32,
+    pub outcome: Outcome,
+}
+
+/// What finalizing would do now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FinalizeCheck {
+    pub finalizable: bool,
+    pub blocking: Vec<Blocker>,
+    pub ending: Option<Ending>,
+}
+
+/// A finalized submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Finalized {
+    pub submission_id: String,
+    /// Only a refusal record was kept.
+    pub refusal: bool,
+}
+
+/// A label's media file, for `<img src>` / `<audio src>` as a data URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MediaData {
+    pub mime: String,
+    pub data_url: String,
+}
+
+/// A service on a referral card.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct ReferralService {
+    pub name: String,
+    pub contact: String,
+    pub hours: String,
+    pub notes: String,
+}
+
+/// The referral card of one site (or of every site without its own card).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct ReferralCard {
+    /// `None`: the card for sites without their own.
+    pub site: Option<String>,
+    pub services: Vec<ReferralService>,
+}
+
+/// All referral cards, kept sealed in the vault's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct ReferralCards {
+    pub cards: Vec<ReferralCard>,
+}
+
+/// Every exported declaration, in the order of `ui/src/lib/bindings/index.ts`.
+pub fn typescript() -> String {
+    let cfg = ts_rs::Config::new();
+    let decls = [
+        ApiError::decl(&cfg),
+        AppInfo::decl(&cfg),
+        VaultState::decl(&cfg),
+        LockReason::decl(&cfg),
+        LockedEvent::decl(&cfg),
+        SavedEvent::decl(&cfg),
+        PassphraseStrength::decl(&cfg),
+        StrengthHint::decl(&cfg),
+        Choice::decl(&cfg),
+        FormCard::decl(&cfg),
+        DraftSummary::decl(&cfg),
+        FinalizedCount::decl(&cfg),
+        SyncStatus::decl(&cfg),
+        Home::decl(&cfg),
+        StartDraft::decl(&cfg),
+        Outcome::decl(&cfg),
+        MediaRef::decl(&cfg),
+        RepeatPosition::decl(&cfg),
+        Question::decl(&cfg),
+        PageContent::decl(&cfg),
+        PageView::decl(&cfg),
+        Progress::decl(&cfg),
+        Ending::decl(&cfg),
+        DraftView::decl(&cfg),
+        Nav::decl(&cfg),
+        PageEntry::decl(&cfg),
+        Blocker::decl(&cfg),
+        FinalizeCheck::decl(&cfg),
+        Finalized::decl(&cfg),
+        MediaData::decl(&cfg),
+        ReferralService::decl(&cfg),
+        ReferralCard::decl(&cfg),
+        ReferralCards::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from crates/lantern-core/src/capture/dto.rs by ts-rs. Do not edit:\n\
+         // run `UPDATE_BINDINGS=1 cargo test -p lantern-app --test bindings`.\n",
+    );
+    for decl in decls {
+        out.push_str("\nexport ");
+        out.push_str(&decl);
+        out.push('\n');
+    }
+    out
+}

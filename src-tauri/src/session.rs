@@ -1,0 +1,396 @@
+//! The app's live state: the vault (locked or not) and the open drafts, behind one lock,
+//! plus what the shell alone decides (where the vault and the config live, whether this
+//! is the demo vault). Every command goes through one method here, which reads the clock
+//! and draws randomness (the core never does) and emits the events.
+//!
+//! One `Mutex` guards the vault and the drafts: SQLite's connection is not `Sync`, and an
+//! autosave must not interleave with a lock. Vault reads take `&self` (issue 13), so a
+//! second, read-only handle for a background sync can be added beside this one.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use lantern_core::capture::content::Step;
+use lantern_core::capture::dto::{self, LockReason};
+use lantern_core::capture::library::Library;
+use lantern_core::capture::{Capture, passphrase};
+use lantern_core::vault::{KdfParams, Vault, VaultConfig, VaultError};
+use tauri::{Emitter, Runtime};
+
+use crate::error::CommandError;
+
+/// Event names (docs/ipc.md).
+pub const LOCKED_EVENT: &str = "vault://locked";
+pub const SAVED_EVENT: &str = "draft://saved";
+
+/// Where things live and how the vault is run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub vault_dir: PathBuf,
+    pub config_dir: PathBuf,
+    pub forms_dir: PathBuf,
+    pub demo: bool,
+    pub vault: VaultConfig,
+}
+
+impl Settings {
+    /// From the environment, else the platform's app folders:
+    /// `LANTERN_VAULT_DIR` (default `<app data>/vault`), `LANTERN_CONFIG_DIR` (default
+    /// `<app config>`), `LANTERN_DEMO=1` for the demo vault of `make run`.
+    pub fn locate(
+        data_dir: Option<PathBuf>,
+        config_dir: Option<PathBuf>,
+        forms_dir: PathBuf,
+    ) -> Settings {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let data = data_dir.unwrap_or_else(|| PathBuf::from("lantern-data"));
+        let mut vault = VaultConfig::default();
+        // Debug builds only (tests, E2E): a cheap key derivation so a test run does not
+        // spend its time in Argon2id. A release build always uses the production cost.
+        if cfg!(debug_assertions) && std::env::var_os("LANTERN_INSECURE_FAST_KDF").is_some() {
+            vault.kdf = KdfParams::INSECURE_FAST_FOR_TESTS;
+        }
+        Settings {
+            vault_dir: var("LANTERN_VAULT_DIR").unwrap_or_else(|| data.join("vault")),
+            config_dir: var("LANTERN_CONFIG_DIR")
+                .or(config_dir)
+                .unwrap_or_else(|| data.join("config")),
+            forms_dir,
+            demo: std::env::var("LANTERN_DEMO").is_ok_and(|v| v == "1"),
+            vault,
+        }
+    }
+}
+
+struct Inner {
+    vault: Option<Vault>,
+    capture: Capture,
+    /// The last failed unlock (or the app's start, so a restart does not skip a wait).
+    last_failure: Instant,
+}
+
+/// The state every command shares.
+pub struct AppState {
+    pub settings: Settings,
+    inner: Mutex<Inner>,
+}
+
+fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+fn utc() -> DateTime<Utc> {
+    Utc::now()
+}
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+impl AppState {
+    pub fn new(settings: Settings) -> AppState {
+        let capture = Capture::new(Library::new(settings.forms_dir.clone()));
+        AppState {
+            settings,
+            inner: Mutex::new(Inner {
+                vault: None,
+                capture,
+                last_failure: Instant::now(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn exists(&self) -> bool {
+        self.settings
+            .vault_dir
+            .join(lantern_core::vault::DB_FILE)
+            .is_file()
+    }
+
+    /// Opens the vault handle (locked) when there is a vault and none is open.
+    fn open(&self, inner: &mut Inner) -> Result<()> {
+        if inner.vault.is_none() {
+            if !self.exists() {
+                return Err(CommandError::NoVault);
+            }
+            inner.vault = Some(Vault::open(
+                &self.settings.vault_dir,
+                self.settings.vault,
+                utc(),
+            )?);
+        }
+        Ok(())
+    }
+
+    fn wait(&self, inner: &mut Inner) -> u32 {
+        let failures = inner
+            .vault
+            .as_ref()
+            .and_then(|v| v.status().ok())
+            .map_or(0, |s| s.failed_unlocks);
+        let wait = passphrase::unlock_wait_seconds(failures);
+        wait.saturating_sub(inner.last_failure.elapsed().as_secs() as u32)
+    }
+
+    pub fn app_info(&self) -> dto::AppInfo {
+        dto::AppInfo {
+            version: lantern_core::VERSION.to_string(),
+            demo: self.settings.demo,
+        }
+    }
+
+    pub fn vault_state(&self) -> dto::VaultState {
+        let mut inner = self.lock();
+        let _ = self.open(&mut inner);
+        let retry = self.wait(&mut inner);
+        dto::VaultState {
+            exists: self.exists(),
+            unlocked: inner.vault.as_ref().is_some_and(|v| v.is_unlocked()),
+            demo: self.settings.demo,
+            retry_after_seconds: retry,
+            idle_lock_seconds: self.settings.vault.idle_lock.num_seconds().max(0) as u32,
+        }
+    }
+
+    pub fn create(&self, passphrase: &str) -> Result<dto::VaultState> {
+        if !passphrase::strength(passphrase).acceptable {
+            return Err(CommandError::WeakPassphrase);
+        }
+        {
+            let mut inner = self.lock();
+            if self.exists() {
+                return Err(VaultError::AlreadyExists(self.settings.vault_dir.clone()).into());
+            }
+            let vault = Vault::create(
+                &self.settings.vault_dir,
+                passphrase.as_bytes(),
+                self.settings.vault,
+                utc(),
+            )?;
+            inner.vault = Some(vault);
+        }
+        Ok(self.vault_state())
+    }
+
+    pub fn unlock(&self, passphrase: &str) -> Result<dto::VaultState> {
+        {
+            let mut inner = self.lock();
+            self.open(&mut inner)?;
+            let wait = self.wait(&mut inner);
+            if wait > 0 {
+                return Err(CommandError::UnlockWait(wait));
+            }
+            let vault = inner.vault.as_mut().ok_or(CommandError::NoVault)?;
+            if let Err(e) = vault.unlock(passphrase.as_bytes(), utc()) {
+                inner.last_failure = Instant::now();
+                return Err(e.into());
+            }
+        }
+        Ok(self.vault_state())
+    }
+
+    /// Locks and drops every open draft; tells the window.
+    pub fn lock_vault<R: Runtime>(
+        &self,
+        app: &impl Emitter<R>,
+        reason: LockReason,
+    ) -> dto::VaultState {
+        {
+            let mut inner = self.lock();
+            if let Some(vault) = inner.vault.as_mut() {
+                vault.lock();
+            }
+            inner.capture.forget_all();
+        }
+        let _ = app.emit(LOCKED_EVENT, dto::LockedEvent { reason });
+        self.vault_state()
+    }
+
+    /// The idle timer's tick: locks an idle vault and says so.
+    pub fn lock_if_idle<R: Runtime>(&self, app: &impl Emitter<R>) {
+        let locked = {
+            let mut inner = self.lock();
+            let locked = inner.vault.as_mut().is_some_and(|v| v.lock_if_idle(utc()));
+            if locked {
+                inner.capture.forget_all();
+            }
+            locked
+        };
+        if locked {
+            let _ = app.emit(
+                LOCKED_EVENT,
+                dto::LockedEvent {
+                    reason: LockReason::Idle,
+                },
+            );
+        }
+    }
+
+    /// Runs `f` on the unlocked vault and the drafts.
+    fn with<T>(&self, f: impl FnOnce(&mut Vault, &mut Capture) -> Result<T>) -> Result<T> {
+        let mut inner = self.lock();
+        self.open(&mut inner)?;
+        let Inner { vault, capture, .. } = &mut *inner;
+        let vault = vault.as_mut().ok_or(CommandError::NoVault)?;
+        if !vault.is_unlocked() {
+            capture.forget_all();
+            return Err(CommandError::Locked);
+        }
+        f(vault, capture)
+    }
+
+    pub fn touch(&self) -> Result<()> {
+        // Any read of the unlocked vault counts as activity (a key that is never set).
+        self.with(|vault, _| Ok(vault.setting("app.activity", utc()).map(|_| ())?))
+    }
+
+    pub fn set_duress(&self, passphrase: &str, duress: &str) -> Result<()> {
+        self.with(|vault, _| {
+            // The passphrase is asked again: an unlocked phone left on a table must not
+            // be enough to set a duress passphrase.
+            vault.unlock(passphrase.as_bytes(), utc())?;
+            Ok(vault.set_duress_passphrase(duress.as_bytes(), utc())?)
+        })
+    }
+
+    pub fn home(&self, ui_language: &str) -> Result<dto::Home> {
+        self.with(|vault, capture| Ok(capture.home(vault, ui_language, utc())?))
+    }
+
+    fn saved<R: Runtime>(app: &impl Emitter<R>, view: &dto::DraftView) {
+        if let Some(saved_at) = &view.saved_at {
+            let _ = app.emit(
+                SAVED_EVENT,
+                dto::SavedEvent {
+                    draft_id: view.draft_id.clone(),
+                    saved_at: saved_at.clone(),
+                },
+            );
+        }
+    }
+
+    pub fn start<R: Runtime>(
+        &self,
+        app: &impl Emitter<R>,
+        request: &dto::StartDraft,
+    ) -> Result<dto::DraftView> {
+        let seed = uuid::Uuid::new_v4().as_u64_pair().0;
+        let view = self.with(|vault, capture| Ok(capture.start(vault, request, seed, now())?))?;
+        Self::saved(app, &view);
+        Ok(view)
+    }
+
+    pub fn resume(&self, id: &str, ui_language: Option<&str>) -> Result<dto::DraftView> {
+        self.with(|vault, capture| Ok(capture.resume(vault, id, ui_language, now())?))
+    }
+
+    pub fn go<R: Runtime>(
+        &self,
+        app: &impl Emitter<R>,
+        id: &str,
+        nav: &dto::Nav,
+    ) -> Result<dto::DraftView> {
+        let view = self.with(|vault, capture| Ok(capture.go(vault, id, nav, utc())?))?;
+        Self::saved(app, &view);
+        Ok(view)
+    }
+
+    pub fn answer<R: Runtime>(
+        &self,
+        app: &impl Emitter<R>,
+        id: &str,
+        path: &str,
+        value: &str,
+    ) -> Result<dto::DraftView> {
+        let view =
+            self.with(|vault, capture| Ok(capture.answer(vault, id, path, value, utc())?))?;
+        Self::saved(app, &view);
+        Ok(view)
+    }
+
+    pub fn step<R: Runtime>(
+        &self,
+        app: &impl Emitter<R>,
+        id: &str,
+        step: Step,
+    ) -> Result<dto::DraftView> {
+        let view = self.with(|vault, capture| Ok(capture.step(vault, id, step, utc())?))?;
+        Self::saved(app, &view);
+        Ok(view)
+    }
+
+    pub fn set_language(&self, id: &str, language: &str) -> Result<dto::DraftView> {
+        self.with(|vault, capture| Ok(capture.set_language(vault, id, language, utc())?))
+    }
+
+    pub fn index(&self, id: &str) -> Result<Vec<dto::PageEntry>> {
+        self.with(|_, capture| Ok(capture.draft(id)?.index()))
+    }
+
+    pub fn check(&self, id: &str) -> Result<dto::FinalizeCheck> {
+        self.with(|_, capture| Ok(capture.check(id)?))
+    }
+
+    pub fn finalize(&self, id: &str) -> Result<dto::Finalized> {
+        self.with(|vault, capture| Ok(capture.finalize(vault, id, utc())?))
+    }
+
+    pub fn close(&self, id: &str) -> Result<()> {
+        self.with(|_, capture| {
+            capture.close(id);
+            Ok(())
+        })
+    }
+
+    pub fn discard(&self, id: &str) -> Result<()> {
+        self.with(|vault, capture| Ok(capture.withdraw(vault, id, utc())?))
+    }
+
+    pub fn media(&self, form_id: &str, version: &str, file: &str) -> Result<dto::MediaData> {
+        self.with(|_, capture| {
+            let form = capture.library.get(form_id, Some(version))?;
+            Ok(capture.library.media(&form, file)?)
+        })
+    }
+
+    pub fn referrals(&self) -> Result<dto::ReferralCards> {
+        self.with(|vault, capture| Ok(capture.referrals(vault, utc())?))
+    }
+
+    pub fn set_referrals(&self, cards: &dto::ReferralCards) -> Result<()> {
+        self.with(|vault, capture| Ok(capture.set_referrals(vault, cards, utc())?))
+    }
+
+    fn language_file(&self) -> PathBuf {
+        self.settings.config_dir.join("ui-language")
+    }
+
+    /// The UI language chosen on this device: kept outside the vault (the lock screen
+    /// needs it before unlocking); it says nothing about any answer.
+    pub fn ui_language(&self) -> Option<String> {
+        std::fs::read_to_string(self.language_file())
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| UI_LANGUAGES.contains(&s.as_str()))
+    }
+
+    pub fn set_ui_language(&self, language: &str) -> Result<()> {
+        if !UI_LANGUAGES.contains(&language) {
+            return Err(CommandError::UnknownLanguage(language.to_string()));
+        }
+        std::fs::create_dir_all(&self.settings.config_dir)
+            .and_then(|()| std::fs::write(self.language_file(), language))
+            .map_err(|e| CommandError::Config(e.to_string()))
+    }
+}
+
+/// The languages the UI has message catalogs for.
+pub const UI_LANGUAGES: [&str; 4] = ["en", "fr", "es", "ar"];

@@ -1,0 +1,231 @@
+// Generated from crates/lantern-core/src/capture/dto.rs by ts-rs. Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p lantern-app --test bindings`.
+
+export type ApiError = { code: string, message: string, };
+
+export type AppInfo = { version: string, 
+/**
+ * The app runs on the demo vault of `make run`: the UI shows a banner.
+ */
+demo: boolean, };
+
+export type VaultState = { 
+/**
+ * A vault exists in the app's vault folder (else the UI offers to create one).
+ */
+exists: boolean, unlocked: boolean, 
+/**
+ * The demo vault of `make run` (its passphrase is printed in the terminal).
+ */
+demo: boolean, 
+/**
+ * After repeated failed unlocks: seconds to wait before the next try (0: none).
+ */
+retry_after_seconds: number, 
+/**
+ * The vault locks itself after this long without activity.
+ */
+idle_lock_seconds: number, };
+
+export type LockReason = "user" | "idle" | "quick_exit";
+
+export type LockedEvent = { reason: LockReason, };
+
+export type SavedEvent = { draft_id: string, 
+/**
+ * RFC 3339, UTC.
+ */
+saved_at: string, };
+
+export type PassphraseStrength = { 
+/**
+ * 0 (very weak) to 4 (strong).
+ */
+score: number, 
+/**
+ * Whether `vault_create` accepts it.
+ */
+acceptable: boolean, min_length: number, 
+/**
+ * Why it is weak, as message-catalog keys' suffixes.
+ */
+hints: Array<StrengthHint>, };
+
+export type StrengthHint = "too_short" | "common" | "one_kind" | "repeated";
+
+export type Choice = { name: string, label: string, };
+
+export type FormCard = { "status": "ok", 
+/**
+ * The workbook's file name in the forms folder.
+ */
+file: string, form_id: string, version: string, title: string, languages: Array<string>, default_language: string | null, 
+/**
+ * The sites the form's `site_field` offers (empty: the form has none).
+ */
+sites: Array<Choice>, 
+/**
+ * The rounds the form's `round_field` offers (empty: the form has none).
+ */
+rounds: Array<Choice>, } | { "status": "broken", file: string, code: string, message: string, };
+
+export type DraftSummary = { draft_id: string, form_id: string, form_version: string, title: string, site: string | null, round: string | null, 
+/**
+ * Day of the last save (`YYYY-MM-DD`).
+ */
+updated_day: string, 
+/**
+ * Questions answered so far.
+ */
+answered: number, };
+
+export type FinalizedCount = { form_id: string, title: string, site: string | null, round: string | null, 
+/**
+ * Complete responses.
+ */
+count: number, 
+/**
+ * Refusal records (consent not given).
+ */
+refusals: number, };
+
+export type SyncStatus = { "state": "not_configured" } | { "state": "idle", pending: number, last_sync: string | null, } | { "state": "syncing" } | { "state": "failed", message: string, };
+
+export type Home = { forms: Array<FormCard>, drafts: Array<DraftSummary>, finalized: Array<FinalizedCount>, sync: SyncStatus, };
+
+export type StartDraft = { form_id: string, 
+/**
+ * `None`: the form's current version in the forms folder.
+ */
+version: string | null, 
+/**
+ * Pre-fills the form's `site_field`.
+ */
+site: string | null, 
+/**
+ * Pre-fills the form's `round_field`.
+ */
+round: string | null, 
+/**
+ * The UI language (`en`, `fr`, `es`, `ar`): the form opens in the matching
+ * language where it has one.
+ */
+ui_language: string | null, };
+
+export type Outcome = { "outcome": "ok" } | { "outcome": "required_but_empty" } | { "outcome": "constraint_violated", message: string, } | { "outcome": "expression_failed", message: string, };
+
+export type MediaRef = { 
+/**
+ * `image`, `audio`, `video`, `big-image`.
+ */
+kind: string, 
+/**
+ * The file name, for `form_media`.
+ */
+file: string, };
+
+export type RepeatPosition = { 
+/**
+ * The repeat instance (`/form/members[2]`).
+ */
+instance: string, 
+/**
+ * 1-based.
+ */
+index: number, count: number, 
+/**
+ * The repeat's label.
+ */
+label: string, 
+/**
+ * The form sets the number of instances (`repeat_count`): no add, remove or move.
+ */
+fixed: boolean, };
+
+export type Question = { path: string, name: string, 
+/**
+ * The XLSForm type: `text`, `integer`, `decimal`, `select_one`, `select_multiple`,
+ * `date`, `time`, `dateTime`, `geopoint`, `range`, `rank`, `acknowledge`, `note`…
+ */
+type: string, label: string, hint: string, appearance: string | null, 
+/**
+ * `parameters` as written (`start=1 end=5 step=1` → pairs).
+ */
+parameters: Array<[string, string]>, media: Array<MediaRef>, 
+/**
+ * XForms text: numbers as digits, `select_multiple` as space-separated names,
+ * dates `YYYY-MM-DD`, geopoint `lat lon alt accuracy`.
+ */
+value: string, relevant: boolean, required: boolean, read_only: boolean, choices: Array<Choice>, outcome: Outcome, repeat: RepeatPosition | null, };
+
+export type PageContent = { "kind": "questions", label: string | null, questions: Array<Question>, } | { "kind": "repeat_prompt", 
+/**
+ * The repeat to add to (`/form/members`, `/form/hh[2]/members`).
+ */
+repeat: string, label: string, count: number, };
+
+export type PageView = { 
+/**
+ * 0-based among all pages (relevant or not).
+ */
+index: number, path: string, content: PageContent, };
+
+export type Progress = { 
+/**
+ * 1-based position of the current page among the relevant pages.
+ */
+position: number, 
+/**
+ * Relevant pages now (changes with the answers: "about N").
+ */
+relevant_pages: number, answered: number, };
+
+export type Ending = "refused";
+
+export type DraftView = { draft_id: string, form_id: string, form_version: string, title: string, 
+/**
+ * The form's language now, and those it has.
+ */
+language: string, languages: Array<string>, site: string | null, round: string | null, page_count: number, page: PageView, progress: Progress, 
+/**
+ * First and last relevant page: no back / no next.
+ */
+at_start: boolean, at_end: boolean, ending: Ending | null, 
+/**
+ * RFC 3339 of the last autosave.
+ */
+saved_at: string | null, };
+
+export type Nav = { "to": "next" } | { "to": "back" } | { "to": "page", index: number, } | { "to": "path", path: string, };
+
+export type PageEntry = { index: number, label: string, relevant: boolean, answered: boolean, 
+/**
+ * A required question is empty or a constraint fails on this page.
+ */
+blocking: boolean, };
+
+export type Blocker = { path: string, label: string, 
+/**
+ * The page to go to (`Nav::Page`).
+ */
+page_index: number, outcome: Outcome, };
+
+export type FinalizeCheck = { finalizable: boolean, blocking: Array<Blocker>, ending: Ending | null, };
+
+export type Finalized = { submission_id: string, 
+/**
+ * Only a refusal record was kept.
+ */
+refusal: boolean, };
+
+export type MediaData = { mime: string, data_url: string, };
+
+export type ReferralService = { name: string, contact: string, hours: string, notes: string, };
+
+export type ReferralCard = { 
+/**
+ * `None`: the card for sites without their own.
+ */
+site: string | null, services: Array<ReferralService>, };
+
+export type ReferralCards = { cards: Array<ReferralCard>, };

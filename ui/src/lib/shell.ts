@@ -1,0 +1,46 @@
+// The Backend over the app's typed IPC wrappers (lib/api.ts), errors made AppErrors.
+import * as api from './api';
+import { asAppError, type Backend } from './backend';
+
+function wrap<A extends unknown[], R>(f: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await f(...args);
+    } catch (e) {
+      throw asAppError(e);
+    }
+  };
+}
+
+export const shell: Backend = {
+  appInfo: wrap(api.appInfo),
+  vaultState: wrap(api.vaultState),
+  passphraseStrength: wrap(api.passphraseStrength),
+  vaultCreate: wrap(api.vaultCreate),
+  vaultUnlock: wrap(api.vaultUnlock),
+  vaultLock: wrap(api.vaultLock),
+  vaultTouch: wrap(api.vaultTouch),
+  vaultSetDuress: wrap(api.vaultSetDuress),
+  quickExit: wrap(api.quickExit),
+  home: wrap(api.home),
+  draftStart: wrap(api.draftStart),
+  draftResume: wrap(api.draftResume),
+  draftGo: wrap(api.draftGo),
+  draftAnswer: wrap(api.draftAnswer),
+  draftRepeatAdd: wrap(api.draftRepeatAdd),
+  draftRepeatRemove: wrap(api.draftRepeatRemove),
+  draftRepeatMove: wrap(api.draftRepeatMove),
+  draftSetLanguage: wrap(api.draftSetLanguage),
+  draftIndex: wrap(api.draftIndex),
+  draftCheck: wrap(api.draftCheck),
+  draftFinalize: wrap(api.draftFinalize),
+  draftClose: wrap(api.draftClose),
+  draftDiscard: wrap(api.draftDiscard),
+  formMedia: wrap(api.formMedia),
+  uiLanguage: wrap(api.uiLanguage),
+  setUiLanguage: wrap(api.setUiLanguage),
+  referralsGet: wrap(api.referralsGet),
+  referralsSet: wrap(api.referralsSet),
+  onLocked: api.onLocked,
+  onSaved: api.onSaved,
+};

@@ -1,0 +1,228 @@
+// The app's one state: which screen shows, and — only while the vault is unlocked — the
+// decrypted data the screens present (home lists, the open draft's page). Locking, by the
+// button, the shell's idle timer or quick exit, drops every piece of it, so no answer is
+// left in the UI's memory or in the DOM (the screens render only from here).
+import { asAppError, type AppError, type Backend, type DraftView, type Home, type VaultState } from '../backend';
+import { isUiLanguage } from '../i18n';
+import { ui } from './ui.svelte';
+
+export type Screen = 'loading' | 'create' | 'duress' | 'unlock' | 'home' | 'fill' | 'settings' | 'neutral';
+
+class AppState {
+  backend: Backend | null = null;
+  screen: Screen = $state('loading');
+  version: string | null = $state(null);
+  demo = $state(false);
+  vault: VaultState | null = $state(null);
+  home: Home | null = $state(null);
+  /** The open draft's current page, as the core sent it. */
+  draft: DraftView | null = $state(null);
+  site: string | null = $state(null);
+  round: string | null = $state(null);
+  referralOpen = $state(false);
+  lockedIdle = $state(false);
+  savedAt: string | null = $state(null);
+  error: AppError | null = $state(null);
+  private lastTouch = 0;
+  private unlisten: (() => void)[] = [];
+
+  get b(): Backend {
+    if (!this.backend) throw new Error('backend not set');
+    return this.backend;
+  }
+
+  /** Starts from nothing with this backend (before any screen mounts). */
+  attach(backend: Backend) {
+    for (const u of this.unlisten) u();
+    this.unlisten = [];
+    this.backend = backend;
+    this.dropAll('loading');
+    this.vault = null;
+    this.site = null;
+    this.round = null;
+    this.lastTouch = 0;
+  }
+
+  async init(backend: Backend) {
+    if (this.backend !== backend) this.attach(backend);
+    this.unlisten.push(
+      await backend.onLocked((e) => this.dropAll(e.reason === 'quick_exit' ? 'neutral' : 'unlock', e.reason === 'idle')),
+    );
+    this.unlisten.push(
+      await backend.onSaved((e) => {
+        if (this.draft && this.draft.draft_id === e.draft_id) this.savedAt = e.saved_at;
+      }),
+    );
+    backend.appInfo().then(
+      (info) => {
+        this.version = info.version;
+        this.demo = info.demo;
+      },
+      () => (this.version = null),
+    );
+    try {
+      const lang = await backend.uiLanguage();
+      if (isUiLanguage(lang)) ui.setLanguage(lang);
+    } catch {
+      // No saved language yet: English until the user picks one.
+    }
+    await this.refreshVault();
+  }
+
+  async refreshVault() {
+    try {
+      this.vault = await this.b.vaultState();
+      this.demo = this.demo || this.vault.demo;
+      if (!this.vault.exists) this.screen = 'create';
+      else if (!this.vault.unlocked) this.screen = 'unlock';
+      else await this.goHome();
+    } catch (e) {
+      this.error = asAppError(e);
+      this.screen = 'unlock';
+    }
+  }
+
+  /** User activity keeps the shell's idle lock away (at most one call per 10 s). */
+  touch() {
+    if (!this.vault?.unlocked || !this.backend) return;
+    const now = Date.now();
+    if (now - this.lastTouch < 10_000) return;
+    this.lastTouch = now;
+    this.backend.vaultTouch().catch((e) => {
+      if (asAppError(e).code === 'app.locked') this.dropAll('unlock', true);
+    });
+  }
+
+  async unlocked(state: VaultState) {
+    this.vault = state;
+    this.lockedIdle = false;
+  }
+
+  async goHome() {
+    this.draft = null;
+    this.screen = 'home';
+    await this.loadHome();
+  }
+
+  async loadHome() {
+    this.error = null;
+    try {
+      this.home = await this.b.home(ui.lang);
+      const sites = this.sites();
+      if (this.site && !sites.some((s) => s.name === this.site)) this.site = null;
+      const rounds = this.rounds();
+      if (!this.round && rounds.length) this.round = rounds[rounds.length - 1].name;
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  /** The sites every form offers (built-in forms share one site list). */
+  sites() {
+    const seen = new Map<string, string>();
+    for (const f of this.home?.forms ?? []) if (f.status === 'ok') for (const s of f.sites) seen.set(s.name, s.label);
+    return [...seen].map(([name, label]) => ({ name, label }));
+  }
+
+  rounds() {
+    const seen = new Map<string, string>();
+    for (const f of this.home?.forms ?? []) if (f.status === 'ok') for (const r of f.rounds) seen.set(r.name, r.label);
+    return [...seen].map(([name, label]) => ({ name, label }));
+  }
+
+  siteLabel(code: string | null): string {
+    if (!code) return '';
+    return this.sites().find((s) => s.name === code)?.label ?? code;
+  }
+
+  /** A command failed: a locked vault goes to the lock screen, anything else is shown. */
+  failed(e: unknown) {
+    const error = asAppError(e);
+    if (error.code === 'app.locked') this.dropAll('unlock', true);
+    else this.error = error;
+  }
+
+  /** Forgets every decrypted thing, then shows `screen`. */
+  dropAll(screen: Screen, idle = false) {
+    this.draft = null;
+    this.home = null;
+    this.referralOpen = false;
+    this.error = null;
+    this.savedAt = null;
+    if (this.vault) this.vault = { ...this.vault, unlocked: false };
+    this.lockedIdle = idle;
+    this.screen = screen;
+  }
+
+  /** The lock button: the UI forgets, the vault locks, the unlock screen shows. */
+  async lockNow() {
+    this.dropAll('unlock');
+    try {
+      await this.backend?.vaultLock();
+    } catch {
+      // The UI has already forgotten everything; the shell also locks on its idle timer.
+    }
+  }
+
+  /** Quick exit: the same as locking, then a neutral screen. */
+  async quickExit() {
+    this.dropAll('neutral');
+    try {
+      await this.backend?.quickExit();
+    } catch {
+      /* see lockNow */
+    }
+  }
+
+  async start(formId: string) {
+    this.error = null;
+    try {
+      this.draft = await this.b.draftStart({ form_id: formId, version: null, site: this.site, round: this.round, ui_language: ui.lang });
+      this.savedAt = this.draft.saved_at;
+      this.screen = 'fill';
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  async resume(draftId: string) {
+    this.error = null;
+    try {
+      this.draft = await this.b.draftResume(draftId, ui.lang);
+      this.savedAt = this.draft.saved_at;
+      this.screen = 'fill';
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  async discard(draftId: string) {
+    try {
+      await this.b.draftDiscard(draftId);
+    } catch (e) {
+      this.failed(e);
+    }
+    await this.loadHome();
+  }
+
+  /** The UI language changed: kept by the shell; home and the open form follow. */
+  async languageChanged() {
+    this.backend?.setUiLanguage(ui.lang).catch(() => {});
+    const draft = this.draft;
+    if (draft) {
+      const wanted = draft.languages.find((l) => l.trim().toLowerCase().endsWith(`(${ui.lang})`));
+      if (wanted && wanted !== draft.language) {
+        try {
+          const view = await this.b.draftSetLanguage(draft.draft_id, wanted);
+          if (this.draft?.draft_id === draft.draft_id) this.draft = view;
+        } catch (e) {
+          this.failed(e);
+        }
+      }
+    } else if (this.screen === 'home') {
+      await this.loadHome();
+    }
+  }
+}
+
+export const app = new AppState();
