@@ -4,8 +4,11 @@
 //! and draws randomness (the core never does) and emits the events.
 //!
 //! One `Mutex` guards the vault and the drafts: SQLite's connection is not `Sync`, and an
-//! autosave must not interleave with a lock. Vault reads take `&self` (issue 13), so a
-//! second, read-only handle for a background sync can be added beside this one.
+//! autosave must not interleave with a lock. Beside it, a second lock holds a read handle
+//! (`Vault::reader`: its own read-only connection and idle timer) for what only reads
+//! and must not wait behind an autosave: the referral card today, sync and results
+//! next. Locking drops both; the read handle is made again from the unlocked vault when
+//! it is missing or stale (after a re-key).
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
@@ -15,7 +18,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use lantern_core::capture::content::Step;
 use lantern_core::capture::dto::{self, LockReason};
 use lantern_core::capture::library::Library;
-use lantern_core::capture::{Capture, passphrase};
+use lantern_core::capture::{Capture, CaptureError, home, passphrase};
 use lantern_core::vault::{KdfParams, Vault, VaultConfig, VaultError};
 use tauri::{Emitter, Runtime};
 
@@ -79,6 +82,9 @@ struct Inner {
 pub struct AppState {
     pub settings: Settings,
     inner: Mutex<Inner>,
+    /// The read handle, if one was made since the last unlock. Lock order: `reader`,
+    /// then `inner`; never the other way.
+    reader: Mutex<Option<Vault>>,
 }
 
 fn now() -> DateTime<FixedOffset> {
@@ -101,7 +107,34 @@ impl AppState {
                 capture,
                 last_failure: Instant::now(),
             }),
+            reader: Mutex::new(None),
         }
+    }
+
+    /// Drops the read handle (and its copy of the key). Called after `inner` is released.
+    fn drop_reader(&self) {
+        *self.reader.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Runs `f` on the read handle, making it from the unlocked vault when there is none
+    /// or it went stale (a re-key) or idle.
+    fn with_reader<T>(&self, f: impl Fn(&Vault) -> Result<T>) -> Result<T> {
+        let mut slot = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        for attempt in 0..2 {
+            if slot.is_none() {
+                *slot = Some(self.with(|vault, _| Ok(vault.reader(utc())?))?);
+            }
+            let Some(reader) = slot.as_ref() else {
+                return Err(CommandError::Locked);
+            };
+            match f(reader) {
+                Err(CommandError::Capture(CaptureError::Vault(
+                    VaultError::ReadHandle | VaultError::Locked,
+                ))) if attempt == 0 => *slot = None,
+                other => return other,
+            }
+        }
+        Err(CommandError::Locked)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -210,6 +243,7 @@ impl AppState {
             }
             inner.capture.forget_all();
         }
+        self.drop_reader();
         let _ = app.emit(LOCKED_EVENT, dto::LockedEvent { reason });
         self.vault_state()
     }
@@ -225,6 +259,7 @@ impl AppState {
             locked
         };
         if locked {
+            self.drop_reader();
             let _ = app.emit(
                 LOCKED_EVENT,
                 dto::LockedEvent {
@@ -362,7 +397,7 @@ impl AppState {
     }
 
     pub fn referrals(&self) -> Result<dto::ReferralCards> {
-        self.with(|vault, capture| Ok(capture.referrals(vault, utc())?))
+        self.with_reader(|reader| Ok(home::referral_cards(reader, utc())?))
     }
 
     pub fn set_referrals(&self, cards: &dto::ReferralCards) -> Result<()> {

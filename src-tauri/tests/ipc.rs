@@ -294,11 +294,14 @@ fn create_fill_lock_unlock_resume_and_quick_exit_through_the_ipc() {
         "app.unknown_language"
     );
 
-    // Discard after unlocking deletes the draft.
+    // Discard after unlocking deletes the draft. It re-keys the vault, so the read
+    // handle made for the referral card goes stale: the card still opens (a new handle).
     call(&window, "vault_unlock", json!({"passphrase": PASS})).unwrap();
+    assert_eq!(invoke(&window, "referrals_get").unwrap(), cards);
     call(&window, "draft_discard", json!({"draftId": id})).unwrap();
     let home = call(&window, "home", json!({"uiLanguage": "en"})).unwrap();
     assert_eq!(home["drafts"], json!([]));
+    assert_eq!(invoke(&window, "referrals_get").unwrap(), cards);
 }
 
 #[test]

@@ -594,3 +594,64 @@ fn create_refuses_an_existing_vault_and_open_refuses_a_missing_one() {
     let missing = Vault::open(&tmp.path().join("none"), cfg(), t0());
     assert_eq!(missing.err().unwrap().code(), "vault.not_a_vault");
 }
+
+/// Issue 11: a read handle reads on its own connection while the vault writes, refuses
+/// every write, locks on its own idle timer, and refuses reads after a re-key.
+#[test]
+fn a_read_handle_reads_beside_the_writer_and_never_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = new_vault(&tmp.path().join("v"));
+    let meta = |id: &str| meta(id, "f");
+    v.save_draft(&meta("a"), &serde_json::json!({"q": "first"}), t0())
+        .unwrap();
+    let reader = v.reader(t0()).unwrap();
+    assert!(reader.is_reader());
+
+    // The writer keeps writing; the reader sees each commit, from another thread too.
+    v.save_draft(&meta("b"), &serde_json::json!({"q": "second"}), t0())
+        .unwrap();
+    let reader = std::thread::spawn(move || {
+        let b = reader.open_submission("b", t0()).unwrap();
+        assert_eq!(b.content["q"], "second");
+        reader
+    })
+    .join()
+    .unwrap();
+    assert_eq!(reader.list(&ListFilter::default()).unwrap().len(), 2);
+
+    // It writes nothing, and cannot be unlocked into a writer.
+    let mut reader = reader;
+    for result in [
+        reader
+            .save_draft(&meta("c"), &serde_json::json!({}), t0())
+            .map(|_| ()),
+        reader.finalize("a", t0()),
+        reader.unlock(b"correct horse battery", t0()),
+    ] {
+        assert_eq!(result.unwrap_err().code(), "vault.read_handle");
+    }
+    assert_eq!(v.list(&ListFilter::default()).unwrap().len(), 2);
+
+    // A withdrawal re-keys the vault: the old read handle refuses to read; a new one
+    // reads.
+    v.withdraw("a", t0()).unwrap();
+    assert_eq!(
+        reader.open_submission("b", t0()).unwrap_err().code(),
+        "vault.read_handle"
+    );
+    let fresh = v.reader(t0()).unwrap();
+    assert_eq!(
+        fresh.open_submission("b", t0()).unwrap().content["q"],
+        "second"
+    );
+
+    // Its own idle timer locks it.
+    let later = t0() + TimeDelta::hours(1);
+    assert_eq!(
+        fresh.open_submission("b", later).unwrap_err().code(),
+        "vault.locked"
+    );
+    // And a locked vault gives no read handle.
+    v.lock();
+    assert_eq!(v.reader(t0()).unwrap_err().code(), "vault.locked");
+}

@@ -137,10 +137,7 @@ impl Capture {
 
     /// The referral cards kept in the vault's settings.
     pub fn referrals(&self, vault: &Vault, now: DateTime<Utc>) -> Result<dto::ReferralCards> {
-        Ok(vault
-            .setting(REFERRALS_SETTING, now)?
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default())
+        referral_cards(vault, now)
     }
 
     pub fn set_referrals(
@@ -200,4 +197,13 @@ pub fn sites_and_rounds(form: &LoadedForm, language: Option<&str>) -> (Vec<Choic
         choices(purpose.and_then(|p| p.site_field.as_ref())),
         choices(purpose.and_then(|p| p.round_field.as_ref())),
     )
+}
+
+/// The referral cards kept in the vault's settings; needs only a read handle
+/// (`Vault::reader`), so the card opens even while a draft is being saved.
+pub fn referral_cards(vault: &Vault, now: DateTime<Utc>) -> Result<dto::ReferralCards> {
+    Ok(vault
+        .setting(REFERRALS_SETTING, now)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
 }

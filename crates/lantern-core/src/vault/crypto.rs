@@ -209,6 +209,11 @@ impl DataKey {
         Ok(Self::from_bytes(bytes))
     }
 
+    /// The same key again, for a second handle on the vault (`Vault::reader`).
+    pub fn duplicate(&self) -> Self {
+        Self::from_bytes(self.bytes.clone())
+    }
+
     fn from_bytes(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
         let aead = aead_key(&bytes);
         let mac_key = Zeroizing::new(sha256(&[b"lantern-rows-mac-v1\0", bytes.as_ref()]));

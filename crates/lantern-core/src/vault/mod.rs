@@ -59,6 +59,10 @@ pub enum VaultError {
     AlreadyExists(PathBuf),
     #[error("the vault is locked")]
     Locked,
+    /// A read handle ([`Vault::reader`]) was asked to write, or was made before the vault
+    /// was re-keyed: open a new one from the unlocked vault.
+    #[error("this read handle of the vault cannot do that: open a new one from the unlocked vault")]
+    ReadHandle,
     #[error("wrong passphrase")]
     WrongPassphrase,
     /// Any sealed value that does not open: flipped bytes, moved rows, rolled-back keys.
@@ -103,6 +107,7 @@ impl VaultError {
             VaultError::NotAVault(_) => "vault.not_a_vault",
             VaultError::AlreadyExists(_) => "vault.already_exists",
             VaultError::Locked => "vault.locked",
+            VaultError::ReadHandle => "vault.read_handle",
             VaultError::WrongPassphrase => "vault.wrong_passphrase",
             VaultError::Decryption => "vault.decryption",
             VaultError::NoSuchSubmission(_) => "vault.no_such_submission",
@@ -340,6 +345,8 @@ pub struct Vault {
     last_activity: std::cell::Cell<DateTime<Utc>>,
     /// The audit entry found missing or changed at unlock, if any.
     audit_broken_at: Option<i64>,
+    /// A read handle ([`Vault::reader`]): its own read-only connection, no writes.
+    read_only: bool,
 }
 
 /// Shows where the vault is and whether it is unlocked; never keys or content.
@@ -775,6 +782,7 @@ impl Vault {
             config,
             last_activity: std::cell::Cell::new(now),
             audit_broken_at: None,
+            read_only: false,
         };
         vault.in_tx(|tx, v| {
             v.log(tx, now, AuditEvent::Create, "")?;
@@ -809,7 +817,38 @@ impl Vault {
             config,
             last_activity: std::cell::Cell::new(now),
             audit_broken_at: None,
+            read_only: false,
         })
+    }
+
+    /// A second handle on this unlocked vault that only reads, on its own read-only
+    /// SQLite connection (WAL lets it read while this handle writes), so that a reader
+    /// (a background sync, a results screen) need not wait behind autosaves for one
+    /// lock. It holds a copy of the data key: drop it when this handle locks. It keeps
+    /// its own idle timer, refuses every write, and refuses reads once the vault has been
+    /// re-keyed (a withdrawal or a purge does that): open a new one then.
+    pub fn reader(&self, now: DateTime<Utc>) -> Result<Vault> {
+        self.active_read(now)?;
+        let key = self.data_key()?.duplicate();
+        let conn = schema::connect_read_only(&self.dir.join(DB_FILE))?;
+        Ok(Vault {
+            dir: self.dir.clone(),
+            conn,
+            header: self.header.clone(),
+            key: Some(key),
+            kek: None,
+            state: None,
+            slot: self.slot,
+            config: self.config,
+            last_activity: std::cell::Cell::new(now),
+            audit_broken_at: self.audit_broken_at,
+            read_only: true,
+        })
+    }
+
+    /// Whether this is a read handle made by [`Vault::reader`].
+    pub fn is_reader(&self) -> bool {
+        self.read_only
     }
 
     /// The status of the vault in `dir`, read without writing anything (no migration,
@@ -869,6 +908,9 @@ impl Vault {
     /// watching what happened. `docs/vault.md` lists what an examiner who imaged the
     /// disk *before* can still tell.
     pub fn unlock(&mut self, passphrase: &[u8], now: DateTime<Utc>) -> Result<()> {
+        if self.read_only {
+            return Err(VaultError::ReadHandle);
+        }
         let header = read_header(&self.conn)?;
         self.header = header.clone();
         let kek = PassphraseKey::derive(passphrase, &header.salt, header.kdf)?;
@@ -1011,6 +1053,9 @@ impl Vault {
     }
 
     fn active(&mut self, now: DateTime<Utc>) -> Result<()> {
+        if self.read_only {
+            return Err(VaultError::ReadHandle);
+        }
         if self.lock_if_idle(now) || self.key.is_none() {
             return Err(VaultError::Locked);
         }
@@ -1023,6 +1068,17 @@ impl Vault {
     fn active_read(&self, now: DateTime<Utc>) -> Result<()> {
         if self.key.is_none() || self.idle_at(now) {
             return Err(VaultError::Locked);
+        }
+        if self.read_only {
+            // A re-key replaced the data key this handle copied.
+            let epoch: i64 =
+                self.conn
+                    .query_row("SELECT key_epoch FROM header WHERE id = 1", [], |r| {
+                        r.get(0)
+                    })?;
+            if epoch != self.header.key_epoch {
+                return Err(VaultError::ReadHandle);
+            }
         }
         self.touch(now);
         Ok(())
@@ -1045,6 +1101,9 @@ impl Vault {
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>, &VaultCtx<'_>) -> Result<T>,
     ) -> Result<T> {
+        if self.read_only {
+            return Err(VaultError::ReadHandle);
+        }
         let key = self.key.as_ref().ok_or(VaultError::Locked)?;
         let tx = self.conn.transaction()?;
         let ctx = VaultCtx {
