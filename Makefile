@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run run-headless test deps ui-build app-build fmt clippy test-rust test-ui test-browser test-e2e test-forms test-differential
+.PHONY: help run run-headless test deps ui-build app-build fmt clippy test-rust test-ui test-browser test-dashboard test-e2e test-forms test-differential
 
 help:
 	@echo "make run           build and open Lantern (needs a display)"
 	@echo "make run-headless  run Lantern under Xvfb and save a screenshot"
 	@echo "make test          every test tier (installs what is missing first)"
-	@echo "tiers alone: make fmt clippy test-rust test-ui test-browser test-e2e test-forms test-differential"
+	@echo "tiers alone: make fmt clippy test-rust test-ui test-browser test-dashboard test-e2e test-forms test-differential"
 
 deps:
 	@scripts/deps.sh
@@ -44,6 +44,9 @@ test-ui:
 
 test-browser: ui-build
 	@scripts/tier-browser.sh
+
+test-dashboard:
+	@scripts/tier-dashboard.sh
 
 test-e2e: ui-build
 	@scripts/tier-e2e.sh

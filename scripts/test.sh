@@ -28,6 +28,7 @@ tier "server on postgresql" scripts/tier-postgres.sh
 tier "server api (schemathesis)" scripts/tier-schemathesis.sh
 tier "ui unit (vitest)" scripts/tier-ui.sh
 tier "browser (playwright)" scripts/tier-browser.sh
+tier "dashboard (playwright)" scripts/tier-dashboard.sh
 tier "app e2e (tauri-driver)" scripts/tier-e2e.sh
 
 printf '\n'

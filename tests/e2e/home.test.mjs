@@ -6,53 +6,18 @@
 // Screenshots go to target/e2e-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const require = createRequire(join(root, 'ui/package.json'));
-const { Builder, By, until } = require('selenium-webdriver');
+import { By, Rig, TIMEOUT, application, artifacts, root, until } from './rig.mjs';
 
-const application = process.env.LANTERN_APP ?? join(root, 'target/debug/lantern-app');
 const cli = process.env.LANTERN_CLI ?? join(root, 'target/debug/lantern');
-const artifacts = join(root, 'target/e2e-artifacts');
-const TIMEOUT = Number(process.env.LANTERN_E2E_TIMEOUT ?? 30_000);
 
-/** A port nobody listens on right now (other engineers' E2E runs share the machine). */
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitForPort(port, child) {
-  const deadline = Date.now() + TIMEOUT;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`tauri-driver exited early with ${child.exitCode}`);
-    const up = await new Promise((ok) => {
-      const c = connect(port, '127.0.0.1', () => c.end(() => ok(true)));
-      c.on('error', () => ok(false));
-    });
-    if (up) return;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`tauri-driver did not listen on ${port} within ${TIMEOUT} ms`);
-}
-
-let driverProcess;
+let rig;
 let driver;
 let formsDir;
-let driverLog = '';
 
 before(async () => {
   assert.ok(existsSync(application), `${application} is missing: run scripts/tier-e2e.sh, which builds it`);
@@ -63,56 +28,16 @@ before(async () => {
     copyFileSync(join(root, 'forms', f), join(formsDir, f));
   }
   writeFileSync(join(formsDir, 'zz_broken.xlsx'), 'this is not a zip archive');
-
-  const port = await freePort();
-  const nativePort = await freePort();
-  driverProcess = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
-    // The app inherits this environment through WebKitWebDriver.
-    env: {
-      ...process.env,
-      LANTERN_FORMS_DIR: formsDir,
-      LANTERN_VAULT_DIR: join(formsDir, '.vault'),
-      LANTERN_CONFIG_DIR: join(formsDir, '.config'),
-      LANTERN_INSECURE_FAST_KDF: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  driverProcess.stdout.on('data', (d) => (driverLog += d));
-  driverProcess.stderr.on('data', (d) => (driverLog += d));
-  await waitForPort(port, driverProcess);
-
-  driver = await new Builder()
-    .usingServer(`http://127.0.0.1:${port}/`)
-    .withCapabilities({ browserName: 'wry', 'tauri:options': { application } })
-    .build();
+  // The app inherits this environment through WebKitWebDriver.
+  rig = await new Rig().start({ LANTERN_FORMS_DIR: formsDir });
+  driver = rig.driver;
 });
 
-/** Resolves with `promise`, or with `fallback` after `ms` (a hung teardown must not hang CI). */
-function within(ms, promise, fallback) {
-  let timer;
-  return Promise.race([promise, new Promise((ok) => (timer = setTimeout(() => ok(fallback), ms)))]).finally(() => clearTimeout(timer));
-}
-
 after(async () => {
-  const log = (m) => process.env.LANTERN_E2E_DEBUG && console.error(`[teardown ${new Date().toISOString()}] ${m}`);
   try {
-    log('quit');
-    // Ends the session, which closes the app window and ends the app.
-    const quit = await within(15_000, driver?.quit().then(() => 'ok', (e) => `failed: ${e}`), 'timed out');
-    log(`quit: ${quit}`);
+    await rig?.stop();
   } finally {
-    if (driverProcess && driverProcess.exitCode === null && driverProcess.signalCode === null) {
-      // SIGTERM, never SIGKILL: tauri-driver then stops WebKitWebDriver too; a SIGKILL
-      // would orphan it and keep our pipes open.
-      const exited = new Promise((ok) => driverProcess.once('exit', ok));
-      driverProcess.kill('SIGTERM');
-      log(`tauri-driver exit: ${await within(15_000, exited.then(() => 'ok'), 'timed out')}`);
-    }
-    // Our pipes from tauri-driver may be inherited by the app; never wait on them.
-    driverProcess?.stdout.destroy();
-    driverProcess?.stderr.destroy();
     if (formsDir) rmSync(formsDir, { recursive: true, force: true });
-    log('done');
   }
 });
 
@@ -146,7 +71,7 @@ describe('the app window', () => {
       assert.match(version, /^Version \d+\.\d+\.\d+/);
     } finally {
       await screenshot('home.png').catch((e) => t.diagnostic(`no screenshot: ${e}`));
-      if (driverLog) t.diagnostic(`tauri-driver:\n${driverLog.slice(-2000)}`);
+      if (rig?.log) t.diagnostic(`tauri-driver:\n${rig.log.slice(-2000)}`);
     }
   });
 

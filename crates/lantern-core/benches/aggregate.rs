@@ -1,8 +1,11 @@
 //! Aggregating 100,000 stored submissions of `womens_participation` (the built-in form
 //! with the most indicators and dimensions): decrypt each sealed contribution, fold it,
 //! build every site × round batch and apply primary and complementary suppression.
-//! Reports wall time per run and the process's peak memory before and after (streamed:
-//! the fold holds cells, not submissions).
+//! Reports wall time per run, the CPU time the run itself got (the machine is shared:
+//! wall time under load includes waiting for a core), the load average, and the
+//! process's peak memory before and after (streamed: the fold holds cells, not
+//! submissions). Contributions are stored as `release::finalize` stores them
+//! (`Contributions::encode`, sealed).
 //!
 //! Run: `cargo bench -p lantern-core --bench aggregate`
 
@@ -28,6 +31,24 @@ fn peak_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time this thread has spent running, in seconds (Linux).
+fn cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |ns| ns / 1e9)
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
 fn main() {
     let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms");
     let bytes = std::fs::read(forms.join("womens_participation.xlsx")).unwrap();
@@ -40,7 +61,8 @@ fn main() {
         kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
         idle_lock: chrono::TimeDelta::hours(2),
     };
-    let mut vault = Vault::create(dir.path(), b"bench", cfg, Utc::now()).unwrap();
+    let mut vault =
+        Vault::create(dir.path(), b"aggregate bench passphrase", cfg, Utc::now()).unwrap();
     vault
         .add_form(
             &FormRecord {
@@ -107,7 +129,7 @@ fn main() {
                 consent,
                 indicators,
             };
-            items.push((id, serde_json::to_vec(&c).unwrap()));
+            items.push((id, c.encode().to_vec()));
         }
         vault.save_drafts(&drafts, Utc::now()).unwrap();
         vault
@@ -120,8 +142,11 @@ fn main() {
     );
     let before = peak_kib();
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    let load_before = load();
     for _ in 0..5 {
         let start = Instant::now();
+        let cpu_start = cpu_s();
         let (previews, missing) = release::preview(
             &mut vault,
             &form,
@@ -132,14 +157,20 @@ fn main() {
         )
         .unwrap();
         let t = start.elapsed().as_secs_f64();
+        cpu.push(cpu_s() - cpu_start);
         assert_eq!(missing, 0);
         assert_eq!(previews.len(), 16);
         times.push(t);
     }
     times.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
     println!(
-        "aggregate {N} stored submissions (decrypt + fold + suppress, 16 site x round batches): median {:.3} s, min {:.3} s, max {:.3} s",
-        times[2], times[0], times[4]
+        "aggregate {N} stored submissions (decrypt + fold + suppress, 16 site x round batches): median {:.3} s, min {:.3} s, max {:.3} s (CPU time median {:.3} s; load average {load_before} before, {} after)",
+        times[2],
+        times[0],
+        times[4],
+        cpu[2],
+        load()
     );
     println!(
         "peak memory: {:.1} MiB before aggregating, {:.1} MiB after",

@@ -11,9 +11,7 @@ use lantern_protocol::Batch;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::aggregate::{
-    AggregateError, Contributions, Fold, Plan, Releasability, successive_release,
-};
+use crate::aggregate::{AggregateError, Fold, Plan, Releasability, successive_release};
 use crate::engine::{EngineError, Session};
 use crate::form::FormDef;
 use crate::vault::{AuditEvent, Vault, VaultError};
@@ -40,10 +38,8 @@ pub fn finalize(
     let contributions = session.contributions(&now.format("%Y-%m").to_string())?;
     vault.finalize(id, now)?;
     if !session.form().indicators.is_empty() {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(&contributions)
-                .map_err(|e| VaultError::InvalidInput(e.to_string()))?,
-        );
+        // The compact stored form (`aggregate::stored`), padded to its bucket.
+        let plain = contributions.encode();
         vault.put_contributions(id, &plain, now)?;
     }
     Ok(())
@@ -62,26 +58,42 @@ pub struct Folded {
 pub fn fold(vault: &mut Vault, form: &FormDef, now: DateTime<Utc>) -> Result<Folded, ReleaseError> {
     let plan = Plan::new(form)?;
     let mut fold = Fold::new(plan);
-    let mut ids: HashMap<(String, Option<String>), BTreeSet<String>> = HashMap::new();
+    // Consenting submissions per site × round, gathered without allocating a key per
+    // row (sites and rounds are few) and sorted into sets once at the end.
+    let mut covered: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
     let mut bad = None;
-    vault.for_each_contribution(
-        &form.form_id,
-        now,
-        |id, plain| match serde_json::from_slice::<Contributions>(plain) {
-            Ok(c) => {
-                if c.consent {
-                    ids.entry((c.site.clone(), c.round.clone()))
-                        .or_default()
-                        .insert(id.to_string());
+    vault.for_each_contribution(&form.form_id, now, |id, plain| {
+        match fold.add_stored(plain) {
+            Ok(added) => {
+                if added.consent && added.folded {
+                    let round = added.round.as_deref();
+                    let at = match covered
+                        .iter()
+                        .position(|(s, r, _)| *s == added.site && r.as_deref() == round)
+                    {
+                        Some(at) => at,
+                        None => {
+                            covered.push((
+                                added.site.to_string(),
+                                round.map(str::to_string),
+                                Vec::new(),
+                            ));
+                            covered.len() - 1
+                        }
+                    };
+                    covered[at].2.push(id.to_string());
                 }
-                fold.add(&c);
             }
             Err(_) => bad = Some(id.to_string()),
-        },
-    )?;
+        }
+    })?;
     if let Some(id) = bad {
         return Err(ReleaseError::Corrupt(id));
     }
+    let ids: HashMap<(String, Option<String>), BTreeSet<String>> = covered
+        .into_iter()
+        .map(|(s, r, v)| ((s, r), v.into_iter().collect()))
+        .collect();
     let without_contributions = vault
         .submissions_without_contributions(&form.form_id)?
         .len();

@@ -177,6 +177,41 @@ fn xlsx_text(bytes: &[u8]) -> String {
     out
 }
 
+/// The people total an indicator is measured on, by the rule of the sheet contract: the
+/// one repeat-scoped `sum` tagged `#reached` (or another people hashtag, not `+hh`)
+/// whose scope, filter and disaggregation are the indicator's own.
+fn people_total(form: &lantern_core::form::FormDef, indicator: &str) -> Option<String> {
+    let x = form.indicators.iter().find(|i| i.name == indicator)?;
+    let tags = [
+        "#affected",
+        "#inneed",
+        "#targeted",
+        "#reached",
+        "#population",
+    ];
+    let found: Vec<&str> = form
+        .indicators
+        .iter()
+        .filter(|w| {
+            let hxl = w.hxl.clone().unwrap_or_default().to_lowercase();
+            let mut parts = hxl.split('+');
+            matches!(w.kind, lantern_core::form::IndicatorKind::Sum)
+                && w.scope.is_some()
+                && tags.contains(&parts.next().unwrap_or(""))
+                && !parts.any(|a| a == "hh" || a == "households")
+                && w.scope == x.scope
+                && w.filter.as_ref().map(|f| f.source.trim())
+                    == x.filter.as_ref().map(|f| f.source.trim())
+                && w.disaggregate == x.disaggregate
+        })
+        .map(|w| w.name.as_str())
+        .collect();
+    match found[..] {
+        [w] => Some(w.to_string()),
+        _ => None,
+    }
+}
+
 #[test]
 fn built_in_forms_aggregate_like_an_independent_count() {
     let tmp = tempfile::tempdir().unwrap();
@@ -354,7 +389,19 @@ fn built_in_forms_aggregate_like_an_independent_count() {
                     }
                     continue;
                 };
-                assert_eq!(n, units, "{form_name} {} {:?}", c.indicator, c.by);
+                // Focus-group indicators measured on people: n counts the people of
+                // the form's people total over the same groups (issue 14).
+                let people = people_total(&form, &c.indicator).and_then(|w| {
+                    let &(w_units, _, w_sum) = expected.get(&group)?.get(&w)?.get(&c.by)?;
+                    (w_units == units && w_sum >= units as f64).then_some(w_sum as u64)
+                });
+                assert_eq!(
+                    n,
+                    people.unwrap_or(units),
+                    "{form_name} {} {:?}",
+                    c.indicator,
+                    c.by
+                );
                 let want = match meta.kind {
                     IndicatorKind::Count => Some(flags as f64),
                     IndicatorKind::Proportion => {
@@ -416,4 +463,142 @@ fn built_in_forms_aggregate_like_an_independent_count() {
     assert!(details.iter().any(|d| d.contains("release form=")));
     assert!(details.iter().any(|d| d.contains("export-csv form=")));
     scan(&details.join("\n"), &tokens, "the audit log");
+}
+
+/// A vault holding contributions in both stored forms (the JSON written before the
+/// compact record, and the compact record `release::finalize` writes now) aggregates
+/// exactly as folding the same values directly; a damaged record is a clear error.
+#[test]
+fn old_and_new_stored_contributions_aggregate_alike() {
+    use lantern_core::aggregate::{Contributions, Fold, Plan, Unit, UnitValue};
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = VaultConfig {
+        kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+        idle_lock: chrono::TimeDelta::hours(1),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let mut vault = Vault::create(tmp.path(), b"field team passphrase", cfg, now).unwrap();
+    let bytes = std::fs::read(forms_dir().join("womens_participation.xlsx")).unwrap();
+    let form = import_bytes(&bytes, WorkbookFormat::Xlsx, "womens_participation")
+        .form
+        .unwrap();
+    vault
+        .add_form(
+            &FormRecord {
+                form_id: form.form_id.clone(),
+                version: form.version.clone(),
+                definition: bytes.clone(),
+                retention_days: None,
+                media: Vec::new(),
+            },
+            now,
+        )
+        .unwrap();
+    let plan = Plan::new(&form).unwrap();
+    let mut rng = Rng(0x0dd5_eed5);
+    let mut direct = Fold::new(plan.clone());
+    let mut drafts = Vec::new();
+    let mut items = Vec::new();
+    for i in 0..300u64 {
+        let consent = rng.next(8) != 0;
+        let indicators = plan
+            .indicators
+            .iter()
+            .map(|p| {
+                if !consent || rng.next(3) == 0 {
+                    return vec![];
+                }
+                let keys = p
+                    .values
+                    .iter()
+                    .map(|v| {
+                        (!v.is_empty() && rng.next(5) != 0)
+                            .then(|| v[rng.next(v.len() as u64) as usize].clone())
+                    })
+                    .collect();
+                let value = match p.meta.kind {
+                    IndicatorKind::Count | IndicatorKind::Proportion => {
+                        UnitValue::Flag(rng.next(2) == 0)
+                    }
+                    _ => UnitValue::Number(rng.next(40) as f64 / 4.0),
+                };
+                vec![Unit { value, keys }]
+            })
+            .collect();
+        let c = Contributions {
+            form_id: form.form_id.clone(),
+            form_version: form.version.clone(),
+            site: format!("SO2401-000{}", 1 + rng.next(3)),
+            round: Some(
+                if rng.next(2) == 0 {
+                    "baseline"
+                } else {
+                    "endline"
+                }
+                .into(),
+            ),
+            period: "2026-11".into(),
+            consent,
+            indicators,
+        };
+        direct.add(&c);
+        let id = format!("uuid:mixed-{i}");
+        drafts.push((
+            SubmissionMeta {
+                id: id.clone(),
+                form_id: form.form_id.clone(),
+                form_version: form.version.clone(),
+            },
+            json!({"instance": {}}),
+        ));
+        // Every other submission as stored before the compact record existed.
+        let stored = if i % 2 == 0 {
+            serde_json::to_vec(&c).unwrap()
+        } else {
+            c.encode().to_vec()
+        };
+        items.push((id, stored));
+    }
+    vault.save_drafts(&drafts, now).unwrap();
+    vault.finalize_many_with_contributions(&items, now).unwrap();
+    let folded = release::fold(&mut vault, &form, now).unwrap();
+    assert_eq!(folded.without_contributions, 0);
+    let groups: Vec<_> = direct.groups().map(|(k, _)| k.clone()).collect();
+    assert_eq!(
+        folded
+            .fold
+            .groups()
+            .map(|(k, _)| k.clone())
+            .collect::<Vec<_>>(),
+        groups
+    );
+    for (site, round) in &groups {
+        let a = folded
+            .fold
+            .batch(site, round.as_deref(), uuid::Uuid::nil(), 1, "2026-11-30")
+            .unwrap();
+        let b = direct
+            .batch(site, round.as_deref(), uuid::Uuid::nil(), 1, "2026-11-30")
+            .unwrap();
+        assert_eq!(a, b, "{site} {round:?}");
+        let consenting = direct
+            .groups()
+            .find(|(k, _)| **k == (site.clone(), round.clone()))
+            .unwrap()
+            .1
+            .consenting;
+        assert_eq!(
+            folded.ids[&(site.clone(), round.clone())].len() as u64,
+            consenting
+        );
+    }
+    // A record that is neither form: a clear error naming the submission, not a panic.
+    vault
+        .put_contributions("uuid:mixed-1", b"\xffLC2\x05", now)
+        .unwrap();
+    match release::fold(&mut vault, &form, now) {
+        Err(release::ReleaseError::Corrupt(id)) => assert_eq!(id, "uuid:mixed-1"),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a damaged record was folded"),
+    }
 }

@@ -20,13 +20,20 @@
 //!   that is not needed). `counts[i] == None` marks a cell already unknown (it stays
 //!   hidden and is protected like a primary cell).
 //! - [`minimum_complementary`]: the exact minimum number of complementary cells by
-//!   exhaustive search, to measure the heuristic's loss on small tables.
+//!   exhaustive search under the same policy (a top total only when unavoidable), to
+//!   measure the heuristic's loss on small tables; [`minimum_complementary_unconstrained`]
+//!   without the policy, to measure what the policy costs.
+//! - [`top_totals`]: the cells at the top of a hierarchy (the site total of each
+//!   indicator), which complementary suppression hides only when nothing else protects.
 //! - [`equations_from_keys`]: the additivity of a released hierarchy, from the cells'
 //!   `by` objects (a cell with `by = M` is the sum of the cells `M ∪ {d: v}` over all `v`).
 //! - [`protect_cells`]`(&mut [Cell], min_cell)`: the device's and server's entry point on
 //!   protocol cells: per indicator, builds the hierarchy, protects it, and strips the
 //!   numbers of every hidden cell (rule `primary` or `complementary`); indicators whose
 //!   cells carry the same unit counts share one suppression pattern.
+//! - [`protect_cells_linked`]: the same, where an indicator's `n` is counted by another
+//!   indicator (participants of focus groups): it shares that indicator's pattern and
+//!   its hidden cells carry the rule `derived`.
 //! - [`combine`]`(&[Batch]) -> Result<Combined, CombineError>`: the server's combination of
 //!   batches of one form × site × round from several devices. Released counts are summed
 //!   (a cell absent from a batch counts 0, as a device omits only empty `_missing`
@@ -205,9 +212,27 @@ fn feasible_point(eqs: &[Equation], counts: &[Option<u64>]) -> Vec<f64> {
     x
 }
 
+/// The top of each hierarchy: cells that are the total of some equation and a part of
+/// none (the site total of an indicator, `by = {}`). Complementary suppression hides
+/// one only when no choice of other cells protects the table: it is the number every
+/// reader uses, and the one a disclosure-control reviewer expects to see released.
+pub fn top_totals(eqs: &[Equation], len: usize) -> Vec<bool> {
+    let mut top = vec![false; len];
+    for e in eqs {
+        top[e.total] = true;
+    }
+    for e in eqs {
+        for &p in &e.parts {
+            top[p] = false;
+        }
+    }
+    top
+}
+
 /// The cells of the cheapest perturbation that moves `p` up by `k` while keeping every
 /// equation and every count ≥ 0; hidden cells cost nothing, released ones cost about 1
-/// (slightly more for bigger counts, so that small cells are preferred).
+/// (slightly more for bigger counts, so that small cells are preferred), and a top
+/// total costs more than every other cell of the table together.
 fn perturbation_support(
     eqs: &[Equation],
     x: &[f64],
@@ -217,12 +242,16 @@ fn perturbation_support(
 ) -> Option<Vec<usize>> {
     let n = x.len();
     let max = x.iter().cloned().fold(1.0, f64::max);
+    let top = top_totals(eqs, n);
+    let top_cost = 2.0 * (n as f64 + 1.0);
     // Variables: y+_i (0..n), y-_i (n..2n), slack s_i (2n..3n).
     let nv = 3 * n;
     let mut c = vec![0.0; nv];
     for i in 0..n {
         let w = if status[i].hidden() {
             0.0
+        } else if top[i] {
+            top_cost
         } else {
             1.0 + 1e-3 * x[i] / max
         };
@@ -310,12 +339,18 @@ pub fn complementary(eqs: &[Equation], counts: &[Option<u64>], status: &mut [Sta
         }
         return;
     }
-    // Drop every complementary cell that is not needed, biggest counts first (they
-    // carry the most information).
+    // Drop every complementary cell that is not needed: top totals first, then the
+    // biggest counts (they carry the most information).
+    let top = top_totals(eqs, status.len());
     let mut comp: Vec<usize> = (0..status.len())
         .filter(|&i| status[i] == Status::Complementary)
         .collect();
-    comp.sort_by(|&a, &b| x[b].total_cmp(&x[a]).then(a.cmp(&b)));
+    comp.sort_by(|&a, &b| {
+        top[b]
+            .cmp(&top[a])
+            .then(x[b].total_cmp(&x[a]))
+            .then(a.cmp(&b))
+    });
     for i in comp {
         status[i] = Status::Released;
         if !is_protected(eqs, counts, status, k) {
@@ -332,9 +367,32 @@ pub fn protect(eqs: &[Equation], counts: &[Option<u64>], k: u32) -> Vec<Status> 
 }
 
 /// The exact minimum number of complementary cells, by exhaustive search over subsets
-/// of the released cells in increasing size; `None` when there are more than
-/// `max_candidates` candidates. For measuring [`protect`]'s loss on small tables.
+/// of the released cells in increasing size, under [`protect`]'s policy: a top total
+/// (see [`top_totals`]) is hidden only when no set of other cells protects the table.
+/// `None` when there are more than `max_candidates` candidates. For measuring
+/// [`protect`]'s loss on small tables.
 pub fn minimum_complementary(
+    eqs: &[Equation],
+    counts: &[Option<u64>],
+    k: u32,
+    max_candidates: usize,
+) -> Option<usize> {
+    let base = primary(counts, k);
+    let top = top_totals(eqs, counts.len());
+    let candidates: Vec<usize> = (0..base.len()).filter(|&i| !base[i].hidden()).collect();
+    if candidates.len() > max_candidates {
+        return None;
+    }
+    let inner: Vec<usize> = candidates.iter().copied().filter(|&i| !top[i]).collect();
+    smallest_protecting(eqs, counts, &base, k, &inner)
+        .or_else(|| smallest_protecting(eqs, counts, &base, k, &candidates))
+        .or(Some(candidates.len()))
+}
+
+/// The exact minimum number of complementary cells with no policy: any released cell,
+/// a top total included, may be hidden. `None` when there are more than
+/// `max_candidates` candidates.
+pub fn minimum_complementary_unconstrained(
     eqs: &[Equation],
     counts: &[Option<u64>],
     k: u32,
@@ -345,10 +403,21 @@ pub fn minimum_complementary(
     if candidates.len() > max_candidates {
         return None;
     }
+    smallest_protecting(eqs, counts, &base, k, &candidates).or(Some(candidates.len()))
+}
+
+/// The size of the smallest subset of `candidates` whose hiding protects the table.
+fn smallest_protecting(
+    eqs: &[Equation],
+    counts: &[Option<u64>],
+    base: &[Status],
+    k: u32,
+    candidates: &[usize],
+) -> Option<usize> {
     for size in 0..=candidates.len() {
         let mut pick: Vec<usize> = (0..size).collect();
         loop {
-            let mut status = base.clone();
+            let mut status = base.to_vec();
             for &j in &pick {
                 status[candidates[j]] = Status::Complementary;
             }
@@ -377,7 +446,7 @@ pub fn minimum_complementary(
             }
         }
     }
-    Some(candidates.len())
+    None
 }
 
 /// The additivity of a hierarchy from its cells' `by` objects: for a cell with `by = M`
@@ -412,6 +481,21 @@ pub fn equations_from_keys(keys: &[&BTreeMap<String, String>]) -> Vec<Equation> 
 /// indicator's k (1 exempts it). Indicators whose cells have the same keys and the same
 /// unit counts share one pattern (otherwise one would reveal what the other hides).
 pub fn protect_cells(cells: &mut [Cell], min_cell: &dyn Fn(&str) -> u32) {
+    protect_cells_linked(cells, min_cell, &|_| None);
+}
+
+/// [`protect_cells`], where `counted_by(indicator)` may name another indicator of the
+/// same cells whose counts are this indicator's `n` (the participants behind a
+/// focus-group indicator, counted by a people total): the two share the counting
+/// indicator's pattern whatever their own cells say, the counting indicator's hidden
+/// cells carry `primary` or `complementary`, and the linked indicator's carry
+/// `derived` (a number derived from a suppressed count). A cell of the linked
+/// indicator that the counting one does not have is hidden as `derived`.
+pub fn protect_cells_linked(
+    cells: &mut [Cell],
+    min_cell: &dyn Fn(&str) -> u32,
+    counted_by: &dyn Fn(&str) -> Option<String>,
+) {
     // Group cell indices per indicator, in first-seen order.
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
@@ -424,33 +508,64 @@ pub fn protect_cells(cells: &mut [Cell], min_cell: &dyn Fn(&str) -> u32) {
             })
             .push(i);
     }
-    // Indicators with identical keys and counts are protected together.
+    let root_of = |name: &str| -> Option<String> {
+        counted_by(name).filter(|r| groups.contains_key(r) && counted_by(r).is_none_or(|x| x == *r))
+    };
+    // Indicators counted by another share its pattern; the others with identical keys
+    // and counts are protected together.
     type Signature = Vec<(BTreeMap<String, String>, Option<u64>)>;
-    let mut linked: Vec<(Signature, Vec<String>)> = Vec::new();
+    #[derive(PartialEq)]
+    enum Link {
+        Counted(String),
+        Same(Signature),
+    }
+    let roots: BTreeSet<String> = order.iter().filter_map(|n| root_of(n)).collect();
+    let mut linked: Vec<(Link, Vec<String>)> = Vec::new();
     for name in &order {
-        let mut sig: Signature = groups[name]
-            .iter()
-            .map(|&i| {
-                let c = &cells[i];
-                (c.by.clone(), if c.suppressed { None } else { c.n })
-            })
-            .collect();
-        sig.sort_by(|a, b| a.0.cmp(&b.0));
-        match linked.iter_mut().find(|(s, _)| *s == sig) {
+        let root = root_of(name).or_else(|| roots.contains(name).then(|| name.clone()));
+        let link = match root {
+            Some(root) => Link::Counted(root),
+            None => {
+                let mut sig: Signature = groups[name]
+                    .iter()
+                    .map(|&i| {
+                        let c = &cells[i];
+                        (c.by.clone(), if c.suppressed { None } else { c.n })
+                    })
+                    .collect();
+                sig.sort_by(|a, b| a.0.cmp(&b.0));
+                Link::Same(sig)
+            }
+        };
+        match linked.iter_mut().find(|(l, _)| *l == link) {
             Some((_, names)) => names.push(name.clone()),
-            None => linked.push((sig, vec![name.clone()])),
+            None => linked.push((link, vec![name.clone()])),
         }
     }
-    for (_, names) in linked {
+    for (link, names) in linked {
         let k = names.iter().map(|n| min_cell(n)).max().unwrap_or(1);
-        let idx = &groups[&names[0]];
+        let (root, idx) = match &link {
+            Link::Counted(root) => (Some(root.clone()), &groups[root]),
+            Link::Same(_) => (None, &groups[&names[0]]),
+        };
         let keys: Vec<&BTreeMap<String, String>> = idx.iter().map(|&i| &cells[i].by).collect();
         let eqs = equations_from_keys(&keys);
+        // A cell hidden in any member is unknown for all of them.
+        let hidden_somewhere: BTreeSet<&BTreeMap<String, String>> = names
+            .iter()
+            .flat_map(|n| groups[n].iter())
+            .filter(|&&i| cells[i].suppressed)
+            .map(|&i| &cells[i].by)
+            .collect();
         let counts: Vec<Option<u64>> = idx
             .iter()
             .map(|&i| {
                 let c = &cells[i];
-                if c.suppressed { None } else { c.n }
+                if c.suppressed || hidden_somewhere.contains(&c.by) {
+                    None
+                } else {
+                    c.n
+                }
             })
             .collect();
         let status = if k <= 1 {
@@ -464,11 +579,14 @@ pub fn protect_cells(cells: &mut [Cell], min_cell: &dyn Fn(&str) -> u32) {
             .map(|(&i, s)| (cells[i].by.clone(), *s))
             .collect();
         for name in &names {
+            let derived = root.as_ref().is_some_and(|r| r != name);
             for &i in &groups[name] {
-                let rule = match pattern.get(&cells[i].by) {
-                    Some(Status::Primary) => SuppressionRule::Primary,
-                    Some(Status::Complementary) => SuppressionRule::Complementary,
-                    _ => continue,
+                let rule = match (pattern.get(&cells[i].by), derived) {
+                    (Some(Status::Released), _) => continue,
+                    (None, false) => continue,
+                    (_, true) => SuppressionRule::Derived,
+                    (Some(Status::Primary), false) => SuppressionRule::Primary,
+                    (Some(_), false) => SuppressionRule::Complementary,
                 };
                 hide(&mut cells[i], rule);
             }

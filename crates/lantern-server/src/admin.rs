@@ -48,6 +48,23 @@ pub enum AdminCommand {
         #[arg(long)]
         cert: std::path::PathBuf,
     },
+    /// Creates a dashboard user. The password comes from LANTERN_USER_PASSWORD or a
+    /// prompt (twice), never from an argument.
+    CreateUser {
+        /// The user name to sign in with.
+        name: String,
+        /// `admin` also manages devices and enrollment; `viewer` only reads.
+        #[arg(long, value_parser = ["admin", "viewer"])]
+        role: String,
+    },
+    /// Sets a new password for a dashboard user (LANTERN_USER_PASSWORD or a prompt) and
+    /// ends their sessions.
+    SetPassword { name: String },
+    /// Lists dashboard users.
+    Users,
+    /// Replaces the site list with a CSV file: site_code, site_name, admin1[, admin2 …].
+    /// Every bad row is listed with its line; a file with any bad row imports nothing.
+    ImportSites { file: std::path::PathBuf },
 }
 
 /// `admin tls-fingerprint`: needs no database.
@@ -58,6 +75,27 @@ pub fn tls_fingerprint(cert: &std::path::Path) -> anyhow::Result<()> {
     println!("SHA-256 fingerprint of {}:", cert.display());
     println!("{fp}");
     Ok(())
+}
+
+/// The new password: LANTERN_USER_PASSWORD, else asked twice on the terminal.
+fn new_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let password = match std::env::var("LANTERN_USER_PASSWORD") {
+        Ok(p) => zeroize::Zeroizing::new(p),
+        Err(_) => {
+            let first = zeroize::Zeroizing::new(
+                rpassword::prompt_password("Password for the dashboard user: ").context(
+                    "cannot read the password (set LANTERN_USER_PASSWORD when there is no terminal)",
+                )?,
+            );
+            let again = zeroize::Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+            if first != again {
+                anyhow::bail!("the two passwords differ; nothing was changed");
+            }
+            first
+        }
+    };
+    crate::dashboard::auth::check_password(&password).map_err(anyhow::Error::msg)?;
+    Ok(password)
 }
 
 #[derive(Serialize)]
@@ -196,6 +234,63 @@ pub async fn run(store: Arc<dyn Store>, cmd: AdminCommand) -> anyhow::Result<()>
                     );
                 }
             }
+        }
+        AdminCommand::CreateUser { name, role } => {
+            crate::dashboard::auth::check_username(&name).map_err(anyhow::Error::msg)?;
+            if store.user(name.clone()).await?.is_some() {
+                anyhow::bail!(
+                    "a dashboard user {name} exists already; `admin set-password {name}` changes the password"
+                );
+            }
+            let password = new_password()?;
+            let hash = check::hash_password(&password)?;
+            let created = store
+                .create_user(crate::store::User {
+                    username: name.clone(),
+                    password_hash: hash,
+                    role: role.clone(),
+                    created_at: check::now_text(),
+                })
+                .await?;
+            if !created {
+                anyhow::bail!("a dashboard user {name} exists already");
+            }
+            println!("dashboard user {name} created ({role})");
+        }
+        AdminCommand::SetPassword { name } => {
+            if store.user(name.clone()).await?.is_none() {
+                anyhow::bail!("no dashboard user {name}; `admin users` lists them");
+            }
+            let password = new_password()?;
+            let hash = check::hash_password(&password)?;
+            store.set_password(name.clone(), hash).await?;
+            println!("password of {name} changed; their sessions have ended");
+        }
+        AdminCommand::Users => {
+            let users = store.users().await?;
+            if users.is_empty() {
+                println!("no dashboard users; `admin create-user NAME --role admin` makes one");
+            }
+            for u in users {
+                println!("{}\t{}\t{}", u.username, u.role, u.created_at);
+            }
+        }
+        AdminCommand::ImportSites { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let sites = crate::dashboard::sites::parse(&text).map_err(|errors| {
+                anyhow::anyhow!(
+                    "{} has {} bad row(s); nothing was imported:\n  {}",
+                    file.display(),
+                    errors.len(),
+                    errors.join("\n  ")
+                )
+            })?;
+            let n = store.replace_sites(sites).await?;
+            println!(
+                "{n} sites imported from {} (the previous list was replaced)",
+                file.display()
+            );
         }
         AdminCommand::CreateToken => {
             let token = check::new_token()?;

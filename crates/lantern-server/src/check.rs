@@ -220,6 +220,54 @@ pub fn new_token() -> anyhow::Result<String> {
     Ok(hex::encode(bytes))
 }
 
+/// A fresh random session or CSRF token (256 bits, hex); the same as an admin token.
+pub fn new_session_token() -> anyhow::Result<String> {
+    new_token()
+}
+
+/// Hashes a dashboard password with Argon2id (the crate's defaults: 19 MiB, 2 passes,
+/// one lane, OWASP's minimum) and a random 128-bit salt; the PHC string.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::PasswordHasher;
+    use ring::rand::SecureRandom;
+    let mut salt = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let salt = argon2::password_hash::SaltString::encode_b64(&salt)
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?
+        .to_string())
+}
+
+/// Whether `password` matches the PHC string `hash` (false for a malformed hash).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::PasswordVerifier;
+    argon2::password_hash::PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A PHC string of a password nobody knows, verified against when the user does not
+/// exist, so that a wrong name and a wrong password take the same time.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("lantern-decoy").unwrap_or_default())
+}
+
+/// Compares two secrets in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Checks an Ed25519 signature over `message`.
 pub fn verify_signature(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key)
@@ -256,6 +304,17 @@ mod tests {
         assert!(check_month("2026-1").is_err());
         assert!(check_day("2026-11-30").is_ok());
         assert!(check_day("2026-11-31").is_err());
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("river lamp orange").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("river lamp orange", &h));
+        assert!(!verify_password("river lamp orangE", &h));
+        assert!(!verify_password("river lamp orange", "not a hash"));
+        assert_ne!(h, hash_password("river lamp orange").unwrap());
+        assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
     }
 
     #[test]

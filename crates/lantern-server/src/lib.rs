@@ -10,12 +10,14 @@
 //! - `POST /enroll`: one-time code + Ed25519 public key → device id.
 //! - `POST /batches`: a batch, signed over its exact bytes (`X-Lantern-Device`,
 //!   `X-Lantern-Signature`); idempotent by `batch_id`, ordered by `sequence`.
-//! - `GET  /aggregates`: the combined aggregates, for an admin token (until the
-//!   dashboard has sign-in).
+//! - `GET  /aggregates`: the combined aggregates, for an admin token.
+//! - `/session`, `/dashboard/…`: the coordinator's dashboard (issue 17, `dashboard`),
+//!   with the built page at `/` and `/assets/…`.
 
 pub mod admin;
 pub mod check;
 pub mod combine;
+pub mod dashboard;
 pub mod error;
 pub mod store;
 pub mod tls;
@@ -26,7 +28,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -54,6 +56,14 @@ pub const SIGNATURE_HEADER: &str = "x-lantern-signature";
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub body_limit: usize,
+    /// Mark session cookies `Secure` (the server speaks HTTPS).
+    pub secure_cookies: bool,
+    /// How long a dashboard session lasts.
+    pub session_hours: u32,
+    /// Failed dashboard sign-ins per name.
+    pub throttle: Arc<dashboard::auth::Throttle>,
+    /// The dashboard's combined aggregates, kept until a batch changes.
+    pub views: Arc<dashboard::ViewCache>,
 }
 
 impl AppState {
@@ -61,6 +71,10 @@ impl AppState {
         AppState {
             store,
             body_limit: DEFAULT_BODY_LIMIT,
+            secure_cookies: false,
+            session_hours: dashboard::auth::DEFAULT_SESSION_HOURS,
+            throttle: Arc::default(),
+            views: Arc::default(),
         }
     }
 }
@@ -71,7 +85,23 @@ impl AppState {
         title = "Lantern sync server",
         description = "Receives signed aggregate batches from enrolled devices and serves the combined aggregates."
     ),
-    paths(health, enroll, upload_batch, aggregates),
+    paths(
+        health,
+        enroll,
+        upload_batch,
+        aggregates,
+        dashboard::sign_in,
+        dashboard::whoami,
+        dashboard::sign_out,
+        dashboard::catalog,
+        dashboard::overview,
+        dashboard::indicator,
+        dashboard::change,
+        dashboard::export,
+        dashboard::devices,
+        dashboard::create_enrollment,
+        dashboard::revoke
+    ),
     components(schemas(
         Health,
         EnrollRequest,
@@ -102,7 +132,10 @@ impl utoipa::Modify for SecurityAddon {
 pub fn app(state: AppState) -> Router {
     let limit = state.body_limit;
     Router::new()
-        .route("/", get(index))
+        .route("/", get(dashboard::assets::index))
+        .route("/assets/{*path}", get(dashboard::assets::asset))
+        .route("/favicon.png", get(dashboard::assets::favicon))
+        .merge(dashboard::routes())
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/enroll", post(enroll))
@@ -112,14 +145,6 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
-}
-
-async fn index() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Lantern server</title>\
-         <h1>Lantern sync server</h1><p>The dashboard is not installed on this server yet. \
-         The API is described at <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p></html>",
-    )
 }
 
 async fn not_found() -> ApiError {
@@ -185,7 +210,10 @@ pub struct EnrollResponse {
     pub forms: Vec<String>,
 }
 
-fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) fn body_bytes(
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -199,7 +227,7 @@ fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes
     })
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
@@ -486,7 +514,7 @@ pub struct AggregatesResponse {
 
 /// One site × round, combined over every device that reported it, with disclosure
 /// control re-applied.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AggregateGroup {
     pub site: String,
     pub round: Option<String>,

@@ -28,6 +28,14 @@ struct Args {
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = lantern_server::DEFAULT_BODY_LIMIT)]
     max_body_bytes: usize,
+    /// Hours a dashboard session lasts before its user must sign in again.
+    #[arg(long, default_value_t = lantern_server::dashboard::auth::DEFAULT_SESSION_HOURS,
+          value_parser = clap::value_parser!(u32).range(1..=168))]
+    session_hours: u32,
+    /// Mark dashboard session cookies Secure even without --tls-cert (when an HTTPS
+    /// reverse proxy terminates TLS in front of this server).
+    #[arg(long)]
+    secure_cookies: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,6 +78,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut state = lantern_server::AppState::new(store);
     state.body_limit = args.max_body_bytes;
+    state.session_hours = args.session_hours;
+    // Session cookies are `Secure` whenever the server speaks HTTPS.
+    state.secure_cookies = args.tls_cert.is_some() || args.secure_cookies;
+    if !lantern_server::dashboard::assets::built() {
+        tracing::warn!("this server was built without the dashboard; / says how to build it");
+    }
     let app = lantern_server::app(state);
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
@@ -106,10 +120,14 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
             tracing::info!(address = %args.listen, "lantern-server listening (HTTP)");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .context("server stopped with an error")
+            // Connection info: the dashboard's sign-in counts failures per address too.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("server stopped with an error")
         }
     }
 }

@@ -34,7 +34,8 @@ pub async fn load(cert_pem: Vec<u8>, key_pem: Vec<u8>) -> anyhow::Result<Tls> {
     })
 }
 
-/// Serves `app` over HTTPS on `listener` until `handle` shuts it down.
+/// Serves `app` over HTTPS on `listener` until `handle` shuts it down, with each
+/// connection's address (the dashboard's sign-in counts failures per address).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -44,7 +45,7 @@ pub async fn serve(
     listener.set_nonblocking(true)?;
     axum_server::from_tcp_rustls(listener, tls.config.clone())?
         .handle(handle)
-        .serve(app.into_make_service())
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
         .context("server stopped with an error")
 }

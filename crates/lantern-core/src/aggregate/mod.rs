@@ -20,6 +20,7 @@
 //! without an answer for a dimension falls in the `_missing` cell (emitted only when
 //! non-empty), so every level adds up to its parent.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use lantern_protocol::suppression::{self, Equation, Interval};
@@ -85,6 +86,11 @@ pub struct PlannedIndicator {
     pub values: Vec<Vec<String>>,
     /// The released levels: subsets of `dims` (indices), the total first.
     pub levels: Vec<Vec<usize>>,
+    /// The indicator (index in the plan) that counts the people behind this one's
+    /// units, when its units hold several people each (focus groups): see
+    /// [`Plan::new`]. Its cells' `n` then counts those people, and so does the cell
+    /// minimum.
+    pub people: Option<usize>,
 }
 
 /// What the form's `purpose` and `indicators` sheets say about aggregation.
@@ -116,6 +122,36 @@ pub fn dimension_field(form: &FormDef, dim: &str) -> Option<String> {
         "disability" if purpose.is_some_and(|p| !p.wg_fields.is_empty()) => None,
         _ => Some(dim.into()),
     }
+}
+
+/// HXL hashtags whose values count people (HXL core schema: affected, in need,
+/// targeted, reached, population); `+hh`/`+households` would count households.
+const PEOPLE_HASHTAGS: &[&str] = &[
+    "#affected",
+    "#inneed",
+    "#targeted",
+    "#reached",
+    "#population",
+];
+
+/// Whether an indicator counts the people in each of its units: a `sum` over a repeat
+/// (one unit per group) tagged with a people hashtag.
+fn counts_people(ind: &crate::form::Indicator) -> bool {
+    ind.kind == FormKind::Sum
+        && ind.scope.is_some()
+        && ind.hxl.as_deref().is_some_and(|h| {
+            let mut parts = h.split('+').map(|p| p.trim().to_ascii_lowercase());
+            let tag = parts.next().unwrap_or_default();
+            PEOPLE_HASHTAGS.contains(&tag.as_str())
+                && !parts.any(|a| a == "hh" || a == "households")
+        })
+}
+
+/// Whether two indicators have the same units and cells.
+fn same_units(a: &crate::form::Indicator, b: &crate::form::Indicator) -> bool {
+    a.scope == b.scope
+        && a.filter.as_ref().map(|f| f.source.trim()) == b.filter.as_ref().map(|f| f.source.trim())
+        && a.disaggregate == b.disaggregate
 }
 
 impl Plan {
@@ -234,7 +270,25 @@ impl Plan {
                 dims,
                 values,
                 levels,
+                people: None,
             });
+        }
+        // Participant-weighted minimum (issue 14): a repeat-scoped `sum` whose HXL
+        // hashtag counts people counts the participants of each unit (a focus group's
+        // hand total); every indicator over exactly the same units and cells (same
+        // scope, filter and disaggregation) is measured on those people. Two such
+        // totals for the same units would be ambiguous: then nothing is weighted.
+        for (i, x) in form.indicators.iter().enumerate() {
+            let counters: Vec<usize> = form
+                .indicators
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| counts_people(w) && same_units(x, w))
+                .map(|(j, _)| j)
+                .collect();
+            if let [w] = counters[..] {
+                indicators[i].people = Some(w);
+            }
         }
         Ok(Plan {
             form_id: form.form_id.clone(),
@@ -261,6 +315,12 @@ impl Tally {
     }
 }
 
+/// A dimension value's interned id (`NO_VALUE` for a unit without an answer).
+type Sym = u32;
+const NO_VALUE: Sym = Sym::MAX;
+/// A record's string not interned yet (in [`Fold::add_stored`]).
+const UNSET: Sym = Sym::MAX - 1;
+
 /// The running totals of one site × round.
 #[derive(Debug, Clone, Default)]
 pub struct Group {
@@ -268,15 +328,44 @@ pub struct Group {
     pub refusals: u64,
     /// The latest month seen.
     pub period: String,
-    tallies: Vec<HashMap<Vec<Option<String>>, Tally>>,
+    /// Per indicator: the tally of each combination of interned dimension values.
+    tallies: Vec<HashMap<Box<[Sym]>, Tally>>,
+}
+
+/// Stored contributions that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub String);
+
+/// What [`Fold::add_stored`] read from one stored contribution: where it belongs and
+/// whether it consented (so that the caller can keep the set of submissions covered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added<'a> {
+    pub site: Cow<'a, str>,
+    pub round: Option<Cow<'a, str>>,
+    pub consent: bool,
+    /// `false` when it belongs to another form or does not fit the plan (skipped).
+    pub folded: bool,
 }
 
 /// A streaming fold over contributions: memory grows with the number of distinct
 /// cells, never with the number of submissions.
+///
+/// Hot path (100,000 stored submissions per preview): dimension values are interned
+/// once, so a unit is tallied by a slice of small ids without allocating; a
+/// site × round is found by borrowed lookup.
 #[derive(Debug, Clone)]
 pub struct Fold {
     plan: Plan,
-    groups: BTreeMap<(String, Option<String>), Group>,
+    groups: Vec<Group>,
+    /// Site × round → index into `groups`, in order (for output).
+    order: BTreeMap<(String, Option<String>), usize>,
+    /// Site → (round, index): found without allocating.
+    index: HashMap<String, Vec<(Option<String>, usize)>>,
+    symbols: HashMap<String, Sym>,
+    names: Vec<String>,
+    scratch: Vec<Sym>,
+    record_syms: Vec<Sym>,
     /// Contributions skipped because they belong to another form or do not fit the plan.
     pub skipped: u64,
 }
@@ -285,7 +374,13 @@ impl Fold {
     pub fn new(plan: Plan) -> Fold {
         Fold {
             plan,
-            groups: BTreeMap::new(),
+            groups: Vec::new(),
+            order: BTreeMap::new(),
+            index: HashMap::new(),
+            symbols: HashMap::new(),
+            names: Vec::new(),
+            scratch: Vec::new(),
+            record_syms: Vec::new(),
             skipped: 0,
         }
     }
@@ -295,46 +390,230 @@ impl Fold {
     }
 
     pub fn add(&mut self, c: &Contributions) {
-        if c.form_id != self.plan.form_id || c.indicators.len() != self.plan.indicators.len() {
+        self.add_parts(
+            &c.form_id,
+            &c.site,
+            c.round.as_deref(),
+            &c.period,
+            c.consent,
+            c.indicators.iter().map(|units| {
+                units
+                    .iter()
+                    .map(|u| (u.value, u.keys.iter().map(|k| k.as_deref())))
+            }),
+            c.indicators.len(),
+        );
+    }
+
+    /// Folds one stored contribution (the bytes of [`Contributions::encode`], or the
+    /// JSON that contributions were stored as before) without building a
+    /// `Contributions`: the same result as `add(&Contributions::decode(bytes)?)`, without
+    /// allocating per unit. Bytes that are neither are an error and fold nothing.
+    pub fn add_stored<'a>(&mut self, bytes: &'a [u8]) -> Result<Added<'a>, DecodeError> {
+        if let Some(body) = bytes.strip_prefix(stored::MAGIC) {
+            return self.add_compact(body);
+        }
+        let c: stored::ContributionsRef<'a> = serde_json::from_slice(bytes)
+            .map_err(|e| DecodeError(format!("stored contributions: {e}")))?;
+        let folded = self.add_parts(
+            &c.form_id.0,
+            &c.site.0,
+            c.round.as_ref().map(|r| &*r.0),
+            &c.period.0,
+            c.consent,
+            c.indicators.iter().map(|units| {
+                units
+                    .iter()
+                    .map(|u| (u.value.0, u.keys.iter().map(|k| k.as_ref().map(|t| &*t.0))))
+            }),
+            c.indicators.len(),
+        );
+        Ok(Added {
+            site: c.site.0,
+            round: c.round.map(|r| r.0),
+            consent: c.consent,
+            folded,
+        })
+    }
+
+    fn add_compact<'a>(&mut self, body: &'a [u8]) -> Result<Added<'a>, DecodeError> {
+        // Validate the whole record before folding anything of it.
+        let rec = stored::Compact::parse(body)?;
+        let s = |i: usize| rec.strings[i];
+        let (site, round, consent) = (s(rec.site), rec.round.map(s), rec.consent);
+        let count = rec.indicator_count;
+        if s(rec.form_id) != self.plan.form_id || count != self.plan.indicators.len() {
             self.skipped += 1;
-            return;
-        }
-        let n = self.plan.indicators.len();
-        let g = self
-            .groups
-            .entry((c.site.clone(), c.round.clone()))
-            .or_insert_with(|| Group {
-                tallies: vec![HashMap::new(); n],
-                ..Group::default()
+            return Ok(Added {
+                site: Cow::Borrowed(site),
+                round: round.map(Cow::Borrowed),
+                consent,
+                folded: false,
             });
-        if c.period > g.period {
-            g.period = c.period.clone();
         }
-        if !c.consent {
+        let gi = self.group_index(site, round);
+        let g = &mut self.groups[gi];
+        if s(rec.period) > g.period.as_str() {
+            g.period = s(rec.period).to_string();
+        }
+        if !consent {
             g.refusals += 1;
-            return;
+        } else {
+            g.consenting += 1;
+            // Each distinct string of the record is interned once, when first used as a
+            // key, not once per key.
+            self.record_syms.clear();
+            self.record_syms.resize(rec.strings.len(), UNSET);
+            let mut r = stored::Reader::units(&rec);
+            for i in 0..count {
+                let units = r.varint()?;
+                for _ in 0..units {
+                    let value = r.value()?;
+                    let keys = r.varint()?;
+                    self.scratch.clear();
+                    for _ in 0..keys {
+                        let k = r.varint()?;
+                        let sym = if k == 0 {
+                            NO_VALUE
+                        } else {
+                            let slot = &mut self.record_syms[k - 1];
+                            if *slot == UNSET {
+                                *slot = Self::symbol(
+                                    &mut self.symbols,
+                                    &mut self.names,
+                                    rec.strings[k - 1],
+                                );
+                            }
+                            *slot
+                        };
+                        self.scratch.push(sym);
+                    }
+                    let map = &mut self.groups[gi].tallies[i];
+                    let t = match map.get_mut(self.scratch.as_slice()) {
+                        Some(t) => t,
+                        None => map
+                            .entry(self.scratch.clone().into_boxed_slice())
+                            .or_default(),
+                    };
+                    t.units += 1;
+                    match value {
+                        UnitValue::Flag(f) => t.flags += u64::from(f),
+                        UnitValue::Number(x) => t.sum += x,
+                    }
+                }
+            }
+        }
+        Ok(Added {
+            site: Cow::Borrowed(site),
+            round: round.map(Cow::Borrowed),
+            consent,
+            folded: true,
+        })
+    }
+
+    fn symbol(symbols: &mut HashMap<String, Sym>, names: &mut Vec<String>, v: &str) -> Sym {
+        if let Some(&s) = symbols.get(v) {
+            return s;
+        }
+        let s = names.len() as Sym;
+        names.push(v.to_string());
+        symbols.insert(v.to_string(), s);
+        s
+    }
+
+    fn group_index(&mut self, site: &str, round: Option<&str>) -> usize {
+        if let Some(rounds) = self.index.get(site)
+            && let Some((_, i)) = rounds.iter().find(|(r, _)| r.as_deref() == round)
+        {
+            return *i;
+        }
+        let i = self.groups.len();
+        self.groups.push(Group {
+            tallies: vec![HashMap::new(); self.plan.indicators.len()],
+            ..Group::default()
+        });
+        self.order
+            .insert((site.to_string(), round.map(str::to_string)), i);
+        self.index
+            .entry(site.to_string())
+            .or_default()
+            .push((round.map(str::to_string), i));
+        i
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_parts<'k, U, K>(
+        &mut self,
+        form_id: &str,
+        site: &str,
+        round: Option<&str>,
+        period: &str,
+        consent: bool,
+        indicators: impl Iterator<Item = U>,
+        count: usize,
+    ) -> bool
+    where
+        U: Iterator<Item = (UnitValue, K)>,
+        K: Iterator<Item = Option<&'k str>>,
+    {
+        if form_id != self.plan.form_id || count != self.plan.indicators.len() {
+            self.skipped += 1;
+            return false;
+        }
+        let gi = self.group_index(site, round);
+        let g = &mut self.groups[gi];
+        if period > g.period.as_str() {
+            g.period = period.to_string();
+        }
+        if !consent {
+            g.refusals += 1;
+            return true;
         }
         g.consenting += 1;
-        for (i, units) in c.indicators.iter().enumerate() {
-            for u in units {
-                // Look up by slice first: no allocation for a key already seen.
-                let map = &mut g.tallies[i];
-                if !map.contains_key(u.keys.as_slice()) {
-                    map.insert(u.keys.clone(), Tally::default());
+        for (i, units) in indicators.enumerate() {
+            for (value, keys) in units {
+                self.scratch.clear();
+                for k in keys {
+                    let s = match k {
+                        Some(v) => Self::symbol(&mut self.symbols, &mut self.names, v),
+                        None => NO_VALUE,
+                    };
+                    self.scratch.push(s);
                 }
-                let t = map.get_mut(u.keys.as_slice()).expect("inserted above");
+                let map = &mut self.groups[gi].tallies[i];
+                let t = match map.get_mut(self.scratch.as_slice()) {
+                    Some(t) => t,
+                    None => map
+                        .entry(self.scratch.clone().into_boxed_slice())
+                        .or_default(),
+                };
                 t.units += 1;
-                match u.value {
+                match value {
                     UnitValue::Flag(f) => t.flags += u64::from(f),
                     UnitValue::Number(x) => t.sum += x,
                 }
             }
         }
+        true
     }
 
     /// The site × round pairs seen, in order.
     pub fn groups(&self) -> impl Iterator<Item = (&(String, Option<String>), &Group)> {
-        self.groups.iter()
+        self.order.iter().map(|(k, &i)| (k, &self.groups[i]))
+    }
+
+    /// One indicator's tallies of a group with the dimension values spelled out.
+    fn spelled(&self, g: &Group, i: usize) -> HashMap<Vec<Option<String>>, Tally> {
+        g.tallies[i]
+            .iter()
+            .map(|(keys, t)| {
+                let keys = keys
+                    .iter()
+                    .map(|&s| (s != NO_VALUE).then(|| self.names[s as usize].clone()))
+                    .collect();
+                (keys, *t)
+            })
+            .collect()
     }
 
     /// The protected batch of one site × round (`None` if nothing was seen there).
@@ -346,12 +625,24 @@ impl Fold {
         sequence: u64,
         today: &str,
     ) -> Option<Batch> {
-        let g = self
-            .groups
-            .get(&(site.to_string(), round.map(str::to_string)))?;
+        let g = &self.groups[*self
+            .order
+            .get(&(site.to_string(), round.map(str::to_string)))?];
+        let per_indicator: Vec<Vec<Cell>> = (0..self.plan.indicators.len())
+            .map(|i| indicator_cells(&self.plan.indicators[i], &self.spelled(g, i)))
+            .collect();
+        // Indicators measured on participants: their cells' n becomes the people
+        // counted by the plan's people total, when that count is sound in every cell.
+        let mut counted_by: HashMap<&str, &str> = HashMap::new();
         let mut cells = Vec::new();
         for (i, ind) in self.plan.indicators.iter().enumerate() {
-            cells.extend(indicator_cells(ind, &g.tallies[i]));
+            let mut own = per_indicator[i].clone();
+            if let Some(w) = ind.people
+                && count_people(&mut own, &per_indicator[w])
+            {
+                counted_by.insert(&ind.meta.name, &self.plan.indicators[w].meta.name);
+            }
+            cells.extend(own);
         }
         let k = self.plan.min_cell_size;
         if g.consenting < u64::from(self.plan.min_responses) {
@@ -365,7 +656,11 @@ impl Fold {
                 .iter()
                 .map(|i| (i.meta.name.as_str(), i.meta.min_cell))
                 .collect();
-            suppression::protect_cells(&mut cells, &|name| mins.get(name).copied().unwrap_or(k));
+            suppression::protect_cells_linked(
+                &mut cells,
+                &|name| mins.get(name).copied().unwrap_or(k),
+                &|name| counted_by.get(name).map(|w| w.to_string()),
+            );
         }
         Some(Batch {
             schema: BATCH_SCHEMA.into(),
@@ -447,6 +742,34 @@ fn indicator_cells(
         }
     }
     out
+}
+
+/// Sets each cell's `n` (and `denominator`) to the people counted in the same cell by
+/// `people` (a people total over the same units), when that is sound everywhere: every
+/// cell of `people` exists, has as many units as this one, and holds a whole number of
+/// people, at least one per unit. Otherwise changes nothing and returns `false` (the
+/// indicator keeps its unit counts, the stricter minimum).
+fn count_people(cells: &mut [Cell], people: &[Cell]) -> bool {
+    let totals: HashMap<&BTreeMap<String, String>, (u64, f64)> = people
+        .iter()
+        .filter_map(|c| Some((&c.by, (c.n?, c.value?))))
+        .collect();
+    let mut counted = Vec::with_capacity(cells.len());
+    for c in cells.iter() {
+        let Some(&(units, sum)) = totals.get(&c.by) else {
+            return false;
+        };
+        let whole = sum.fract() == 0.0 && sum >= units as f64 && sum < 2f64.powi(53);
+        if c.n != Some(units) || !whole {
+            return false;
+        }
+        counted.push(sum as u64);
+    }
+    for (c, n) in cells.iter_mut().zip(counted) {
+        c.n = Some(n);
+        c.denominator = Some(n);
+    }
+    true
 }
 
 fn released_cell(meta: &IndicatorMeta, by: BTreeMap<String, String>, t: &Tally) -> Cell {
@@ -722,6 +1045,8 @@ pub fn describe(batch: &Batch, language: &str) -> String {
         ),
     }
 }
+
+mod stored;
 
 #[cfg(test)]
 mod tests;

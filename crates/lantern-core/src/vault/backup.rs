@@ -2,9 +2,11 @@
 //! separate backup passphrase (Argon2id) or to an organisation's X25519 public key so
 //! only headquarters can open it.
 //!
-//! File layout: `LNTNBAK1` magic, a mode byte, the mode's header (salt and Argon2id
-//! parameters, or the ephemeral and organisation public keys), then one AES-256-GCM
-//! sealed body whose associated data is everything before it. The body is the vault's
+//! File layout: a mode byte, the mode's header (salt and Argon2id parameters, or the
+//! ephemeral public key), then one AES-256-GCM sealed body whose associated data is
+//! everything before it. No magic: a file found on a seized phone or stick does not say
+//! "Lantern backup" in its first bytes (L4). Files written before this start with the
+//! `LNTNBAK1` magic and still restore. The body is the vault's
 //! content as JSON, built and parsed in zeroizing memory only: no plaintext temp file.
 
 use std::path::Path;
@@ -20,7 +22,8 @@ use super::{
     VaultConfig, VaultError, audit,
 };
 
-const MAGIC: &[u8; 8] = b"LNTNBAK1";
+/// The magic of backups written before the format dropped it; read, never written.
+const LEGACY_MAGIC: &[u8; 8] = b"LNTNBAK1";
 const MODE_PASSPHRASE: u8 = 1;
 /// Written before issue 13: the organisation's public key was in the header too.
 const MODE_ORG_KEY: u8 = 2;
@@ -195,7 +198,7 @@ impl Vault {
         );
         drop(body);
 
-        let mut head = MAGIC.to_vec();
+        let mut head = Vec::new();
         let (key, mode) = match recipient {
             BackupRecipient::Passphrase(pass) => {
                 if pass.is_empty() {
@@ -308,11 +311,11 @@ impl Vault {
             super::policy::check_duress(passphrase, d)?;
         }
         let bytes = std::fs::read(file)?;
-        let (head, sealed) = split_backup(&bytes)?;
-        let key = match (head[MAGIC.len()], secret) {
+        let (head, sealed, at) = split_backup(&bytes)?;
+        let key = match (head[at], secret) {
             (MODE_PASSPHRASE, BackupSecret::Passphrase(pass)) => {
-                let salt = &head[9..9 + crypto::SALT_LEN];
-                let p = &head[9 + crypto::SALT_LEN..];
+                let salt = &head[at + 1..at + 1 + crypto::SALT_LEN];
+                let p = &head[at + 1 + crypto::SALT_LEN..];
                 let word = |i: usize| u32::from_be_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
                 let kdf = KdfParams {
                     m_cost_kib: word(0),
@@ -323,7 +326,7 @@ impl Vault {
             }
             (MODE_ORG_KEY | MODE_ORG_KEY_ANON, BackupSecret::OrgKey(org)) => {
                 let mut eph = [0u8; 32];
-                eph.copy_from_slice(&head[9..41]);
+                eph.copy_from_slice(&head[at + 1..at + 33]);
                 BackupKey::from_org_secret(org, &eph)?
             }
             (MODE_PASSPHRASE, _) => {
@@ -539,20 +542,26 @@ pub fn read_org_secret_key(file: &Path) -> Result<OrgSecretKey, VaultError> {
     Ok(OrgSecretKey::from_bytes(&bytes))
 }
 
-fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8]), VaultError> {
-    if bytes.len() < MAGIC.len() + 1 || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(VaultError::BackupFormat);
-    }
-    let head_len = match bytes[MAGIC.len()] {
-        MODE_PASSPHRASE => MAGIC.len() + 1 + crypto::SALT_LEN + 12,
-        MODE_ORG_KEY => MAGIC.len() + 1 + 64,
-        MODE_ORG_KEY_ANON => MAGIC.len() + 1 + 32,
+/// Splits a backup file into its header (the body's associated data) and sealed body,
+/// and says where the mode byte is (after the legacy magic, or first).
+fn split_backup(bytes: &[u8]) -> Result<(&[u8], &[u8], usize), VaultError> {
+    let at = if bytes.starts_with(LEGACY_MAGIC) {
+        LEGACY_MAGIC.len()
+    } else {
+        0
+    };
+    let head_len = match bytes.get(at) {
+        Some(&MODE_PASSPHRASE) => at + 1 + crypto::SALT_LEN + 12,
+        // Only legacy files have the organisation's public key in their header.
+        Some(&MODE_ORG_KEY) if at > 0 => at + 1 + 64,
+        Some(&MODE_ORG_KEY_ANON) => at + 1 + 32,
         _ => return Err(VaultError::BackupFormat),
     };
     if bytes.len() < head_len + crypto::SEAL_OVERHEAD {
         return Err(VaultError::BackupFormat);
     }
-    Ok(bytes.split_at(head_len))
+    let (head, sealed) = bytes.split_at(head_len);
+    Ok((head, sealed, at))
 }
 
 fn hex_to_vec(text: &str) -> Option<Vec<u8>> {
@@ -590,4 +599,96 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The backup file's header (L4): no magic in new files; files with the old magic
+    //! still restore.
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    fn config() -> VaultConfig {
+        VaultConfig {
+            kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+            idle_lock: TimeDelta::minutes(5),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn a_new_backup_has_no_magic_and_a_legacy_one_still_restores() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut v = Vault::create(
+            &tmp.path().join("v"),
+            b"correct horse battery",
+            config(),
+            now(),
+        )
+        .unwrap();
+        let meta = SubmissionMeta {
+            id: "uuid:one".into(),
+            form_id: "f".into(),
+            form_version: "1".into(),
+        };
+        v.save_draft(&meta, &serde_json::json!({"q": "a"}), now())
+            .unwrap();
+        let file = tmp.path().join("backup");
+        v.backup(
+            &file,
+            BackupRecipient::Passphrase(b"backup passphrase ok"),
+            now(),
+        )
+        .unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(bytes[0], MODE_PASSPHRASE);
+        for needle in [&b"LNTN"[..], b"lantern", b"Lantern", b"uuid:one"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+        }
+
+        // The same body in the legacy layout: magic, then the same header.
+        let (head, sealed, at) = split_backup(&bytes).unwrap();
+        assert_eq!(at, 0);
+        let salt = &head[1..1 + crypto::SALT_LEN];
+        let kdf = config().kdf;
+        let key = BackupKey::from_passphrase(b"backup passphrase ok", salt, kdf).unwrap();
+        let plain = key.open(sealed, head).unwrap();
+        let mut legacy_head = LEGACY_MAGIC.to_vec();
+        legacy_head.extend_from_slice(head);
+        let mut legacy = legacy_head.clone();
+        legacy.extend_from_slice(&key.seal(&plain, &legacy_head).unwrap());
+        let legacy_file = tmp.path().join("legacy");
+        std::fs::write(&legacy_file, legacy).unwrap();
+        let restored = Vault::restore(
+            &legacy_file,
+            BackupSecret::Passphrase(b"backup passphrase ok"),
+            &tmp.path().join("r"),
+            b"second passphrase two",
+            config(),
+            now(),
+        )
+        .unwrap();
+        let got = restored.open_submission("uuid:one", now()).unwrap();
+        assert_eq!(got.content["q"], "a");
+
+        // A file that is neither is refused as a backup format error, not a panic.
+        for junk in [&b""[..], b"\x09garbage", b"LNTNBAK1\x02short"] {
+            std::fs::write(&legacy_file, junk).unwrap();
+            let refused = Vault::restore(
+                &legacy_file,
+                BackupSecret::Passphrase(b"backup passphrase ok"),
+                &tmp.path().join("x"),
+                b"second passphrase two",
+                config(),
+                now(),
+            );
+            assert_eq!(refused.err().unwrap().code(), "vault.backup_format");
+        }
+    }
 }

@@ -120,6 +120,38 @@ pub struct BatchFilter {
     pub round: Option<String>,
 }
 
+/// A dashboard user (issue 17). The password is kept as an Argon2id PHC string only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub username: String,
+    pub password_hash: String,
+    /// `admin` or `viewer`.
+    pub role: String,
+    pub created_at: String,
+}
+
+/// A signed-in dashboard session. The cookie carries a random token; only its SHA-256
+/// is stored, so a copy of the database cannot be replayed as a cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub username: String,
+    /// The token every state-changing request repeats in `X-Lantern-CSRF`.
+    pub csrf_token: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// One row of the site list the admin imports (`admin import-sites`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The site's P-code, as devices report it.
+    pub code: String,
+    pub name: String,
+    /// Admin area codes, largest first (admin1, admin2, …).
+    pub admin: Vec<String>,
+}
+
 /// The storage every backend provides. Each write is one transaction.
 pub trait Store: Send + Sync + 'static {
     fn create_enrollment(&self, e: NewEnrollment) -> BoxFut<'_, ()>;
@@ -143,6 +175,26 @@ pub trait Store: Send + Sync + 'static {
     fn admin_token_valid(&self, token_hash: String) -> BoxFut<'_, bool>;
     /// A cheap query proving the database answers.
     fn ping(&self) -> BoxFut<'_, ()>;
+
+    // Dashboard (issue 17): users, sessions and the imported site list.
+    /// `false` when a user of that name exists already (nothing changed).
+    fn create_user(&self, user: User) -> BoxFut<'_, bool>;
+    /// Replaces the password of an existing user and ends their sessions; `false` when
+    /// there is no such user.
+    fn set_password(&self, username: String, password_hash: String) -> BoxFut<'_, bool>;
+    fn user(&self, username: String) -> BoxFut<'_, Option<User>>;
+    fn users(&self) -> BoxFut<'_, Vec<User>>;
+    /// Stores a new session, deleting every session that expired before `now`.
+    fn create_session(&self, session: Session, now: String) -> BoxFut<'_, ()>;
+    fn session(&self, token_hash: String) -> BoxFut<'_, Option<Session>>;
+    fn delete_session(&self, token_hash: String) -> BoxFut<'_, ()>;
+    /// Replaces the whole site list in one transaction; the number of sites stored.
+    fn replace_sites(&self, sites: Vec<Site>) -> BoxFut<'_, usize>;
+    fn sites(&self) -> BoxFut<'_, Vec<Site>>;
+    /// A text that changes whenever a batch of `form_id` (or of any form) is stored or
+    /// replaced: the count and the sum of sequences (a replacement always has a higher
+    /// sequence), so the dashboard can keep its combined view until it changes.
+    fn batches_version(&self, form_id: Option<String>) -> BoxFut<'_, String>;
 }
 
 /// Opens the store named on the command line: PostgreSQL for a `postgres://` URL,

@@ -6,12 +6,13 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use super::{
-    BatchFilter, BoxFut, Device, EnrollOutcome, NewEnrollment, PutOutcome, Receipt, Store,
-    StoreError, StoredBatch, join_list, split_list,
+    BatchFilter, BoxFut, Device, EnrollOutcome, NewEnrollment, PutOutcome, Receipt, Session, Site,
+    Store, StoreError, StoredBatch, User, join_list, split_list,
 };
 
 /// Schema, versioned in `lantern_schema`; changes are additive, appended here.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE enrollments (
     code_hash   TEXT PRIMARY KEY,
     sites       TEXT NOT NULL,
@@ -55,7 +56,32 @@ CREATE TABLE admin_tokens (
     token_hash  TEXT PRIMARY KEY,
     created_at  TEXT NOT NULL
 );
-"];
+",
+    // Issue 17, the dashboard: its users, their sessions and the imported site list.
+    DASHBOARD_MIGRATION,
+];
+
+const DASHBOARD_MIGRATION: &str = "
+CREATE TABLE users (
+    username       TEXT PRIMARY KEY,
+    password_hash  TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+    created_at     TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    username    TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    csrf_token  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE TABLE sites (
+    code   TEXT PRIMARY KEY,
+    name   TEXT NOT NULL,
+    admin  TEXT NOT NULL
+);
+";
 
 pub struct PgStore {
     pool: Pool,
@@ -155,6 +181,15 @@ fn device_from(r: &tokio_postgres::Row) -> Result<Device, StoreError> {
         revoked_at: r.get(5),
         last_upload_at: r.get(6),
     })
+}
+
+fn user_from(r: &tokio_postgres::Row) -> User {
+    User {
+        username: r.get(0),
+        password_hash: r.get(1),
+        role: r.get(2),
+        created_at: r.get(3),
+    }
 }
 
 const DEVICE_COLUMNS: &str =
@@ -457,6 +492,173 @@ impl Store for PgStore {
             let client = self.pool.get().await?;
             client.query_one("SELECT 1", &[]).await?;
             Ok(())
+        })
+    }
+
+    fn create_user(&self, user: User) -> BoxFut<'_, bool> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let n = client
+                .execute(
+                    "INSERT INTO users (username, password_hash, role, created_at)
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING",
+                    &[
+                        &user.username,
+                        &user.password_hash,
+                        &user.role,
+                        &user.created_at,
+                    ],
+                )
+                .await?;
+            Ok(n == 1)
+        })
+    }
+
+    fn set_password(&self, username: String, password_hash: String) -> BoxFut<'_, bool> {
+        Box::pin(async move {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            let n = tx
+                .execute(
+                    "UPDATE users SET password_hash = $1 WHERE username = $2",
+                    &[&password_hash, &username],
+                )
+                .await?;
+            tx.execute("DELETE FROM sessions WHERE username = $1", &[&username])
+                .await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    fn user(&self, username: String) -> BoxFut<'_, Option<User>> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            Ok(client
+                .query_opt(
+                    "SELECT username, password_hash, role, created_at FROM users WHERE username = $1",
+                    &[&username],
+                )
+                .await?
+                .map(|r| user_from(&r)))
+        })
+    }
+
+    fn users(&self) -> BoxFut<'_, Vec<User>> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            Ok(client
+                .query(
+                    "SELECT username, password_hash, role, created_at FROM users ORDER BY username",
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(user_from)
+                .collect())
+        })
+    }
+
+    fn create_session(&self, s: Session, now: String) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            tx.execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+                .await?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, username, csrf_token, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &s.token_hash,
+                    &s.username,
+                    &s.csrf_token,
+                    &s.created_at,
+                    &s.expires_at,
+                ],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_hash: String) -> BoxFut<'_, Option<Session>> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            Ok(client
+                .query_opt(
+                    "SELECT token_hash, username, csrf_token, created_at, expires_at
+                     FROM sessions WHERE token_hash = $1",
+                    &[&token_hash],
+                )
+                .await?
+                .map(|r| Session {
+                    token_hash: r.get(0),
+                    username: r.get(1),
+                    csrf_token: r.get(2),
+                    created_at: r.get(3),
+                    expires_at: r.get(4),
+                }))
+        })
+    }
+
+    fn delete_session(&self, token_hash: String) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            client
+                .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn replace_sites(&self, sites: Vec<Site>) -> BoxFut<'_, usize> {
+        Box::pin(async move {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            tx.execute("DELETE FROM sites", &[]).await?;
+            let stmt = tx
+                .prepare("INSERT INTO sites (code, name, admin) VALUES ($1, $2, $3)")
+                .await?;
+            for site in &sites {
+                tx.execute(&stmt, &[&site.code, &site.name, &join_list(&site.admin)])
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(sites.len())
+        })
+    }
+
+    fn batches_version(&self, form_id: Option<String>) -> BoxFut<'_, String> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let r = client
+                .query_one(
+                    "SELECT count(*), coalesce(sum(sequence), 0)::BIGINT FROM batches
+                     WHERE ($1::TEXT IS NULL OR form_id = $1)",
+                    &[&form_id],
+                )
+                .await?;
+            let (n, sum): (i64, i64) = (r.get(0), r.get(1));
+            Ok(format!("{n}:{sum}"))
+        })
+    }
+
+    fn sites(&self) -> BoxFut<'_, Vec<Site>> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            client
+                .query("SELECT code, name, admin FROM sites ORDER BY code", &[])
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(Site {
+                        code: r.get(0),
+                        name: r.get(1),
+                        admin: split_list(r.get(2))?,
+                    })
+                })
+                .collect()
         })
     }
 }

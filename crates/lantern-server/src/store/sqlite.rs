@@ -19,15 +19,16 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    BatchFilter, BoxFut, Device, EnrollOutcome, NewEnrollment, PutOutcome, Receipt, Store,
-    StoreError, StoredBatch, join_list, split_list,
+    BatchFilter, BoxFut, Device, EnrollOutcome, NewEnrollment, PutOutcome, Receipt, Session, Site,
+    Store, StoreError, StoredBatch, User, join_list, split_list,
 };
 
 /// The file name inside `--data`.
 pub const DB_FILE: &str = "lantern-server.db";
 
 /// Schema, versioned by `PRAGMA user_version`; changes are additive, appended here.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE enrollments (
     code_hash   TEXT PRIMARY KEY,
     sites       TEXT NOT NULL,
@@ -74,7 +75,32 @@ CREATE TABLE admin_tokens (
     token_hash  TEXT PRIMARY KEY,
     created_at  TEXT NOT NULL
 ) STRICT;
-"];
+",
+    // Issue 17, the dashboard: its users, their sessions and the imported site list.
+    DASHBOARD_MIGRATION,
+];
+
+const DASHBOARD_MIGRATION: &str = "
+CREATE TABLE users (
+    username       TEXT PRIMARY KEY,
+    password_hash  TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+    created_at     TEXT NOT NULL
+) STRICT;
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    username    TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    csrf_token  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE TABLE sites (
+    code   TEXT PRIMARY KEY,
+    name   TEXT NOT NULL,
+    admin  TEXT NOT NULL
+) STRICT;
+";
 
 /// Idle read connections kept open.
 const READ_POOL: usize = 4;
@@ -389,6 +415,15 @@ fn finish_device((mut d, sites, forms): (Device, String, String)) -> Result<Devi
     Ok(d)
 }
 
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        username: r.get(0)?,
+        password_hash: r.get(1)?,
+        role: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
 const DEVICE_COLUMNS: &str =
     "device_id, public_key, sites, forms, enrolled_at, revoked_at, last_upload_at";
 
@@ -583,6 +618,149 @@ impl Store for SqliteStore {
         self.read(|conn| {
             conn.query_row("SELECT 1", [], |_| Ok(()))?;
             Ok(())
+        })
+    }
+
+    fn create_user(&self, user: User) -> BoxFut<'_, bool> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "INSERT INTO users (username, password_hash, role, created_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
+                params![
+                    user.username,
+                    user.password_hash,
+                    user.role,
+                    user.created_at
+                ],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn set_password(&self, username: String, password_hash: String) -> BoxFut<'_, bool> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE users SET password_hash = ?1 WHERE username = ?2",
+                params![password_hash, username],
+            )?;
+            tx.execute("DELETE FROM sessions WHERE username = ?1", [&username])?;
+            Ok(n == 1)
+        })
+    }
+
+    fn user(&self, username: String) -> BoxFut<'_, Option<User>> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT username, password_hash, role, created_at FROM users WHERE username = ?1",
+                )?
+                .query_row([&username], user_row)
+                .optional()?)
+        })
+    }
+
+    fn users(&self) -> BoxFut<'_, Vec<User>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT username, password_hash, role, created_at FROM users ORDER BY username",
+            )?;
+            let rows = stmt
+                .query_map([], user_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn create_session(&self, s: Session, now: String) -> BoxFut<'_, ()> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [&now])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, username, csrf_token, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    s.token_hash,
+                    s.username,
+                    s.csrf_token,
+                    s.created_at,
+                    s.expires_at
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session(&self, token_hash: String) -> BoxFut<'_, Option<Session>> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT token_hash, username, csrf_token, created_at, expires_at
+                     FROM sessions WHERE token_hash = ?1",
+                )?
+                .query_row([&token_hash], |r| {
+                    Ok(Session {
+                        token_hash: r.get(0)?,
+                        username: r.get(1)?,
+                        csrf_token: r.get(2)?,
+                        created_at: r.get(3)?,
+                        expires_at: r.get(4)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
+    fn delete_session(&self, token_hash: String) -> BoxFut<'_, ()> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&token_hash])?;
+            Ok(())
+        })
+    }
+
+    fn replace_sites(&self, sites: Vec<Site>) -> BoxFut<'_, usize> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM sites", [])?;
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO sites (code, name, admin) VALUES (?1, ?2, ?3)")?;
+            for site in &sites {
+                stmt.execute(params![site.code, site.name, join_list(&site.admin)])?;
+            }
+            Ok(sites.len())
+        })
+    }
+
+    fn batches_version(&self, form_id: Option<String>) -> BoxFut<'_, String> {
+        self.read(move |conn| {
+            let (n, sum): (i64, i64) = conn
+                .prepare_cached(
+                    "SELECT count(*), coalesce(sum(sequence), 0) FROM batches
+                     WHERE (?1 IS NULL OR form_id = ?1)",
+                )?
+                .query_row([&form_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(format!("{n}:{sum}"))
+        })
+    }
+
+    fn sites(&self) -> BoxFut<'_, Vec<Site>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT code, name, admin FROM sites ORDER BY code")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(code, name, admin)| {
+                    Ok(Site {
+                        code,
+                        name,
+                        admin: split_list(&admin)?,
+                    })
+                })
+                .collect()
         })
     }
 }

@@ -42,9 +42,13 @@ pub async fn start_with_limit(limit: usize) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
-        axum::serve(listener, lantern_server::app(state))
-            .await
-            .unwrap();
+        // As main.rs serves it: with connection info (the sign-in throttle uses it).
+        axum::serve(
+            listener,
+            lantern_server::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     Server {
         url: format!("http://{addr}"),
