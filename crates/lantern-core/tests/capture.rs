@@ -419,3 +419,62 @@ fn a_locked_vault_refuses_autosave_and_nothing_is_lost() {
         "yes"
     );
 }
+
+/// A backup carries each finalized response's sealed indicator contributions, so a vault
+/// restored after a lost phone aggregates what the lost one did (issue 13, item 8).
+#[test]
+fn a_restored_backup_keeps_the_indicator_contributions() {
+    use lantern_core::vault::backup::{BackupRecipient, BackupSecret};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create(
+        &tmp.path().join("v"),
+        b"correct horse battery",
+        cfg(),
+        utc(),
+    )
+    .unwrap();
+    let mut filled = capture::fill(
+        loaded("camp_safety_audit"),
+        &scenario("camp_safety_audit", "typical"),
+        1,
+        now(),
+        Vec::new(),
+    )
+    .unwrap();
+    assert!(capture::store(&mut filled, &mut vault, true, utc()).unwrap());
+    let contributions = |v: &mut Vault| {
+        let mut seen = Vec::new();
+        v.for_each_contribution("camp_safety_audit", utc(), |id, plain| {
+            seen.push((id.to_string(), plain.to_vec()))
+        })
+        .unwrap();
+        seen
+    };
+    let before = contributions(&mut vault);
+    assert_eq!(before.len(), 1);
+
+    let file = tmp.path().join("backup");
+    vault
+        .backup(
+            &file,
+            BackupRecipient::Passphrase(b"backup passphrase ok"),
+            utc(),
+        )
+        .unwrap();
+    let mut restored = Vault::restore(
+        &file,
+        BackupSecret::Passphrase(b"backup passphrase ok"),
+        &tmp.path().join("r"),
+        b"second passphrase two",
+        cfg(),
+        utc(),
+    )
+    .unwrap();
+    assert_eq!(contributions(&mut restored), before);
+    assert!(
+        restored
+            .submissions_without_contributions("camp_safety_audit")
+            .unwrap()
+            .is_empty()
+    );
+}

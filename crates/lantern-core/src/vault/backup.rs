@@ -55,6 +55,10 @@ struct Body {
     settings: Vec<(String, serde_json::Value)>,
     outbox: Vec<OutboxEntry>,
     audit: Vec<AuditEntry>,
+    /// Each finalized submission's sealed indicator contributions, opened, as (id, hex):
+    /// a restored vault aggregates what the lost one did. Absent in older backups.
+    #[serde(default)]
+    contributions: Vec<(String, String)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -157,6 +161,25 @@ impl Vault {
                     .collect(),
             });
         }
+        let mut contributions = Vec::new();
+        {
+            let key = self.data_key()?;
+            let mut stmt = self.conn.prepare(
+                "SELECT submission_id, form_id, sealed FROM contributions ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let form_id: String = r.get(1)?;
+                let sealed: Vec<u8> = r.get(2)?;
+                let ad =
+                    super::contributions::contributions_ad(&self.header.vault_id, &id, &form_id);
+                match key.open(&sealed, &ad) {
+                    Ok(plain) => contributions.push((id, crypto::to_hex(&plain))),
+                    Err(_) => skipped.push(format!("contributions:{id}")),
+                }
+            }
+        }
         let sites = self.all_sealed("sites", "id", &mut skipped)?;
         let settings = self.all_sealed("settings", "key", &mut skipped)?;
         let outbox_rows: Vec<(String, String, String)> = {
@@ -192,6 +215,7 @@ impl Vault {
             settings,
             outbox,
             audit: self.audit_events(now)?,
+            contributions,
         };
         let plain = Zeroizing::new(
             serde_json::to_vec(&body).map_err(|e| VaultError::InvalidInput(e.to_string()))?,
@@ -415,6 +439,10 @@ impl Vault {
             )?;
         }
         vault.import_submissions(&body.submissions, now)?;
+        for (id, hex) in &body.contributions {
+            let plain = Zeroizing::new(hex_to_vec(hex).ok_or(VaultError::BackupFormat)?);
+            vault.put_contributions(id, &plain, now)?;
+        }
         for (id, site) in &body.sites {
             vault.put_site(id, site, now)?;
         }

@@ -7,7 +7,7 @@ use rusqlite::params;
 
 use super::{Result, Vault, VaultError, associated_data};
 
-fn contributions_ad(vault_id: &str, submission_id: &str, form_id: &str) -> Vec<u8> {
+pub(super) fn contributions_ad(vault_id: &str, submission_id: &str, form_id: &str) -> Vec<u8> {
     associated_data(&["contributions", vault_id, submission_id, form_id])
 }
 
