@@ -44,6 +44,11 @@ pub enum SyncCommand {
         /// The one-time enrollment code from `lantern-server admin create-enrollment`.
         #[arg(long)]
         code: String,
+        /// The server certificate's SHA-256 fingerprint as the operator reads it out
+        /// (`lantern-server admin tls-fingerprint`); without it the certificate seen
+        /// now is trusted and pinned (check the fingerprint printed afterwards).
+        #[arg(long, value_name = "SHA256")]
+        pin: Option<String>,
     },
     /// Show what would leave this device for a form, site and round, and queue it once approved.
     Approve {
@@ -83,7 +88,8 @@ pub fn run(command: SyncCommand) -> anyhow::Result<ExitCode> {
             vault,
             server,
             code,
-        } => enroll(&vault, &server, &code),
+            pin,
+        } => enroll(&vault, &server, &code, pin.as_deref()),
         SyncCommand::Approve {
             vault,
             form,
@@ -108,9 +114,9 @@ fn sync_error(e: SyncError) -> anyhow::Error {
     anyhow::anyhow!("{e} [{}]", e.code())
 }
 
-fn enroll(dir: &Path, server: &str, code: &str) -> anyhow::Result<ExitCode> {
+fn enroll(dir: &Path, server: &str, code: &str, pin: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut vault = unlocked(dir)?;
-    let e = sync::enroll(&mut vault, server, code, Utc::now()).map_err(sync_error)?;
+    let e = sync::enroll(&mut vault, server, code, pin, Utc::now()).map_err(sync_error)?;
     println!(
         "Enrolled with {} as device {}. This device may report on sites: {}; forms: {}.",
         e.server_url,
@@ -122,6 +128,17 @@ fn enroll(dir: &Path, server: &str, code: &str) -> anyhow::Result<ExitCode> {
             e.forms.join(", ")
         }
     );
+    match (e.pin_display(), pin) {
+        (Some(p), Some(_)) => println!(
+            "The server's certificate matches the fingerprint given and is pinned: SHA-256 {p}"
+        ),
+        (Some(p), None) => println!(
+            "The server's certificate is now pinned: SHA-256 {p}\n\
+             Check with the server's operator that `lantern-server admin tls-fingerprint` shows the same; \
+             from now on this device refuses any other certificate."
+        ),
+        (None, _) => println!("Plain HTTP to this machine: no certificate to pin."),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -289,7 +306,16 @@ fn status(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match &st.enrollment {
-        Some(e) => println!("Enrolled with {} as device {}.", e.server_url, e.device_id),
+        Some(e) => {
+            println!("Enrolled with {} as device {}.", e.server_url, e.device_id);
+            match e.pin_display() {
+                Some(p) => println!("Server certificate pinned: SHA-256 {p}"),
+                None if e.server_url.starts_with("https://") => println!(
+                    "No certificate pinned (enrolled before pinning): the public certificate authorities are trusted."
+                ),
+                None => println!("Plain HTTP to this machine: no certificate pinned."),
+            }
+        }
         None => println!("Not enrolled with a server."),
     }
     println!(

@@ -45,7 +45,7 @@ fn faults_lose_nothing_and_duplicate_nothing() {
     let dir = new_vault(tmp.path());
     let code = server.enrollment_code(&["SO1101", "SO1102"]);
     let mut vault = open(&dir);
-    sync::enroll(&mut vault, &proxy.url, &code, Utc::now()).unwrap();
+    sync::enroll(&mut vault, &proxy.url, &code, None, Utc::now()).unwrap();
 
     // Server down: nothing is attempted, the batch stays queued.
     proxy.set(Fault::Down);

@@ -3,6 +3,14 @@
 //! every upload is stored and replaces the previous one) as fast as the server answers,
 //! for a fixed time. Prints throughput and latency percentiles.
 //!
+//! Two modes. Without `--rate`, closed loop: each device sends its next batch as soon
+//! as the previous one is answered, which measures the most the server takes (and,
+//! with 100 devices always waiting, a latency that is 100 / throughput by Little's
+//! law). With `--rate R`, open loop: the devices together offer R uploads per second
+//! on a fixed schedule (device k sends every devices/R seconds, staggered), and each
+//! latency is counted from the scheduled time, so a server falling behind shows up
+//! in the percentiles instead of slowing the offered load down.
+//!
 //! Run by `scripts/bench-server.sh` (which starts a release server and creates the
 //! enrollment codes):
 //!   cargo run --release -p lantern-server --example load -- \
@@ -22,6 +30,8 @@ struct Args {
     codes: String,
     seconds: u64,
     batches_per_device: usize,
+    /// Total uploads per second offered (open loop), or `None`: as fast as answered.
+    rate: Option<f64>,
 }
 
 fn args() -> Args {
@@ -29,7 +39,8 @@ fn args() -> Args {
         server: String::new(),
         codes: String::new(),
         seconds: 60,
-        batches_per_device: 1500,
+        batches_per_device: 0,
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -38,6 +49,7 @@ fn args() -> Args {
             "--server" => a.server = v,
             "--codes" => a.codes = v,
             "--seconds" => a.seconds = v.parse().expect("--seconds N"),
+            "--rate" => a.rate = Some(v.parse().expect("--rate UPLOADS_PER_SECOND")),
             "--batches-per-device" => {
                 a.batches_per_device = v.parse().expect("--batches-per-device N")
             }
@@ -114,6 +126,15 @@ async fn main() {
         .filter(|l| !l.trim().is_empty())
         .map(str::to_owned)
         .collect();
+    // Enough distinct batches that no device runs out: the offered load for the whole
+    // run, or up to 80 uploads/s per device in a closed loop.
+    let mut a = a;
+    if a.batches_per_device == 0 {
+        a.batches_per_device = match a.rate {
+            Some(rate) => (rate / codes.len().max(1) as f64 * a.seconds as f64).ceil() as usize + 1,
+            None => 80 * a.seconds as usize,
+        };
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(codes.len())
         .build()
@@ -163,19 +184,39 @@ async fn main() {
     let server = Arc::new(a.server.clone());
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for (id, uploads) in devices {
+    let n = devices.len() as f64;
+    for (k, (id, uploads)) in devices.into_iter().enumerate() {
         let http = http.clone();
         let server = Arc::clone(&server);
+        // Open loop: this device's schedule.
+        let schedule = a.rate.map(|rate| {
+            (
+                Duration::from_secs_f64(k as f64 / rate),
+                Duration::from_secs_f64(n / rate),
+            )
+        });
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(uploads.len());
             let (mut errors, mut exhausted) = (0usize, false);
             let mut it = uploads.into_iter();
+            let mut sent = 0u32;
             while Instant::now() < deadline {
                 let Some(u) = it.next() else {
                     exhausted = true;
                     break;
                 };
-                let t = Instant::now();
+                let t = match schedule {
+                    Some((offset, every)) => {
+                        let at = start + offset + every * sent;
+                        if at >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep_until(at.into()).await;
+                        at
+                    }
+                    None => Instant::now(),
+                };
+                sent += 1;
                 let r = http
                     .post(format!("{server}/api/v1/batches"))
                     .header("content-type", "application/json")
@@ -215,6 +256,11 @@ async fn main() {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
+    if let Some(rate) = a.rate {
+        println!("open loop: {rate} uploads/s offered; latency counted from each scheduled send");
+    } else {
+        println!("closed loop: each device sends again as soon as it is answered");
+    }
     println!(
         "uploads {} in {:.1} s: {:.0} uploads/s; latency ms p50 {:.1} p90 {:.1} p99 {:.1} max {:.1}; errors {}; devices that ran out of batches {}",
         all.len(),

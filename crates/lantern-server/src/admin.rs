@@ -41,6 +41,13 @@ pub enum AdminCommand {
     },
     /// Creates an admin token for `GET /api/v1/aggregates`, printed as the last line.
     CreateToken,
+    /// Prints the SHA-256 fingerprint of the server's TLS certificate (last line), for
+    /// the operator to read out to devices enrolling (`lantern sync enroll --pin`).
+    TlsFingerprint {
+        /// The PEM certificate the server is started with (`--tls-cert`).
+        #[arg(long)]
+        cert: std::path::PathBuf,
+    },
     /// Creates a dashboard user. The password comes from LANTERN_USER_PASSWORD or a
     /// prompt (twice), never from an argument.
     CreateUser {
@@ -58,6 +65,16 @@ pub enum AdminCommand {
     /// Replaces the site list with a CSV file: site_code, site_name, admin1[, admin2 …].
     /// Every bad row is listed with its line; a file with any bad row imports nothing.
     ImportSites { file: std::path::PathBuf },
+}
+
+/// `admin tls-fingerprint`: needs no database.
+pub fn tls_fingerprint(cert: &std::path::Path) -> anyhow::Result<()> {
+    let pem = std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
+    let fp = check::certificate_fingerprint(&pem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+    println!("SHA-256 fingerprint of {}:", cert.display());
+    println!("{fp}");
+    Ok(())
 }
 
 /// The new password: LANTERN_USER_PASSWORD, else asked twice on the terminal.
@@ -107,6 +124,7 @@ struct DeviceRow<'a> {
 /// Runs one admin command, printing to stdout.
 pub async fn run(store: Arc<dyn Store>, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
+        AdminCommand::TlsFingerprint { cert } => tls_fingerprint(&cert)?,
         AdminCommand::CreateEnrollment {
             sites,
             forms,

@@ -159,6 +159,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
 }
 
+/// The SHA-256 fingerprint of the first certificate in a PEM file (the server's own,
+/// leaf first), as devices pin it and people compare it: `AB:CD:…`, the form
+/// `openssl x509 -noout -fingerprint -sha256` prints.
+pub fn certificate_fingerprint(pem: &[u8]) -> Result<String, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let der = CertificateDer::pem_slice_iter(pem)
+        .next()
+        .ok_or_else(|| {
+            "no certificate in the file (expected a PEM \"CERTIFICATE\" block)".to_owned()
+        })?
+        .map_err(|e| format!("the certificate cannot be read: {e}"))?;
+    Ok(sha256_hex(der.as_ref())
+        .to_ascii_uppercase()
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
 /// Enrollment codes are shown grouped (`ABCD-EFGH-…`); case, spaces and dashes do
 /// not matter when typed back.
 pub fn normalise_code(code: &str) -> String {
@@ -302,5 +323,35 @@ mod tests {
         assert_eq!(a.len(), 29);
         assert_eq!(normalise_code(&a.to_lowercase()), a.replace('-', ""));
         assert_ne!(a, new_code().unwrap());
+    }
+
+    /// The fingerprint is the one `openssl x509 -noout -fingerprint -sha256` printed
+    /// for this certificate (made with `openssl req -x509 -newkey ec …`).
+    #[test]
+    fn certificate_fingerprint_matches_openssl() {
+        let pem = b"-----BEGIN CERTIFICATE-----
+MIIBhDCCASmgAwIBAgIUdhzGb/lIU34Eqa38fDCrKEJ5xVMwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMbGFudGVybi10ZXN0MB4XDTI2MTIwMTAyNDYzNloXDTM2MTEy
+ODAyNDYzNlowFzEVMBMGA1UEAwwMbGFudGVybi10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEJjvbkluszbYERvh0eRTREg9VCcMk0Jd2lDq+sTPTeJpomDTm
+eqiZ96SpMJXh508vjs4ucDDQbucut3oX+dx1o6NTMFEwHQYDVR0OBBYEFMqJAjYK
+ffGQRu+47zIX4aD9OsLxMB8GA1UdIwQYMBaAFMqJAjYKffGQRu+47zIX4aD9OsLx
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAMt0yDad9l7HJvvR
+T4lJPJPjAenYjnMcRINdM7NjSWowAiEA0MPU8Z50OHhxOW1CXglRnKODKT4jM06o
+Xr65wda7Nfc=
+-----END CERTIFICATE-----
+";
+        assert_eq!(
+            certificate_fingerprint(pem).unwrap(),
+            "7A:43:FD:67:75:82:05:D3:8A:FB:34:8A:8F:8F:9D:A8:64:9A:EA:79:45:48:24:B4:64:94:C0:6C:31:93:6A:9F"
+        );
+        assert!(
+            certificate_fingerprint(
+                b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            )
+            .unwrap_err()
+            .contains("no certificate")
+        );
+        assert!(certificate_fingerprint(b"").is_err());
     }
 }

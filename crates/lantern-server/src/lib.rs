@@ -20,6 +20,7 @@ pub mod combine;
 pub mod dashboard;
 pub mod error;
 pub mod store;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -330,6 +331,36 @@ impl From<Receipt> for Ack {
     }
 }
 
+/// Why a body that is not a valid `lantern.aggregate/1` batch is refused: malformed
+/// JSON, a missing or other schema, or an invalid batch (in that order).
+fn refuse_body(bytes: &[u8]) -> Result<lantern_protocol::Batch, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    match value.get("schema").and_then(|s| s.as_str()) {
+        Some(lantern_protocol::BATCH_SCHEMA) => {}
+        Some(other) => {
+            return Err(ApiError::unprocessable(
+                "unsupported_schema",
+                format!(
+                    "batch schema {:?} is not supported; this server accepts {:?}",
+                    other.chars().take(64).collect::<String>(),
+                    lantern_protocol::BATCH_SCHEMA
+                ),
+            ));
+        }
+        None => {
+            return Err(ApiError::unprocessable(
+                "unsupported_schema",
+                "the batch carries no schema tag",
+            ));
+        }
+    }
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::unprocessable("invalid_batch", format!("the batch is not valid: {e}"))
+    })
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -400,31 +431,12 @@ async fn upload_batch(
             "this device was revoked by the server's operator; enroll it again",
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-    })?;
-    match value.get("schema").and_then(|s| s.as_str()) {
-        Some(lantern_protocol::BATCH_SCHEMA) => {}
-        Some(other) => {
-            return Err(ApiError::unprocessable(
-                "unsupported_schema",
-                format!(
-                    "batch schema {:?} is not supported; this server accepts {:?}",
-                    other.chars().take(64).collect::<String>(),
-                    lantern_protocol::BATCH_SCHEMA
-                ),
-            ));
-        }
-        None => {
-            return Err(ApiError::unprocessable(
-                "unsupported_schema",
-                "the batch carries no schema tag",
-            ));
-        }
-    }
-    let batch: lantern_protocol::Batch = serde_json::from_value(value).map_err(|e| {
-        ApiError::unprocessable("invalid_batch", format!("the batch is not valid: {e}"))
-    })?;
+    // The usual case in one pass; anything else is parsed again, slowly, only to say
+    // exactly what is wrong with it.
+    let batch = match serde_json::from_slice::<lantern_protocol::Batch>(&bytes) {
+        Ok(b) if b.schema == lantern_protocol::BATCH_SCHEMA => b,
+        _ => refuse_body(&bytes)?,
+    };
     batch
         .validate()
         .map_err(|e| ApiError::unprocessable("invalid_batch", e.to_string()))?;

@@ -64,6 +64,12 @@ async fn main() -> anyhow::Result<()> {
             }),
         )
         .init();
+    if let Some(Command::Admin {
+        command: lantern_server::admin::AdminCommand::TlsFingerprint { cert },
+    }) = &args.command
+    {
+        return lantern_server::admin::tls_fingerprint(cert);
+    }
     let store = lantern_server::store::open(Some(&args.data), args.database_url.as_deref())
         .await
         .context("cannot open the database")?;
@@ -81,8 +87,10 @@ async fn main() -> anyhow::Result<()> {
     let app = lantern_server::app(state);
     match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => {
-            let _ = rustls_ring_provider();
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+            let read = |p: &PathBuf| {
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            };
+            let tls = lantern_server::tls::load(read(&cert)?, read(&key)?)
                 .await
                 .with_context(|| {
                     format!(
@@ -91,18 +99,21 @@ async fn main() -> anyhow::Result<()> {
                         key.display()
                     )
                 })?;
-            let handle = axum_server::Handle::new();
+            let listener = std::net::TcpListener::bind(args.listen)
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let handle = lantern_server::tls::Handle::new();
             let shutdown = handle.clone();
             tokio::spawn(async move {
                 shutdown_signal().await;
                 shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
             });
             tracing::info!(address = %args.listen, "lantern-server listening (HTTPS)");
-            axum_server::bind_rustls(args.listen, config)
-                .handle(handle)
-                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .context("server stopped with an error")
+            // On stderr whatever the log filter: operators read it out to devices.
+            eprintln!(
+                "TLS certificate SHA-256 fingerprint (devices pin it at enrollment): {}",
+                tls.fingerprint
+            );
+            lantern_server::tls::serve(listener, app, &tls, handle).await
         }
         _ => {
             let listener = tokio::net::TcpListener::bind(args.listen)
@@ -119,13 +130,6 @@ async fn main() -> anyhow::Result<()> {
             .context("server stopped with an error")
         }
     }
-}
-
-/// Installs ring as rustls' process-wide crypto provider (idempotent).
-fn rustls_ring_provider() -> bool {
-    rustls::crypto::ring::default_provider()
-        .install_default()
-        .is_ok()
 }
 
 /// Ctrl-C or SIGTERM.

@@ -485,3 +485,151 @@ async fn aggregates_need_an_admin_token_and_combine_devices() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+/// Many uploads at once (the store commits them in groups): the outcome is the same as
+/// one after another. Each round ends with its newest sequence, a repeat of the same
+/// bytes gets the very same acknowledgement, two bodies sharing a batch id get one
+/// acceptance and one refusal, and every acknowledged batch is in the database as
+/// another connection sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_commit_as_if_one_after_another() {
+    use std::sync::Arc;
+    let server = Arc::new(common::start().await);
+    let device = Arc::new(enroll(&server, &["SO1101"]).await);
+    let rounds = ["r1", "r2", "r3"];
+    let mut bodies = Vec::new();
+    for round in rounds {
+        // Interleaved sequences so that older ones often arrive after newer ones.
+        for seq in (1..=30u64).map(|i| (i * 7) % 30 + 1) {
+            let body = serde_json::to_vec(&batch("SO1101", Some(round), seq, 6, 5)).unwrap();
+            bodies.push(body.clone());
+            bodies.push(body); // the same bytes again: a repeat
+        }
+    }
+    let mut shared = batch("SO1101", Some("conflict"), 100, 6, 5);
+    let first = serde_json::to_vec(&shared).unwrap();
+    shared.sequence = 101;
+    let second = serde_json::to_vec(&shared).unwrap();
+    bodies.push(first.clone());
+    bodies.push(second.clone());
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let (server, device) = (Arc::clone(&server), Arc::clone(&device));
+        tasks.spawn(async move {
+            let answer = upload_bytes(&server, &device, &body).await;
+            (i, body, answer)
+        });
+    }
+    let mut answers: std::collections::HashMap<Vec<u8>, Vec<(u16, serde_json::Value)>> =
+        std::collections::HashMap::new();
+    while let Some(done) = tasks.join_next().await {
+        let (_, body, answer) = done.unwrap();
+        answers.entry(body).or_default().push(answer);
+    }
+    for (body, got) in &answers {
+        for (status, json) in got {
+            assert!(
+                *status == 200 || (*status == 409 && json["code"].is_string()),
+                "{status} {json}"
+            );
+        }
+        if body != &first && body != &second {
+            assert_eq!(got.len(), 2);
+            if got[0].0 == 200 && got[1].0 == 200 {
+                assert_eq!(got[0].1, got[1].1, "a repeat gets the same acknowledgement");
+            }
+        }
+    }
+    let conflict: Vec<u16> = [&first, &second].iter().map(|b| answers[*b][0].0).collect();
+    assert_eq!(
+        conflict.iter().filter(|s| **s == 200).count(),
+        1,
+        "{conflict:?}"
+    );
+    assert_eq!(
+        conflict.iter().filter(|s| **s == 409).count(),
+        1,
+        "{conflict:?}"
+    );
+
+    // What the admin command (its own process, its own connection) reads.
+    let stored = server.stored_batches();
+    assert_eq!(stored.len(), 4, "{stored:?}");
+    for round in rounds {
+        let b = stored
+            .iter()
+            .find(|b| b["round"] == round)
+            .unwrap_or_else(|| panic!("round {round} stored: {stored:?}"));
+        assert_eq!(b["sequence"], 30, "{b}");
+    }
+    // Every acknowledged batch id is the stored one of its round or was replaced by a
+    // newer sequence: none was acknowledged and then lost.
+    for (body, got) in &answers {
+        if got.iter().any(|(s, _)| *s == 200) {
+            let b: serde_json::Value = serde_json::from_slice(body).unwrap();
+            let kept = stored.iter().find(|s| s["round"] == b["round"]).unwrap();
+            assert!(
+                kept["sequence"].as_u64() >= b["sequence"].as_u64(),
+                "{kept} {b}"
+            );
+        }
+    }
+}
+
+/// `admin tls-fingerprint` prints what `openssl x509 -noout -fingerprint -sha256`
+/// printed for this certificate, needs no database, and refuses a file that holds no
+/// certificate with a sentence.
+#[test]
+fn admin_tls_fingerprint_prints_the_certificate_fingerprint() {
+    const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBhDCCASmgAwIBAgIUdhzGb/lIU34Eqa38fDCrKEJ5xVMwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMbGFudGVybi10ZXN0MB4XDTI2MTIwMTAyNDYzNloXDTM2MTEy
+ODAyNDYzNlowFzEVMBMGA1UEAwwMbGFudGVybi10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEJjvbkluszbYERvh0eRTREg9VCcMk0Jd2lDq+sTPTeJpomDTm
+eqiZ96SpMJXh508vjs4ucDDQbucut3oX+dx1o6NTMFEwHQYDVR0OBBYEFMqJAjYK
+ffGQRu+47zIX4aD9OsLxMB8GA1UdIwQYMBaAFMqJAjYKffGQRu+47zIX4aD9OsLx
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAMt0yDad9l7HJvvR
+T4lJPJPjAenYjnMcRINdM7NjSWowAiEA0MPU8Z50OHhxOW1CXglRnKODKT4jM06o
+Xr65wda7Nfc=
+-----END CERTIFICATE-----
+";
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, CERT).unwrap();
+    let data = dir.path().join("data");
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lantern-server"))
+            .arg("--data")
+            .arg(&data)
+            .args(["admin", "tls-fingerprint", "--cert"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = run(&cert);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        "7A:43:FD:67:75:82:05:D3:8A:FB:34:8A:8F:8F:9D:A8:64:9A:EA:79:45:48:24:B4:64:94:C0:6C:31:93:6A:9F"
+    );
+    assert!(!data.exists(), "no database is opened for a fingerprint");
+
+    let not_cert = dir.path().join("key.pem");
+    std::fs::write(&not_cert, "not a certificate\n").unwrap();
+    let out = run(&not_cert);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no certificate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&dir.path().join("missing.pem"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

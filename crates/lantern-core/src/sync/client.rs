@@ -1,8 +1,23 @@
 //! The HTTP side of sync (the only user of reqwest in Lantern): a cheap probe, the
 //! enrollment call and the signed upload, each turning the server's `{code, message}`
 //! refusals into [`SyncError`]s that say what to do.
+//!
+//! HTTPS is pinned: enrollment trusts the server's certificate on first use (or checks
+//! it against the fingerprint the operator read out, `--pin`), keeps the SHA-256 of
+//! its DER in the sealed enrollment, and every later connection whose certificate is
+//! not that one is refused before a byte of the request is sent. The pin replaces the
+//! public-CA check: offline LAN servers use self-signed certificates, and a pinned
+//! certificate proves more than a CA chain would. The handshake signature is still
+//! verified against the pinned certificate's key, so a copied certificate without its
+//! private key does not pass.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use serde::Deserialize;
 
@@ -20,26 +35,162 @@ struct ErrorBody {
     message: String,
 }
 
+/// How the client treats the server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// Only the certificate with this SHA-256 (hex, lowercase) is accepted.
+    Pinned(String),
+    /// Enrollment without an operator's fingerprint: the first certificate seen is
+    /// accepted and pinned for the rest of this client's life (trust on first use).
+    FirstUse,
+    /// The public certificate authorities (an enrollment made before pinning existed).
+    PublicRoots,
+}
+
+/// The pin check inside the TLS handshake.
+#[derive(Debug)]
+struct PinVerifier {
+    /// The pin; `None` until the first handshake of a first-use client.
+    expected: Mutex<Option<String>>,
+    /// Set when a certificate did not match: (expected, presented).
+    mismatch: Mutex<Option<(String, String)>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let seen = super::certificate_pin(end_entity.as_ref());
+        let mut expected = self.expected.lock().unwrap_or_else(|p| p.into_inner());
+        match expected.as_deref() {
+            None => {
+                *expected = Some(seen);
+                Ok(ServerCertVerified::assertion())
+            }
+            Some(pin) if pin == seen => Ok(ServerCertVerified::assertion()),
+            Some(pin) => {
+                *self.mismatch.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((pin.to_owned(), seen));
+                Err(rustls::Error::General(
+                    "the server's certificate is not the one pinned at enrollment".into(),
+                ))
+            }
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
 /// A client of one server.
 pub struct Client {
     base: String,
     http: reqwest::blocking::Client,
+    /// The pin check, for HTTPS with a pin or on first use.
+    pins: Option<Arc<PinVerifier>>,
 }
 
 impl Client {
-    /// A client for `base` (already checked by `check_server_url`).
-    pub fn new(base: &str) -> Result<Client> {
-        let http = reqwest::blocking::Client::builder()
+    /// A client for `base` (already checked by `check_server_url`) that treats the
+    /// server's certificate as `trust` says (ignored for plain HTTP to loopback).
+    pub fn new(base: &str, trust: Trust) -> Result<Client> {
+        let https = !base.starts_with("http://");
+        let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(PROBE_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
-            .https_only(!base.starts_with("http://"))
-            .user_agent(concat!("lantern/", env!("CARGO_PKG_VERSION")))
+            .https_only(https)
+            .user_agent(concat!("lantern/", env!("CARGO_PKG_VERSION")));
+        let mut pins = None;
+        let expected = match trust {
+            Trust::Pinned(pin) => Some(Some(pin)),
+            Trust::FirstUse => Some(None),
+            Trust::PublicRoots => None,
+        };
+        if let (true, Some(expected)) = (https, expected) {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let verifier = Arc::new(PinVerifier {
+                expected: Mutex::new(expected),
+                mismatch: Mutex::new(None),
+                provider: Arc::clone(&provider),
+            });
+            let tls = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| SyncError::BadUrl(format!("cannot set up HTTPS: {e}")))?
+                .dangerous()
+                .with_custom_certificate_verifier(verifier.clone())
+                .with_no_client_auth();
+            builder = builder.use_preconfigured_tls(tls);
+            pins = Some(verifier);
+        }
+        let http = builder
             .build()
             .map_err(|e| SyncError::BadUrl(format!("cannot set up HTTPS: {e}")))?;
         Ok(Client {
             base: base.trim_end_matches('/').to_owned(),
             http,
+            pins,
         })
+    }
+
+    /// The pin of the server's certificate (hex), once a handshake has fixed it.
+    pub fn pin(&self) -> Option<String> {
+        self.pins
+            .as_ref()
+            .and_then(|v| v.expected.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    /// A failed request as a [`SyncError`]: a certificate that does not match the pin
+    /// first (whatever reqwest made of it), else `other`.
+    fn failed(&self, e: &reqwest::Error, other: impl FnOnce(String) -> SyncError) -> SyncError {
+        if let Some((expected, presented)) = self
+            .pins
+            .as_ref()
+            .and_then(|v| v.mismatch.lock().unwrap_or_else(|p| p.into_inner()).take())
+        {
+            return SyncError::CertificateMismatch {
+                server: self.base.clone(),
+                expected: super::display_pin(&expected),
+                presented: super::display_pin(&presented),
+            };
+        }
+        other(describe(e))
     }
 
     /// A cheap `GET /api/v1/health`: is the server there and ready?
@@ -49,7 +200,7 @@ impl Client {
             .get(format!("{}/api/v1/health", self.base))
             .timeout(PROBE_TIMEOUT)
             .send()
-            .map_err(|e| SyncError::Unreachable(describe(&e)))?;
+            .map_err(|e| self.failed(&e, SyncError::Unreachable))?;
         if resp.status().is_success() {
             Ok(())
         } else {
@@ -67,7 +218,7 @@ impl Client {
             .post(format!("{}/api/v1/enroll", self.base))
             .json(&serde_json::json!({ "code": code, "public_key": public_key_hex }))
             .send()
-            .map_err(|e| SyncError::Unreachable(describe(&e)))?;
+            .map_err(|e| self.failed(&e, SyncError::Unreachable))?;
         answer(resp)
     }
 
@@ -81,7 +232,11 @@ impl Client {
             .header("x-lantern-signature", &out.signature)
             .body(out.body.clone())
             .send()
-            .map_err(|e| SyncError::Server(format!("the connection failed: {}", describe(&e))))?;
+            .map_err(|e| {
+                self.failed(&e, |d| {
+                    SyncError::Server(format!("the connection failed: {d}"))
+                })
+            })?;
         answer(resp)
     }
 }

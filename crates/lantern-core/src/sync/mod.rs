@@ -59,6 +59,19 @@ pub enum SyncError {
     Protocol(String),
     #[error("no approved batch {0}")]
     UnknownBatch(String),
+    /// A certificate fingerprint that cannot be one.
+    #[error("{0}")]
+    BadPin(String),
+    /// The server's certificate is not the one pinned at enrollment (or not the one
+    /// the operator's fingerprint names).
+    #[error(
+        "the server at {server} presented a certificate (SHA-256 {presented}) that is not the one this device trusts ({expected}): the connection may be intercepted, so nothing was sent. Do not enroll again on your own: re-enroll only together with the server's operator, after checking the fingerprint the server shows"
+    )]
+    CertificateMismatch {
+        server: String,
+        expected: String,
+        presented: String,
+    },
 }
 
 impl SyncError {
@@ -74,6 +87,8 @@ impl SyncError {
             SyncError::Server(_) => "sync.server_error",
             SyncError::Protocol(_) => "sync.protocol",
             SyncError::UnknownBatch(_) => "sync.unknown_batch",
+            SyncError::BadPin(_) => "sync.bad_pin",
+            SyncError::CertificateMismatch { .. } => "sync.certificate_mismatch",
         }
     }
 }
@@ -89,6 +104,56 @@ pub struct Enrollment {
     /// Empty: any form.
     pub forms: Vec<String>,
     pub enrolled_at: String,
+    /// SHA-256 of the server's certificate (DER), lowercase hex, pinned at enrollment
+    /// over HTTPS; every later connection must present exactly that certificate.
+    /// Absent for plain HTTP to this machine (and for enrollments made before pinning,
+    /// which fall back to the public certificate authorities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_pin: Option<String>,
+}
+
+impl Enrollment {
+    /// The pin as people compare it (`AB:CD:…`), if there is one.
+    pub fn pin_display(&self) -> Option<String> {
+        self.server_pin.as_deref().map(display_pin)
+    }
+}
+
+/// The pin of a certificate: SHA-256 of its DER bytes, lowercase hex.
+pub fn certificate_pin(der: &[u8]) -> String {
+    crypto::to_hex(&crypto::sha256(&[der]))
+}
+
+/// A pin as people read it out and as `openssl x509 -fingerprint -sha256` and
+/// `lantern-server admin tls-fingerprint` print it: uppercase hex pairs joined by `:`.
+pub fn display_pin(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Reads a fingerprint typed by an operator: 64 hex digits, with or without `:` or
+/// spaces between pairs, optionally prefixed `SHA256:` / `sha256 Fingerprint=`.
+pub fn parse_pin(text: &str) -> Result<String> {
+    let t = text.trim();
+    let t = t.rsplit_once('=').map_or(t, |(_, v)| v);
+    let t = t
+        .strip_prefix("SHA256:")
+        .or_else(|| t.strip_prefix("sha256:"))
+        .unwrap_or(t);
+    let hex: String = t
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(SyncError::BadPin(format!(
+            "{text:?} is not a certificate fingerprint: expected the 64 hexadecimal digits of a SHA-256 fingerprint (e.g. AB:CD:…) as the server's operator shows it"
+        )));
+    }
+    Ok(hex)
 }
 
 /// Where an approved batch is on its way to the server.
@@ -247,24 +312,52 @@ pub fn check_server_url(url: &str) -> Result<String> {
 #[cfg(feature = "client")]
 /// Enrolls this device with a server using the operator's one-time code. The device
 /// key is generated (or reused) inside the vault; only its public half leaves.
+///
+/// Over HTTPS the server's certificate is pinned: `pin` (the fingerprint the
+/// operator read out, see [`parse_pin`]) must match it, or without `pin` the
+/// certificate seen now is trusted from here on. The code is sent only after the
+/// certificate passed.
 pub fn enroll(
     vault: &mut Vault,
     server_url: &str,
     code: &str,
+    pin: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Enrollment> {
     let url = check_server_url(server_url)?;
+    let https = url.starts_with("https://");
+    let trust = match pin {
+        Some(p) => {
+            let p = parse_pin(p)?;
+            if !https {
+                return Err(SyncError::BadUrl(format!(
+                    "{url} is plain HTTP: a certificate fingerprint only applies to an https:// server"
+                )));
+            }
+            client::Trust::Pinned(p)
+        }
+        None => client::Trust::FirstUse,
+    };
     if let Some(existing) = enrollment(vault, now)? {
         return Err(SyncError::AlreadyEnrolled(existing.server_url));
     }
     let key = vault.device_key(now)?;
-    let answer = client::Client::new(&url)?.enroll(code, &crypto::to_hex(&key.public_key()))?;
+    let http = client::Client::new(&url, trust)?;
+    let answer = http.enroll(code, &crypto::to_hex(&key.public_key()))?;
+    let server_pin = if https {
+        Some(http.pin().ok_or_else(|| {
+            SyncError::Protocol("the server's certificate was not seen during enrollment".into())
+        })?)
+    } else {
+        None
+    };
     let enrollment = Enrollment {
         server_url: url,
         device_id: answer.device_id,
         sites: answer.sites,
         forms: answer.forms,
         enrolled_at: timestamp(now),
+        server_pin,
     };
     let value = serde_json::to_value(&enrollment)
         .map_err(|e| SyncError::Vault(VaultError::InvalidInput(e.to_string())))?;
@@ -272,8 +365,10 @@ pub fn enroll(
     vault.record_event(
         AuditEvent::Sync,
         &format!(
-            "enrolled device={} server={}",
-            enrollment.device_id, enrollment.server_url
+            "enrolled device={} server={} certificate_sha256={}",
+            enrollment.device_id,
+            enrollment.server_url,
+            enrollment.server_pin.as_deref().unwrap_or("-")
         ),
         now,
     )?;
@@ -389,6 +484,8 @@ pub struct Outgoing {
 pub struct Plan {
     pub server_url: String,
     pub device_id: String,
+    /// The certificate pinned at enrollment (hex), if any.
+    pub server_pin: Option<String>,
     pub outgoing: Vec<Outgoing>,
 }
 
@@ -427,6 +524,7 @@ pub fn plan(vault: &mut Vault, now: DateTime<Utc>, respect_backoff: bool) -> Res
     Ok(Plan {
         server_url: enrollment.server_url,
         device_id: enrollment.device_id,
+        server_pin: enrollment.server_pin,
         outgoing,
     })
 }
@@ -535,7 +633,11 @@ pub fn run(
     if plan.outgoing.is_empty() {
         return Ok(RunReport::NothingQueued);
     }
-    let http = client::Client::new(&plan.server_url)?;
+    let trust = match &plan.server_pin {
+        Some(pin) => client::Trust::Pinned(pin.clone()),
+        None => client::Trust::PublicRoots,
+    };
+    let http = client::Client::new(&plan.server_url, trust)?;
     if let Err(e) = http.probe() {
         // Not an attempt: put the batches back as they were, untouched.
         let now = clock();
@@ -550,6 +652,15 @@ pub fn run(
             }
         }
         save_state(vault, &state, now)?;
+        if let SyncError::CertificateMismatch { .. } = e {
+            // Not "unreachable": someone else answered. Say so loudly, and log it.
+            vault.record_event(
+                AuditEvent::Sync,
+                &format!("refused server certificate: {}", e.code()),
+                now,
+            )?;
+            return Err(e);
+        }
         return Ok(RunReport::Unreachable {
             queued: plan.outgoing.len(),
             reason: e.to_string(),
@@ -610,4 +721,51 @@ pub fn status(vault: &mut Vault, now: DateTime<Utc>) -> Result<SyncStatus> {
         next_retry_at,
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "7a43fd67758205d38afb348a8f8f9da8649aea79454824b46494c06c31936a9f";
+    const SHOWN: &str = "7A:43:FD:67:75:82:05:D3:8A:FB:34:8A:8F:8F:9D:A8:64:9A:EA:79:45:48:24:B4:64:94:C0:6C:31:93:6A:9F";
+
+    #[test]
+    fn pins_read_the_way_operators_write_them() {
+        assert_eq!(display_pin(HEX), SHOWN);
+        for typed in [
+            SHOWN.to_owned(),
+            HEX.to_owned(),
+            format!("sha256 Fingerprint={SHOWN}"),
+            format!("SHA256:{HEX}"),
+            format!("  {} ", SHOWN.replace(':', " ")),
+        ] {
+            assert_eq!(parse_pin(&typed).unwrap(), HEX, "{typed}");
+        }
+        for bad in [
+            "",
+            "12:34",
+            &HEX[..62],
+            &format!("{HEX}00"),
+            &HEX.replace('7', "g"),
+        ] {
+            let e = parse_pin(bad).unwrap_err();
+            assert_eq!(e.code(), "sync.bad_pin");
+            assert!(
+                e.to_string().contains("not a certificate fingerprint"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pin_is_sha256_of_the_certificate_bytes() {
+        let pin = certificate_pin(b"not really DER, only bytes");
+        assert_eq!(pin.len(), 64);
+        assert_eq!(
+            pin,
+            crypto::to_hex(&crypto::sha256(&[b"not really DER, only bytes"]))
+        );
+        assert_ne!(pin, certificate_pin(b"other bytes"));
+    }
 }
