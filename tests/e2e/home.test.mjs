@@ -7,11 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { By, Rig, TIMEOUT, application, artifacts, root, until } from './rig.mjs';
+import { By, Rig, TIMEOUT, application, artifacts, removeTree, root, until } from './rig.mjs';
 
 const cli = process.env.LANTERN_CLI ?? join(root, 'target/debug/lantern');
 
@@ -37,7 +37,7 @@ after(async () => {
   try {
     await rig?.stop();
   } finally {
-    if (formsDir) rmSync(formsDir, { recursive: true, force: true });
+    if (formsDir) removeTree(formsDir);
   }
 });
 

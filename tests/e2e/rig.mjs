@@ -47,6 +47,18 @@ export function within(ms, promise, fallback) {
 }
 
 /** One tauri-driver with its own home for the app: vault, config and WebView data. */
+/** Removes a temporary tree. WebKit's processes can outlive the driver by a moment and
+ *  still write their shader cache into it, so removal is retried; a tree that still
+ *  will not go is reported, not failed on (it is a test's scratch folder, and what it
+ *  holds was checked before). */
+export function removeTree(path) {
+  try {
+    rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.error(`warning: could not remove ${path}: ${e.message}`);
+  }
+}
+
 export class Rig {
   /** Starts tauri-driver; `env` adds to the app's environment (e.g. LANTERN_FORMS_DIR). */
   async start(env = {}) {
@@ -108,7 +120,7 @@ export class Rig {
       }
       this.proc?.stdout.destroy();
       this.proc?.stderr.destroy();
-      if (this.home) rmSync(this.home, { recursive: true, force: true });
+      if (this.home) removeTree(this.home);
     }
   }
 }
