@@ -488,18 +488,7 @@ impl Fold {
                         };
                         self.scratch.push(sym);
                     }
-                    let map = &mut self.groups[gi].tallies[i];
-                    let t = match map.get_mut(self.scratch.as_slice()) {
-                        Some(t) => t,
-                        None => map
-                            .entry(self.scratch.clone().into_boxed_slice())
-                            .or_default(),
-                    };
-                    t.units += 1;
-                    match value {
-                        UnitValue::Flag(f) => t.flags += u64::from(f),
-                        UnitValue::Number(x) => t.sum += x,
-                    }
+                    self.tally(gi, i, value);
                 }
             }
         }
@@ -580,21 +569,27 @@ impl Fold {
                     };
                     self.scratch.push(s);
                 }
-                let map = &mut self.groups[gi].tallies[i];
-                let t = match map.get_mut(self.scratch.as_slice()) {
-                    Some(t) => t,
-                    None => map
-                        .entry(self.scratch.clone().into_boxed_slice())
-                        .or_default(),
-                };
-                t.units += 1;
-                match value {
-                    UnitValue::Flag(f) => t.flags += u64::from(f),
-                    UnitValue::Number(x) => t.sum += x,
-                }
+                self.tally(gi, i, value);
             }
         }
         true
+    }
+
+    /// Counts one unit with `value` in the cell keyed by `self.scratch` (the unit's
+    /// dimension symbols) of indicator `i` in group `gi`; both fold paths end here.
+    fn tally(&mut self, gi: usize, i: usize, value: UnitValue) {
+        let map = &mut self.groups[gi].tallies[i];
+        let t = match map.get_mut(self.scratch.as_slice()) {
+            Some(t) => t,
+            None => map
+                .entry(self.scratch.clone().into_boxed_slice())
+                .or_default(),
+        };
+        t.units += 1;
+        match value {
+            UnitValue::Flag(f) => t.flags += u64::from(f),
+            UnitValue::Number(x) => t.sum += x,
+        }
     }
 
     /// The site × round pairs seen, in order.
