@@ -31,6 +31,8 @@ pub struct LoadedForm {
     by_path: HashMap<String, NodeId>,
     /// Import diagnostics and media warnings, for an edge that prints them.
     pub warnings: Vec<String>,
+    /// The fields `${last-saved#…}` reads (`FormDef::last_saved_names`), found once.
+    pub last_saved_names: Vec<String>,
 }
 
 impl LoadedForm {
@@ -109,6 +111,7 @@ impl LoadedForm {
             .iter()
             .map(|n| (n.path.clone(), n.id))
             .collect();
+        let last_saved_names = compiled.form.last_saved_names();
         Ok(LoadedForm {
             file: file.to_string(),
             source,
@@ -117,6 +120,7 @@ impl LoadedForm {
             compiled,
             by_path,
             warnings,
+            last_saved_names,
         })
     }
 

@@ -506,7 +506,7 @@ pub fn last_saved(
     form: &LoadedForm,
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, String)>> {
-    let names = form.form().last_saved_names();
+    let names = &form.last_saved_names;
     if names.is_empty() {
         return Ok(Vec::new());
     }
@@ -527,8 +527,8 @@ pub fn last_saved(
         _ => return Ok(Vec::new()),
     };
     Ok(names
-        .into_iter()
-        .filter_map(|name| field_value(&instance, &name).map(|v| (name, v)))
+        .iter()
+        .filter_map(|name| field_value(&instance, name).map(|v| (name.clone(), v)))
         .collect())
 }
 
