@@ -256,18 +256,23 @@ fn loaded(form: &str) -> Arc<LoadedForm> {
     Library::new(forms_dir()).get(form, None).unwrap()
 }
 
-#[test]
-fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut vault = Vault::create(tmp.path(), b"correct horse battery", cfg(), utc()).unwrap();
-    let mut filled = capture::fill(
+/// The camp safety audit filled headlessly from its `typical` scenario.
+fn typical_audit() -> capture::Filled {
+    capture::fill(
         loaded("camp_safety_audit"),
         &scenario("camp_safety_audit", "typical"),
         1,
         now(),
         Vec::new(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_filled_scenario_finalizes_and_is_counted_on_home_per_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create(tmp.path(), b"correct horse battery", cfg(), utc()).unwrap();
+    let mut filled = typical_audit();
     assert!(filled.finalizable(), "{:?}", filled.blocking);
     // The journal of a headless fill rebuilds the same session.
     let Content::Draft(content) = filled.draft.content() else {
@@ -433,14 +438,7 @@ fn a_restored_backup_keeps_the_indicator_contributions() {
         utc(),
     )
     .unwrap();
-    let mut filled = capture::fill(
-        loaded("camp_safety_audit"),
-        &scenario("camp_safety_audit", "typical"),
-        1,
-        now(),
-        Vec::new(),
-    )
-    .unwrap();
+    let mut filled = typical_audit();
     assert!(capture::store(&mut filled, &mut vault, true, utc()).unwrap());
     let contributions = |v: &mut Vault| {
         let mut seen = Vec::new();
