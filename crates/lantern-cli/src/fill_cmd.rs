@@ -44,7 +44,14 @@ pub fn fill(
     now: Option<&str>,
     seed: u64,
 ) -> anyhow::Result<Filled> {
-    fill_loaded(file, load(file)?, answers_file, now, seed, Vec::new())
+    fill_loaded(
+        file,
+        load(file)?,
+        answers_file,
+        session_time(now)?,
+        seed,
+        Vec::new(),
+    )
 }
 
 /// Fills an imported form with the answers in `answers_file`.
@@ -52,7 +59,7 @@ fn fill_loaded(
     file: &Path,
     form: LoadedForm,
     answers_file: &Path,
-    now: Option<&str>,
+    now: DateTime<FixedOffset>,
     seed: u64,
     last_saved: Vec<(String, String)>,
 ) -> anyhow::Result<Filled> {
@@ -66,7 +73,6 @@ fn fill_loaded(
             answers_file.display()
         );
     };
-    let now = session_time(now)?;
     capture::fill(Arc::new(form), &answers, seed, now, last_saved)
         .map_err(|e| anyhow::anyhow!("{}: error[{}]: {e}", file.display(), e.code()))
 }
@@ -138,13 +144,14 @@ pub fn run_into_vault(
     // seed: without one, draw it from the operating system's randomness.
     let seed = seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
     let form = load(file)?;
+    // One session time for the fill and the vault's stamps.
+    let started = session_time(now)?;
+    let stamp = started.to_utc();
     let mut vault = crate::vault_cmd::unlocked(vault_dir)?;
     // `${last-saved#…}` reads the last response of this form finalized in the vault.
-    let stamp = session_time(now)?.to_utc();
     let last_saved = capture::last_saved(&vault, &form, stamp)
         .map_err(|e| anyhow::anyhow!("error[{}]: {e}", e.code()))?;
-    let mut filled = fill_loaded(file, form, answers_file, now, seed, last_saved)?;
-    let stamp = filled.draft.started_at.to_utc();
+    let mut filled = fill_loaded(file, form, answers_file, started, seed, last_saved)?;
     let finalized = capture::store(&mut filled, &mut vault, finalize, stamp)
         .map_err(|e| anyhow::anyhow!("error[{}]: {e}", e.code()))?;
     let id = filled.draft.id.clone();
