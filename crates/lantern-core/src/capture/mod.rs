@@ -555,7 +555,7 @@ fn field_value(instance: &serde_json::Value, name: &str) -> Option<String> {
 /// read with the exact form it was filled with.
 pub fn ensure_form(vault: &mut Vault, form: &LoadedForm, now: DateTime<Utc>) -> Result<()> {
     let f = form.form();
-    if vault.form(&f.form_id, &f.version, now).is_ok() {
+    if vault.has_form(&f.form_id, &f.version, now)? {
         return Ok(());
     }
     vault.add_form(

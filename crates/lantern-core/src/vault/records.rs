@@ -153,6 +153,21 @@ impl Vault {
         })
     }
 
+    /// Whether the vault holds this form version (its id and version are clear; nothing
+    /// is decrypted).
+    pub fn has_form(&self, form_id: &str, version: &str, now: DateTime<Utc>) -> Result<bool> {
+        self.active_read(now)?;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM forms WHERE form_id = ?1 AND version = ?2",
+                [form_id, version],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Reads a stored form definition.
     pub fn form(&self, form_id: &str, version: &str, now: DateTime<Utc>) -> Result<FormRecord> {
         self.active_read(now)?;
