@@ -10,7 +10,8 @@
 //! - `POST /enroll`: one-time code + Ed25519 public key → device id.
 //! - `POST /batches`: a batch, signed over its exact bytes (`X-Lantern-Device`,
 //!   `X-Lantern-Signature`); idempotent by `batch_id`, ordered by `sequence`.
-//! - `GET  /aggregates`: the combined aggregates, for an admin token.
+//! - `GET  /aggregates`: the combined aggregates, for a dashboard session or an admin
+//!   token (scripts).
 //! - `/session`, `/dashboard/…`: the coordinator's dashboard (issue 17, `dashboard`),
 //!   with the built page at `/` and `/assets/…`.
 
@@ -119,8 +120,14 @@ struct SecurityAddon;
 
 impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "dashboard_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(dashboard::auth::COOKIE))),
+        );
         components.add_security_scheme(
             "admin_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
@@ -556,13 +563,31 @@ async fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiE
     }
 }
 
+/// Who may read the combined aggregates: a signed-in dashboard user (its session
+/// cookie, any role), or a script holding an admin token from `admin create-token`.
+/// A request carrying a session cookie is judged by the session alone, so an expired
+/// or forged cookie is refused even if a token is also sent; without either, 401.
+async fn require_reader(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if dashboard::auth::has_session_cookie(headers) {
+        dashboard::auth::require(state, &axum::http::Method::GET, headers, false).await?;
+        Ok(())
+    } else if header(headers, "authorization").is_some() {
+        require_admin(state, headers).await
+    } else {
+        Err(ApiError::unauthorized(
+            "sign_in_required",
+            "sign in to the dashboard, or send an admin token (Authorization: Bearer …) from `admin create-token`",
+        ))
+    }
+}
+
 /// The aggregates of a form, combined per site × round.
 #[utoipa::path(get, path = "/api/v1/aggregates", params(AggregatesQuery),
-    security(("admin_token" = [])),
+    security(("dashboard_session" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "the combined aggregates", body = AggregatesResponse),
         (status = 400, description = "bad query", body = ErrorBody),
-        (status = 401, description = "no or wrong admin token", body = ErrorBody)
+        (status = 401, description = "no dashboard session and no valid admin token", body = ErrorBody)
     )
 )]
 async fn aggregates(
@@ -570,7 +595,7 @@ async fn aggregates(
     headers: HeaderMap,
     query: Result<Query<AggregatesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AggregatesResponse>, ApiError> {
-    require_admin(&state, &headers).await?;
+    require_reader(&state, &headers).await?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     for (what, v) in [
         ("form_id", Some(&q.form_id)),

@@ -709,6 +709,36 @@ async fn views_and_exports_show_only_released_numbers() {
         ov["counts"],
         json!({"red": 0, "amber": 1, "green": 1, "unrated": 1})
     );
+    // The aggregates API answers a dashboard session (any role) as it answers an admin
+    // token, and nobody else; a session cookie that is not a live session is refused
+    // even with a valid token beside it.
+    let agg = "/api/v1/aggregates?form_id=womens_participation";
+    let (status, by_session) = get(&server, agg, Some(&s)).await;
+    assert_eq!(status, 200, "{by_session}");
+    assert_eq!(by_session["groups"].as_array().unwrap().len(), 4);
+    let token = server.admin_token();
+    let by_token: Value = client()
+        .get(format!("{}{agg}", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_session, by_token);
+    let (status, body) = get(&server, agg, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["code"], "sign_in_required");
+    let r = client()
+        .get(format!("{}{agg}", server.url))
+        .header(COOKIE, format!("lantern_session={}", "ab".repeat(32)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
     let (_, ov) = get(&server, "/api/v1/dashboard/overview?admin=SO2402", Some(&s)).await;
     assert_eq!(ov["rows"].as_array().unwrap().len(), 1);
     let (status, _) = get(

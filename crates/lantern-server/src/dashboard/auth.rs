@@ -203,6 +203,11 @@ fn cookie_token(headers: &HeaderMap) -> Option<&str> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether the request carries a well-formed session cookie (valid or not).
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
+    cookie_token(headers).is_some()
+}
+
 fn unauthorized() -> ApiError {
     ApiError::unauthorized("sign_in_required", "sign in to use the dashboard")
 }
