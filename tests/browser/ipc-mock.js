@@ -18,6 +18,13 @@ const SITES = [
   { name: 'SO2401-0002', label: 'Garasbaley' },
 ];
 const ROUNDS = [{ name: '2026-r1', label: 'Round 1 (2026)' }];
+// A form meant for shared aggregates that asks a name, a GPS point and unmarked free
+// text: what the core's do-no-harm check says of forms/verify/exposing_form.xlsx.
+const EXPOSING_FINDINGS = [
+  { code: 'policy.name', severity: 'error', sheet: 'survey', row: 4, column: 'label', message: '`respondent` asks for a name ("your name" in its label); do not collect it' },
+  { code: 'policy.identifying_type', severity: 'error', sheet: 'survey', row: 5, column: 'type', message: '`shelter` has type `geopoint`, which records location, images, sound or an identifier; remove it: Lantern\'s forms record places and conditions, never people' },
+  { code: 'policy.free_text_shared', severity: 'error', sheet: 'survey', row: 6, column: 'lantern::share', message: 'the free text `comments` may hold anything, including what identifies someone; set `lantern::share` to `never` on this row so it never leaves the device' },
+];
 const FORMS = {
   widgets: { file: 'widgets.xlsx', title: 'Widgets', rec: { en: 'widgets_en', ar: 'widgets_ar' }, version: '2026113001' },
   camp_safety_audit: { file: 'camp_safety_audit.xlsx', title: 'Camp safety audit', rec: { en: 'camp_en', ar: 'camp_ar' }, version: '2026113001' },
@@ -213,8 +220,9 @@ const COMMANDS = {
     }
     return {
       forms: [
-        ...Object.entries(FORMS).map(([form_id, f]) => ({ status: 'ok', file: f.file, form_id, version: f.version, title: f.title, languages: ['English (en)', 'العربية (ar)'], default_language: 'English (en)', sites: SITES, rounds: ROUNDS })),
-        { status: 'broken', file: 'zz_broken.xlsx', code: 'workbook.unreadable', message: 'the workbook could not be read as .xlsx: invalid Zip archive' },
+        ...Object.entries(FORMS).map(([form_id, f]) => ({ status: 'ok', file: f.file, form_id, version: f.version, title: f.title, languages: ['English (en)', 'العربية (ar)'], default_language: 'English (en)', sites: SITES, rounds: ROUNDS, policy: [] })),
+        { status: 'broken', file: 'exposing_form.xlsx', code: 'capture.form_unusable', message: 'exposing_form.xlsx: the form has errors; fix them to fill it', policy: EXPOSING_FINDINGS },
+        { status: 'broken', file: 'zz_broken.xlsx', code: 'workbook.unreadable', message: 'the workbook could not be read as .xlsx: invalid Zip archive', policy: [] },
       ],
       drafts: [...drafts.values()].map((d) => ({ draft_id: d.id, form_id: d.form, form_version: FORMS[d.form].version, title: FORMS[d.form].title, site: d.site, round: d.round, updated_day: '2026-11-30', answered: draftView(d).progress.answered })),
       finalized: [...counts.values()],

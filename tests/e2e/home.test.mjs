@@ -28,6 +28,9 @@ before(async () => {
     copyFileSync(join(root, 'forms', f), join(formsDir, f));
   }
   writeFileSync(join(formsDir, 'zz_broken.xlsx'), 'this is not a zip archive');
+  // A form meant for shared aggregates that asks a name, a GPS point and unmarked free
+  // text: the do-no-harm check makes it unusable and says which rows to fix.
+  copyFileSync(join(root, 'forms/verify/exposing_form.xlsx'), join(formsDir, 'exposing_form.xlsx'));
   // The app inherits this environment through WebKitWebDriver.
   rig = await new Rig().start({ LANTERN_FORMS_DIR: formsDir });
   driver = rig.driver;
@@ -64,9 +67,16 @@ describe('the app window', () => {
       const site = await list.findElement(By.css('li[data-form-id="site_visit_check"]'));
       assert.equal(await site.findElement(By.css('h3')).getText(), 'Site visit check');
       assert.match(await site.getText(), /site_visit_check/);
-      const broken = await list.findElement(By.css('li.broken'));
+      const broken = await list.findElement(By.css('li.broken[data-file="zz_broken.xlsx"]'));
       assert.match(await broken.getText(), /zz_broken\.xlsx/);
       assert.match(await broken.getText(), /workbook\.unreadable/);
+      const exposing = await list.findElement(By.css('li.broken[data-file="exposing_form.xlsx"]'));
+      assert.match(await exposing.getText(), /Do-no-harm check — fix before use: 3/);
+      const found = [];
+      for (const li of await exposing.findElements(By.css('li.finding'))) {
+        found.push(`${await li.getAttribute('data-code')}@${await li.getAttribute('data-row')}`);
+      }
+      assert.deepEqual(found, ['policy.name@4', 'policy.identifying_type@5', 'policy.free_text_shared@6']);
       const version = await driver.findElement(By.css('[data-testid="app-version"]')).getText();
       assert.match(version, /^Version \d+\.\d+\.\d+/);
     } finally {
@@ -84,9 +94,18 @@ describe('the app window', () => {
     const shown = await driver.findElements(By.css('[data-testid="form-list"] > li'));
     assert.equal(shown.length, entries.length, 'as many entries in the window as in the CLI');
     for (const entry of entries) {
-      if (entry.status === 'ok') {
+      const unusable = entry.status === 'ok' && entry.policy.some((p) => p.severity === 'error');
+      if (entry.status === 'ok' && !unusable) {
         const li = await driver.findElement(By.css(`li[data-form-id="${entry.summary.form_id}"]`));
         assert.equal(await li.findElement(By.css('h3')).getText(), entry.summary.title);
+      } else if (unusable) {
+        // Readable, but the do-no-harm check's errors make it unusable: the window lists
+        // every finding the CLI reports, at the same row.
+        const li = await driver.findElement(By.css(`li.broken[data-file="${entry.file}"]`));
+        for (const p of entry.policy) {
+          const row = p.row === null ? ':not([data-row])' : `[data-row="${p.row}"]`;
+          assert.equal((await li.findElements(By.css(`li.finding[data-code="${p.code}"]${row}`))).length, 1, `${entry.file}: ${p.code}`);
+        }
       } else {
         const li = await driver.findElement(By.css(`li.broken[data-file="${entry.file}"]`));
         assert.ok((await li.getText()).includes(entry.code), `${entry.file} shows ${entry.code}`);

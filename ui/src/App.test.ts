@@ -93,6 +93,39 @@ describe('vault screens', () => {
   });
 });
 
+describe('home', () => {
+  it('lists each form\'s do-no-harm findings with the row to fix', async () => {
+    const finding = (severity: 'error' | 'warning', code: string, row: number | null, column: string | null) => ({ code, severity, sheet: 'survey', row, column, message: `${code} message` });
+    render(App, {
+      backend: fakeBackend({
+        form: VIEW,
+        passphrase: 'river lamp orange seventy',
+        home: {
+          forms: [
+            { status: 'ok', file: 'household.xlsx', form_id: 'household', version: '1', title: 'Household visit', languages: [], default_language: null, sites: [], rounds: [], policy: [finding('warning', 'policy.name', 2, 'label'), finding('warning', 'policy.identifying_type', null, null)] },
+            { status: 'ok', file: 'clean.xlsx', form_id: 'clean', version: '1', title: 'Clean', languages: [], default_language: null, sites: [], rounds: [], policy: [] },
+            { status: 'broken', file: 'exposing.xlsx', code: 'capture.form_unusable', message: 'the form has errors', policy: [finding('error', 'policy.name', 4, 'label'), finding('warning', 'policy.purpose_optional', null, null)] },
+          ],
+        },
+      }).backend,
+    });
+    await fireEvent.input(await screen.findByTestId('unlock-passphrase'), { target: { value: 'river lamp orange seventy' } });
+    await fireEvent.click(screen.getByTestId('unlock'));
+    await screen.findByTestId('screen-home');
+    const warnings = await screen.findByTestId('policy-household');
+    expect(warnings.querySelector('summary')?.textContent).toContain('Do-no-harm check — warnings: 2');
+    const rows = [...warnings.querySelectorAll('li')].map((li) => li.textContent?.replace(/[\u2066-\u2069]/g, '').replace(/\s+/g, ' ').trim());
+    expect(rows).toEqual(['Sheet survey, row 2, column label policy.name message policy.name', 'Sheet survey policy.identifying_type message policy.identifying_type']);
+    expect(screen.queryByTestId('policy-clean')).toBeNull();
+    // Still usable: a warning does not take the start button away.
+    expect(screen.getByTestId('start-household')).toBeTruthy();
+    const errors = screen.getByTestId('policy-exposing.xlsx');
+    expect(errors.textContent).toContain('Do-no-harm check — fix before use: 1');
+    expect(errors.querySelector('li.error')?.getAttribute('data-row')).toBe('4');
+    expect(errors.querySelectorAll('li')).toHaveLength(2);
+  });
+});
+
 describe('locking', () => {
   it('the lock button removes every answer from the DOM and shows the unlock screen', async () => {
     const fake = await openForm();

@@ -476,3 +476,92 @@ fn a_restored_backup_keeps_the_indicator_contributions() {
             .is_empty()
     );
 }
+
+/// A plain ODK form as a team brings it: no `purpose` sheet, a name and a GPS point.
+fn plain_odk_form() -> Vec<u8> {
+    let rows: &[&[&str]] = &[
+        &["type", "name", "label"],
+        &["text", "respondent", "What is your name?"],
+        &["geopoint", "shelter", "Shelter location"],
+        &["integer", "people", "People in the household"],
+    ];
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("survey").unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// A do-no-harm finding reduced to what the test compares: code, severity, row.
+type Finding = (String, dto::FindingSeverity, Option<u32>);
+
+/// Issue 14: home lists each form's do-no-harm findings, located. A plain ODK form
+/// stays usable with warnings; a form meant for shared aggregates that exposes people
+/// is unusable, and its card says exactly which rows to fix.
+#[test]
+fn home_lists_each_forms_do_no_harm_findings() {
+    let forms = tempfile::tempdir().unwrap();
+    std::fs::write(forms.path().join("household_visit.xlsx"), plain_odk_form()).unwrap();
+    std::fs::copy(
+        forms_dir().join("verify/exposing_form.xlsx"),
+        forms.path().join("exposing_form.xlsx"),
+    )
+    .unwrap();
+    std::fs::copy(
+        forms_dir().join("camp_safety_audit.xlsx"),
+        forms.path().join("camp_safety_audit.xlsx"),
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = Vault::create(tmp.path(), b"correct horse battery", cfg(), utc()).unwrap();
+    let home = Capture::new(Library::new(forms.path()))
+        .home(&vault, "en", utc())
+        .unwrap();
+    let found = |file: &str| -> (&'static str, Vec<Finding>) {
+        let (status, policy) = match home.forms.iter().find(|f| match f {
+            dto::FormCard::Ok { file: f, .. } | dto::FormCard::Broken { file: f, .. } => f == file,
+        }) {
+            Some(dto::FormCard::Ok { policy, .. }) => ("ok", policy),
+            Some(dto::FormCard::Broken { policy, .. }) => ("broken", policy),
+            None => panic!("{file} is not on home: {:#?}", home.forms),
+        };
+        assert!(
+            policy
+                .iter()
+                .all(|p| !p.message.is_empty() && p.sheet == "survey")
+        );
+        (
+            status,
+            policy
+                .iter()
+                .map(|p| (p.code.clone(), p.severity, p.row))
+                .collect(),
+        )
+    };
+    use dto::FindingSeverity::{Error, Warning};
+    assert_eq!(found("camp_safety_audit.xlsx"), ("ok", Vec::new()));
+    assert_eq!(
+        found("household_visit.xlsx"),
+        (
+            "ok",
+            vec![
+                ("policy.name".to_string(), Warning, Some(2)),
+                ("policy.identifying_type".to_string(), Warning, Some(3)),
+            ]
+        )
+    );
+    assert_eq!(
+        found("exposing_form.xlsx"),
+        (
+            "broken",
+            vec![
+                ("policy.name".to_string(), Error, Some(4)),
+                ("policy.identifying_type".to_string(), Error, Some(5)),
+                ("policy.free_text_shared".to_string(), Error, Some(6)),
+            ]
+        )
+    );
+}

@@ -53,6 +53,7 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
         default_language: form.languages[0] ?? null,
         sites: [{ name: 'SO2401-0001', label: 'Hodan camp' }],
         rounds: [{ name: '2026-r1', label: 'Round 1 (2026)' }],
+        policy: [],
       },
     ],
     drafts: [],

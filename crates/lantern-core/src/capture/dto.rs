@@ -112,13 +112,61 @@ pub enum FormCard {
         sites: Vec<Choice>,
         /// The rounds the form's `round_field` offers (empty: the form has none).
         rounds: Vec<Choice>,
+        /// What the do-no-harm check found: warnings only, since an error makes the
+        /// form unusable (a `Broken` card).
+        policy: Vec<PolicyFinding>,
     },
     /// A workbook that cannot be used, with why.
     Broken {
         file: String,
         code: String,
         message: String,
+        /// The do-no-harm check's findings, located, when the workbook could be read:
+        /// its errors are why the form cannot be used.
+        policy: Vec<PolicyFinding>,
     },
+}
+
+/// How serious a do-no-harm finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingSeverity {
+    /// The form can be used, but exposes respondents or lacks an optional field.
+    Warning,
+    /// The form must not be used until it is fixed.
+    Error,
+}
+
+/// One finding of the do-no-harm check (`xlsform::policy`), located in the workbook
+/// so that whoever maintains the form can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PolicyFinding {
+    /// `policy.name`, `policy.identifying_type`, `policy.free_text_shared`…
+    pub code: String,
+    pub severity: FindingSeverity,
+    pub sheet: String,
+    /// The spreadsheet's row (1-based, header included), when known.
+    pub row: Option<u32>,
+    /// The column's header as written, when known.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl From<&crate::xlsform::Diagnostic> for PolicyFinding {
+    fn from(d: &crate::xlsform::Diagnostic) -> PolicyFinding {
+        PolicyFinding {
+            code: d.code().to_string(),
+            severity: if d.is_error() {
+                FindingSeverity::Error
+            } else {
+                FindingSeverity::Warning
+            },
+            sheet: d.sheet.clone(),
+            row: d.row.and_then(|r| u32::try_from(r).ok()),
+            column: d.column.clone(),
+            message: d.error.to_string(),
+        }
+    }
 }
 
 /// A draft on the home screen.
@@ -413,6 +461,8 @@ pub fn typescript() -> String {
         StrengthHint::decl(&cfg),
         Choice::decl(&cfg),
         FormCard::decl(&cfg),
+        FindingSeverity::decl(&cfg),
+        PolicyFinding::decl(&cfg),
         DraftSummary::decl(&cfg),
         FinalizedCount::decl(&cfg),
         SyncStatus::decl(&cfg),

@@ -26,7 +26,9 @@ impl Capture {
         let mut titles = BTreeMap::new();
         for entry in self.library.catalog()? {
             match entry.status {
-                EntryStatus::Ok { summary, .. } => {
+                EntryStatus::Ok { summary, policy } => {
+                    let policy: Vec<dto::PolicyFinding> =
+                        policy.iter().map(dto::PolicyFinding::from).collect();
                     let card = match self.library.get(&summary.form_id, Some(&summary.version)) {
                         Ok(loaded) => {
                             let language = form_language(&loaded.form().languages, ui_language);
@@ -41,12 +43,14 @@ impl Capture {
                                 default_language: summary.default_language,
                                 sites,
                                 rounds,
+                                policy,
                             }
                         }
                         Err(e) => FormCard::Broken {
                             file: entry.file,
                             code: e.code().to_string(),
                             message: e.to_string(),
+                            policy,
                         },
                     };
                     forms.push(card);
@@ -55,6 +59,7 @@ impl Capture {
                     file: entry.file,
                     code: code.to_string(),
                     message,
+                    policy: Vec::new(),
                 }),
             }
         }

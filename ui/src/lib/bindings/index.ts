@@ -67,7 +67,33 @@ sites: Array<Choice>,
 /**
  * The rounds the form's `round_field` offers (empty: the form has none).
  */
-rounds: Array<Choice>, } | { "status": "broken", file: string, code: string, message: string, };
+rounds: Array<Choice>, 
+/**
+ * What the do-no-harm check found: warnings only, since an error makes the
+ * form unusable (a `Broken` card).
+ */
+policy: Array<PolicyFinding>, } | { "status": "broken", file: string, code: string, message: string, 
+/**
+ * The do-no-harm check's findings, located, when the workbook could be read:
+ * its errors are why the form cannot be used.
+ */
+policy: Array<PolicyFinding>, };
+
+export type FindingSeverity = "warning" | "error";
+
+export type PolicyFinding = { 
+/**
+ * `policy.name`, `policy.identifying_type`, `policy.free_text_shared`…
+ */
+code: string, severity: FindingSeverity, sheet: string, 
+/**
+ * The spreadsheet's row (1-based, header included), when known.
+ */
+row: number | null, 
+/**
+ * The column's header as written, when known.
+ */
+column: string | null, message: string, };
 
 export type DraftSummary = { draft_id: string, form_id: string, form_version: string, title: string, site: string | null, round: string | null, 
 /**
