@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config
   xvfb xauth webkit2gtk-driver chromium
   imagemagick x11-utils
-  python3-venv
+  python3-venv e2fsprogs
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
