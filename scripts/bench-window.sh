@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The window benchmark (issue 11): fills the generated 2,000-question form in the real
 # app window under Xvfb and prints tap-to-drawn times (answer, next page) and the app's
-# memory (lantern-app and its WebKit processes) after the fill. Not a test tier.
+# memory (lantern-app and its WebKit processes: resident sets summed, and proportional
+# set sizes from /proc/PID/smaps_rollup) after the fill. Not a test tier.
 #
 #   scripts/bench-window.sh [TAPS] [debug|release]
 #       (default 400 taps on the debug build; figures also in

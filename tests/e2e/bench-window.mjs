@@ -61,8 +61,23 @@ function treeRss(pid) {
     grew = false;
     for (const r of rows) if (tree.has(r.ppid) && !tree.has(r.pid)) (tree.add(r.pid), (grew = true));
   }
-  const members = rows.filter((r) => tree.has(r.pid));
-  return { kb: members.reduce((s, r) => s + r.rss, 0), processes: members.map((r) => `${r.comm}:${r.rss}`) };
+  const members = rows.filter((r) => tree.has(r.pid)).map((r) => ({ ...r, pss: pssKb(r.pid) }));
+  return {
+    kb: members.reduce((s, r) => s + r.rss, 0),
+    pssKb: members.reduce((s, r) => s + r.pss, 0),
+    processes: members.map((r) => `${r.comm}:rss ${r.rss} pss ${r.pss}`),
+  };
+}
+
+/** Proportional set size (kB): each shared page divided among the processes sharing it,
+ *  so that libraries mapped by the app and its WebKit processes are counted once. */
+function pssKb(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 async function main() {
@@ -123,8 +138,8 @@ async function main() {
     }
     const samples = await d.executeScript('return window.__bench.samples');
     const pid = rig.appPid();
-    const memory = pid ? treeRss(pid) : { kb: NaN, processes: [] };
-    const report = { taps: samples.length, memory_mb: Math.round(memory.kb / 1024), processes: memory.processes };
+    const memory = pid ? treeRss(pid) : { kb: NaN, pssKb: NaN, processes: [] };
+    const report = { taps: samples.length, memory_mb: Math.round(memory.kb / 1024), memory_pss_mb: Math.round(memory.pssKb / 1024), processes: memory.processes };
     for (const kind of ['answer', 'next']) {
       const ms = samples.filter((s) => s.kind === kind).map((s) => s.ms).sort((a, b) => a - b);
       report[kind] = { n: ms.length, p50_ms: +quantile(ms, 0.5).toFixed(1), p95_ms: +quantile(ms, 0.95).toFixed(1), p99_ms: +quantile(ms, 0.99).toFixed(1), max_ms: +ms.at(-1).toFixed(1) };
