@@ -12,3 +12,17 @@ pub use batch::{
     BATCH_SCHEMA, Batch, BatchError, Cell, HigherIs, IndicatorKind, IndicatorMeta, Level, Refusals,
     SuppressionRule,
 };
+
+/// A name as an HXL attribute token: ASCII letters and digits lower-cased, anything
+/// else `_` (`25-49` → `25_49`). Shared by the device's and the server's HXL exports.
+pub fn hxl_token(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -183,17 +183,7 @@ pub fn xlsx(batches: &[Batch]) -> Result<Vec<u8>, ExportError> {
 /// The HXL attribute a cell key maps to (`female` → `+f`, `25_49` → `+age25_49`,
 /// disability `yes` → `+disabled`), else `+<dimension>_<value>`.
 pub fn hxl_attribute(dimension: &str, value: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
+    let clean = lantern_protocol::hxl_token;
     match (dimension, value) {
         ("sex", "female" | "f" | "woman" | "women") => "+f".into(),
         ("sex", "male" | "m" | "man" | "men") => "+m".into(),

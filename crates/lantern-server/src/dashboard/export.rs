@@ -188,8 +188,8 @@ pub fn overview_table(v: &Overview) -> Table {
         columns.push("sector_period");
     }
     for s in &v.sectors {
-        hxl.push(format!("#severity+{}", hxl_attr(s)));
-        hxl.push(format!("#date+{}", hxl_attr(s)));
+        hxl.push(format!("#severity+{}", lantern_protocol::hxl_token(s)));
+        hxl.push(format!("#date+{}", lantern_protocol::hxl_token(s)));
     }
     let rows = v
         .rows
@@ -217,18 +217,6 @@ pub fn overview_table(v: &Overview) -> Table {
         })
         .collect();
     Table { columns, hxl, rows }
-}
-
-fn hxl_attr(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// The header row: the column names, with each sector's name for the overview.
