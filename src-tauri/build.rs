@@ -33,6 +33,13 @@ fn main() {
         "set_ui_language",
         "referrals_get",
         "referrals_set",
+        "share_groups",
+        "results",
+        "share_preview",
+        "share_approve",
+        "sync_status",
+        "sync_enroll",
+        "sync_now",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed; see the message above");

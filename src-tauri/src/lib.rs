@@ -21,6 +21,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .setup(|app| {
             manage_state(app.handle());
             start_idle_timer(app.handle().clone());
+            start_sync_loop(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -53,6 +54,13 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::set_ui_language,
             commands::referrals_get,
             commands::referrals_set,
+            commands::share_groups,
+            commands::results,
+            commands::share_preview,
+            commands::share_approve,
+            commands::sync_status,
+            commands::sync_enroll,
+            commands::sync_now,
         ])
 }
 
@@ -80,6 +88,24 @@ fn start_idle_timer<R: Runtime>(app: tauri::AppHandle<R>) {
             std::thread::sleep(Duration::from_secs(5));
             let state = app.state::<Arc<session::AppState>>();
             state.lock_if_idle(&app);
+        }
+    });
+}
+
+/// Sends approved batches by itself: every `LANTERN_SYNC_INTERVAL_SECONDS` (default 15)
+/// while the vault is unlocked, a pass sends what is due (queued batches, and failed
+/// ones whose backoff has passed). Nothing happens while locked or not enrolled.
+fn start_sync_loop<R: Runtime>(app: tauri::AppHandle<R>) {
+    let every = std::env::var("LANTERN_SYNC_INTERVAL_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(15);
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(every));
+            let state = app.state::<Arc<session::AppState>>();
+            state.sync_tick(&app);
         }
     });
 }

@@ -18,7 +18,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use lantern_core::capture::content::Step;
 use lantern_core::capture::dto::{self, LockReason};
 use lantern_core::capture::library::Library;
-use lantern_core::capture::{Capture, CaptureError, home, passphrase};
+use lantern_core::capture::{Capture, CaptureError, home, passphrase, share};
+use lantern_core::sync;
 use lantern_core::vault::{KdfParams, Vault, VaultConfig, VaultError};
 use tauri::{Emitter, Runtime};
 
@@ -27,6 +28,7 @@ use crate::error::CommandError;
 /// Event names (docs/ipc.md).
 pub const LOCKED_EVENT: &str = "vault://locked";
 pub const SAVED_EVENT: &str = "draft://saved";
+pub const SYNC_EVENT: &str = "sync://changed";
 
 /// Where things live and how the vault is run.
 #[derive(Debug, Clone)]
@@ -76,6 +78,8 @@ struct Inner {
     capture: Capture,
     /// The last failed unlock (or the app's start, so a restart does not skip a wait).
     last_failure: Instant,
+    /// The last sync pass could not reach the server.
+    offline: bool,
 }
 
 /// The state every command shares.
@@ -85,6 +89,8 @@ pub struct AppState {
     /// The read handle, if one was made since the last unlock. Lock order: `reader`,
     /// then `inner`; never the other way.
     reader: Mutex<Option<Vault>>,
+    /// Held for the whole of a sync pass (never while waiting on `inner`'s callers).
+    sync_pass: Mutex<()>,
 }
 
 fn now() -> DateTime<FixedOffset> {
@@ -106,8 +112,10 @@ impl AppState {
                 vault: None,
                 capture,
                 last_failure: Instant::now(),
+                offline: false,
             }),
             reader: Mutex::new(None),
+            sync_pass: Mutex::new(()),
         }
     }
 
@@ -402,6 +410,124 @@ impl AppState {
 
     pub fn set_referrals(&self, cards: &dto::ReferralCards) -> Result<()> {
         self.with(|vault, capture| Ok(capture.set_referrals(vault, cards, utc())?))
+    }
+
+    pub fn share_groups(&self, ui_language: &str) -> Result<Vec<dto::ShareGroup>> {
+        self.with(|vault, capture| {
+            Ok(capture.share_groups(vault, ui_language, utc(), &mut uuid::Uuid::new_v4)?)
+        })
+    }
+
+    pub fn results(
+        &self,
+        form_id: &str,
+        site: &str,
+        round: Option<&str>,
+        ui_language: &str,
+    ) -> Result<dto::Results> {
+        self.with(|vault, capture| {
+            Ok(capture.results(
+                vault,
+                form_id,
+                site,
+                round,
+                ui_language,
+                utc(),
+                &mut uuid::Uuid::new_v4,
+            )?)
+        })
+    }
+
+    pub fn share_preview(
+        &self,
+        form_id: &str,
+        site: &str,
+        round: Option<&str>,
+        ui_language: &str,
+    ) -> Result<dto::SharePreview> {
+        self.with(|vault, capture| {
+            Ok(capture.share_preview(
+                vault,
+                form_id,
+                site,
+                round,
+                ui_language,
+                utc(),
+                &mut uuid::Uuid::new_v4,
+            )?)
+        })
+    }
+
+    /// Queues the approved batch, then tries to send at once (off this thread).
+    pub fn share_approve(&self, hash: &str) -> Result<dto::SyncItem> {
+        self.with(|vault, capture| Ok(capture.share_approve(vault, hash, utc())?))
+    }
+
+    pub fn sync_status(&self) -> Result<dto::SyncView> {
+        let offline = self.lock().offline;
+        self.with(|vault, _| Ok(share::sync_view(vault, offline, utc())?))
+    }
+
+    pub fn sync_enroll(&self, request: &dto::EnrollRequest) -> Result<dto::SyncView> {
+        let view = self.with(|vault, _| Ok(share::enroll(vault, request, utc())?))?;
+        self.lock().offline = false;
+        Ok(view)
+    }
+
+    /// One sync pass, with the vault held only to plan and to record: the network
+    /// exchange runs without it, so the window stays usable on a slow connection.
+    /// `respect_backoff: false` also retries failed batches before their time (the
+    /// operator's "try now"). Returns the view when anything was due, `None` when
+    /// nothing was (or the vault is locked, or the device not enrolled).
+    pub fn sync_pass(&self, respect_backoff: bool) -> Result<Option<dto::SyncView>> {
+        // One pass at a time: the background loop and "try now" must not both send.
+        let _pass = self.sync_pass.lock().unwrap_or_else(|p| p.into_inner());
+        let plan = match self.with(|vault, _| {
+            Ok(sync::plan(vault, utc(), respect_backoff).map_err(CaptureError::from)?)
+        }) {
+            Ok(plan) => plan,
+            Err(CommandError::Locked | CommandError::NoVault) => return Ok(None),
+            Err(CommandError::Capture(CaptureError::Sync {
+                code: "sync.not_enrolled",
+                ..
+            })) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        if plan.outgoing.is_empty() {
+            return Ok(None);
+        }
+        let uploads = sync::send(&plan);
+        let offline = matches!(&uploads, Err(e) if e.code() == "sync.unreachable");
+        let report = self.with(|vault, _| {
+            Ok(sync::finish(vault, plan.outgoing.len(), uploads, &utc)
+                .map_err(CaptureError::from)?)
+        });
+        self.lock().offline = offline;
+        report?;
+        self.sync_status().map(Some)
+    }
+
+    /// "Try now": a pass that ignores the retry times; the view either way.
+    pub fn sync_now<R: Runtime>(&self, app: &impl Emitter<R>) -> Result<dto::SyncView> {
+        if let Some(view) = self.sync_pass(false)? {
+            let _ = app.emit(SYNC_EVENT, &view);
+            return Ok(view);
+        }
+        self.sync_status()
+    }
+
+    /// The background loop's tick: sends what is due and tells the window.
+    pub fn sync_tick<R: Runtime>(&self, app: &impl Emitter<R>) {
+        match self.sync_pass(true) {
+            Ok(Some(view)) => {
+                let _ = app.emit(SYNC_EVENT, &view);
+            }
+            Ok(None) => {}
+            // The code only: a sync error never carries an answer, but keep logs terse.
+            Err(e) => eprintln!("lantern-app: background sync pass failed: {}", e.code()),
+        }
     }
 
     fn language_file(&self) -> PathBuf {

@@ -315,7 +315,7 @@ fn every_command_of_the_contract_is_allowed_and_registered() {
     let start = api.find("export const COMMANDS = [").unwrap();
     let end = start + api[start..].find("] as const").unwrap();
     let names: Vec<&str> = api[start..end].split('\'').skip(1).step_by(2).collect();
-    assert_eq!(names.len(), 29, "{names:?}");
+    assert_eq!(names.len(), 36, "{names:?}");
     // What an unknown command gets, with its name swapped in: no command of the
     // contract may get that.
     let refused = invoke(&window, "no_such_command").unwrap_err().to_string();
@@ -329,4 +329,45 @@ fn every_command_of_the_contract_is_allowed_and_registered() {
             assert!(!text.contains("not allowed"), "{name}: {text}");
         }
     }
+}
+
+#[test]
+fn results_and_sync_commands_cross_the_ipc_with_their_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_vault(tmp.path());
+    let none = call(&window, "share_groups", json!({"uiLanguage": "en"})).unwrap_err();
+    assert_eq!(none["code"], "app.no_vault");
+    call(&window, "vault_create", json!({"passphrase": PASS})).unwrap();
+
+    // Nothing finalized yet: no group, no results, nothing queued, not enrolled.
+    let groups = call(&window, "share_groups", json!({"uiLanguage": "en"})).unwrap();
+    assert_eq!(groups, json!([]));
+    let missing = call(
+        &window,
+        "results",
+        json!({"formId": "camp_safety_audit", "site": "SO2401-0001", "round": "1", "uiLanguage": "en"}),
+    )
+    .unwrap_err();
+    assert_eq!(missing["code"], "capture.unknown_form");
+    let view = invoke(&window, "sync_status").unwrap();
+    assert_eq!(view["enrollment"], Value::Null);
+    assert_eq!(view["items"], json!([]));
+    assert_eq!(view["offline"], false);
+    // "Try now" with nothing to send answers the status, not an error.
+    assert_eq!(invoke(&window, "sync_now").unwrap(), view);
+    // Approving a payload never previewed is refused in words the UI can act on.
+    let stale = call(&window, "share_approve", json!({"hash": "00"})).unwrap_err();
+    assert_eq!(stale["code"], "share.stale_preview");
+    // A server address that is not one.
+    let bad = call(
+        &window,
+        "sync_enroll",
+        json!({"request": {"server_url": "ftp://example", "code": "ABCD", "pin": null}}),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "sync.bad_url");
+
+    call(&window, "vault_lock", json!({})).unwrap();
+    let locked = invoke(&window, "sync_status").unwrap_err();
+    assert_eq!(locked["code"], "app.locked");
 }

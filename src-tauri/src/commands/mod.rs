@@ -236,3 +236,64 @@ pub async fn referrals_get(state: Shared<'_>) -> Result<ReferralCards> {
 pub async fn referrals_set(state: Shared<'_>, cards: ReferralCards) -> Result<()> {
     blocking(&state, move |s| s.set_referrals(&cards)).await
 }
+
+#[tauri::command]
+pub async fn share_groups(state: Shared<'_>, ui_language: String) -> Result<Vec<dto::ShareGroup>> {
+    blocking(&state, move |s| s.share_groups(&ui_language)).await
+}
+
+#[tauri::command]
+pub async fn results(
+    state: Shared<'_>,
+    form_id: String,
+    site: String,
+    round: Option<String>,
+    ui_language: String,
+) -> Result<dto::Results> {
+    blocking(&state, move |s| {
+        s.results(&form_id, &site, round.as_deref(), &ui_language)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn share_preview(
+    state: Shared<'_>,
+    form_id: String,
+    site: String,
+    round: Option<String>,
+    ui_language: String,
+) -> Result<dto::SharePreview> {
+    blocking(&state, move |s| {
+        s.share_preview(&form_id, &site, round.as_deref(), &ui_language)
+    })
+    .await
+}
+
+/// Queues the approved batch and starts a sync pass in the background at once.
+#[tauri::command]
+pub async fn share_approve<R: Runtime>(
+    app: AppHandle<R>,
+    state: Shared<'_>,
+    hash: String,
+) -> Result<dto::SyncItem> {
+    let item = blocking(&state, move |s| s.share_approve(&hash)).await?;
+    let state = Arc::clone(&state);
+    std::thread::spawn(move || state.sync_tick(&app));
+    Ok(item)
+}
+
+#[tauri::command]
+pub async fn sync_status(state: Shared<'_>) -> Result<dto::SyncView> {
+    blocking(&state, |s| s.sync_status()).await
+}
+
+#[tauri::command]
+pub async fn sync_enroll(state: Shared<'_>, request: dto::EnrollRequest) -> Result<dto::SyncView> {
+    blocking(&state, move |s| s.sync_enroll(&request)).await
+}
+
+#[tauri::command]
+pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: Shared<'_>) -> Result<dto::SyncView> {
+    blocking(&state, move |s| s.sync_now(&app)).await
+}

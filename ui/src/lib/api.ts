@@ -18,8 +18,14 @@ import type {
   PageEntry,
   PassphraseStrength,
   ReferralCards,
+  Results,
   SavedEvent,
+  ShareGroup,
+  SharePreview,
   StartDraft,
+  SyncItem,
+  SyncView,
+  EnrollRequest,
   VaultState,
 } from './bindings';
 
@@ -70,6 +76,13 @@ export const COMMANDS = [
   'set_ui_language',
   'referrals_get',
   'referrals_set',
+  'share_groups',
+  'results',
+  'share_preview',
+  'share_approve',
+  'sync_status',
+  'sync_enroll',
+  'sync_now',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -79,6 +92,8 @@ export const EVENTS = {
   locked: 'vault://locked',
   /** A draft was sealed into the vault. */
   saved: 'draft://saved',
+  /** Sync moved (a batch sent, failed, or the server unreachable): payload SyncView. */
+  sync: 'sync://changed',
 } as const;
 
 /** A failed command, as the shell sends it: a stable code and a readable message. */
@@ -162,6 +177,23 @@ export const draftDiscard = (draftId: string) => call<void>('draft_discard', { d
 export const formMedia = (formId: string, version: string, file: string) =>
   call<MediaData>('form_media', { formId, version, file });
 
+// --- results and sync ------------------------------------------------------------
+
+/** Every form × site × round with finalized responses, and whether it may be sent. */
+export const shareGroups = (uiLanguage: string) => call<ShareGroup[]>('share_groups', { uiLanguage });
+/** Results as a release would carry them now (hidden cells only as "fewer than k"). */
+export const results = (formId: string, site: string, round: string | null, uiLanguage: string) =>
+  call<Results>('results', { formId, site, round, uiLanguage });
+/** Exactly what would leave the device, kept by the shell until approved. */
+export const sharePreview = (formId: string, site: string, round: string | null, uiLanguage: string) =>
+  call<SharePreview>('share_preview', { formId, site, round, uiLanguage });
+/** The operator approves the payload with this hash (written to the audit log). */
+export const shareApprove = (hash: string) => call<SyncItem>('share_approve', { hash });
+export const syncStatus = () => call<SyncView>('sync_status');
+export const syncEnroll = (request: EnrollRequest) => call<SyncView>('sync_enroll', { request });
+/** Tries every queued or failed batch now instead of waiting for the next retry. */
+export const syncNow = () => call<SyncView>('sync_now');
+
 // --- settings ----------------------------------------------------------------------
 
 /** The UI language chosen on this device (kept outside the vault: the lock screen needs it). */
@@ -176,3 +208,5 @@ export const onLocked = (handler: (e: LockedEvent) => void): Promise<UnlistenFn>
   listen<LockedEvent>(EVENTS.locked, (event) => handler(event.payload));
 export const onSaved = (handler: (e: SavedEvent) => void): Promise<UnlistenFn> =>
   listen<SavedEvent>(EVENTS.saved, (event) => handler(event.payload));
+export const onSync = (handler: (view: SyncView) => void): Promise<UnlistenFn> =>
+  listen<SyncView>(EVENTS.sync, (event) => handler(event.payload));

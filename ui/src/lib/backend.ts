@@ -14,8 +14,14 @@ import type {
   PageEntry,
   PassphraseStrength,
   ReferralCards,
+  Results,
   SavedEvent,
+  ShareGroup,
+  SharePreview,
   StartDraft,
+  SyncItem,
+  SyncView,
+  EnrollRequest,
   VaultState,
 } from './api';
 
@@ -50,8 +56,17 @@ export interface Backend {
   setUiLanguage(language: string): Promise<void>;
   referralsGet(): Promise<ReferralCards>;
   referralsSet(cards: ReferralCards): Promise<void>;
+  shareGroups(uiLanguage: string): Promise<ShareGroup[]>;
+  results(formId: string, site: string, round: string | null, uiLanguage: string): Promise<Results>;
+  sharePreview(formId: string, site: string, round: string | null, uiLanguage: string): Promise<SharePreview>;
+  shareApprove(hash: string): Promise<SyncItem>;
+  syncStatus(): Promise<SyncView>;
+  syncEnroll(request: EnrollRequest): Promise<SyncView>;
+  syncNow(): Promise<SyncView>;
   onLocked(handler: (e: LockedEvent) => void): Promise<() => void>;
   onSaved(handler: (e: SavedEvent) => void): Promise<() => void>;
+  /** Sync moved by itself (a batch sent, a retry failed, the server unreachable). */
+  onSync(handler: (view: SyncView) => void): Promise<() => void>;
 }
 
 /** A failed command: a stable code and a readable message. */

@@ -447,6 +447,279 @@ pub struct ReferralCards {
     pub cards: Vec<ReferralCard>,
 }
 
+// --- results, sharing and sync (issue 16) ---------------------------------------------
+
+/// A traffic light from an indicator's thresholds (or a score's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    Green,
+    Amber,
+    Red,
+}
+
+/// Why a cell carries no number. The UI shows "fewer than k" and this reason, never a
+/// zero or a blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HiddenBecause {
+    /// Between 1 and k − 1 people.
+    Primary,
+    /// Hidden so that a small cell cannot be worked out from the totals.
+    Complementary,
+    /// A percentage or mean of a hidden count.
+    Derived,
+    /// The site and round have fewer consenting responses than the form's minimum.
+    MinResponses,
+}
+
+/// One cell as the device may show it: released with its numbers, or hidden.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "shown", rename_all = "snake_case")]
+pub enum Shown {
+    Released {
+        /// Units counted (for a proportion, the denominator's).
+        n: u32,
+        denominator: Option<u32>,
+        /// The percentage, mean, sum or score; `None` for a plain count.
+        value: Option<f64>,
+        level: Option<RiskLevel>,
+    },
+    Hidden {
+        because: HiddenBecause,
+        /// The cell minimum that applies (k).
+        fewer_than: u32,
+    },
+}
+
+/// One dimension of a cell, e.g. `sex` = `female`, with the choice label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ByValue {
+    pub dimension: String,
+    pub value: String,
+    pub label: String,
+}
+
+/// One cell of an indicator's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ResultCell {
+    /// Empty: the site total.
+    pub by: Vec<ByValue>,
+    pub shown: Shown,
+    /// The same cell in the baseline, when both are released with a value.
+    pub baseline: Option<f64>,
+}
+
+/// One indicator at a site and round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct IndicatorResult {
+    pub name: String,
+    pub label: String,
+    /// `count`, `proportion`, `mean`, `sum` or `score`.
+    pub kind: String,
+    pub sector: Option<String>,
+    /// `better` or `worse`.
+    pub higher_is: Option<String>,
+    pub amber: Option<f64>,
+    pub red: Option<f64>,
+    pub min_cell: u32,
+    /// The total's level, when it is released and the indicator is rated.
+    pub level: Option<RiskLevel>,
+    /// The form's recommended mitigation in the chosen language (may be empty).
+    pub action: String,
+    pub cells: Vec<ResultCell>,
+}
+
+/// One sector of the risk profile: its worst released level and how many rated
+/// indicators are at each level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SectorRisk {
+    pub sector: String,
+    /// `None`: nothing in the sector is rated yet (hidden totals count as unrated).
+    pub level: Option<RiskLevel>,
+    pub red: u32,
+    pub amber: u32,
+    pub green: u32,
+    pub unrated: u32,
+}
+
+/// A red or amber finding of the action plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ActionItem {
+    pub indicator: String,
+    pub label: String,
+    pub sector: Option<String>,
+    pub level: RiskLevel,
+    pub value: Option<f64>,
+    /// The form's recommended mitigation in the chosen language.
+    pub action: String,
+}
+
+/// Whether a site × round's aggregates may be approved for sending now, or why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Release {
+    /// May be approved now.
+    Releasable,
+    /// No finalized, consenting response yet.
+    NothingFinalized,
+    /// Fewer changes since the last release than the successive-release rule needs.
+    NeedMoreChanges { changes: u32, needed: u32 },
+    /// Comparing with the last release would narrow these cells below the minimum.
+    DifferencingRisk { cells: Vec<String> },
+    /// Every cell is hidden; `min_responses` when the form's minimum is why.
+    AllHidden { min_responses: bool },
+}
+
+/// One form × site × round with finalized responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ShareGroup {
+    pub form_id: String,
+    pub title: String,
+    pub site: String,
+    pub site_label: String,
+    pub round: Option<String>,
+    pub round_label: Option<String>,
+    /// Finalized consenting responses.
+    pub responses: u32,
+    /// Whether the form rates sectors (a risk profile and an action plan exist).
+    pub rated: bool,
+    pub release: Release,
+}
+
+/// Results on the device for one form × site × round: what a release would carry now,
+/// after disclosure control, with the risk profile and the action plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Results {
+    pub group: ShareGroup,
+    /// The month the data belongs to (`YYYY-MM`).
+    pub period: String,
+    pub min_cell_size: u32,
+    /// Refusals at the site and round, by the same cell rule.
+    pub refusals: Shown,
+    /// The round compared with (baseline) for `ResultCell::baseline`, if any.
+    pub baseline_round: Option<String>,
+    pub indicators: Vec<IndicatorResult>,
+    /// Sectors, worst first; empty for a form without thresholds.
+    pub sectors: Vec<SectorRisk>,
+    /// Red findings first, then amber, in the form's order.
+    pub actions: Vec<ActionItem>,
+}
+
+/// An indicator's site total in the send preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PreviewTotal {
+    pub label: String,
+    pub shown: Shown,
+}
+
+/// The exact payload that would leave the device, and what it says in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Payload {
+    pub batch_id: String,
+    #[ts(type = "number")]
+    pub sequence: u64,
+    /// SHA-256 of `body`, hex: what `share_approve` names.
+    pub hash: String,
+    /// The exact bytes (JSON) that would be signed and sent.
+    pub body: String,
+    pub period: String,
+    pub min_cell_size: u32,
+    pub indicators: u32,
+    pub cells: u32,
+    pub released: u32,
+    pub hidden: u32,
+    pub totals: Vec<PreviewTotal>,
+}
+
+/// The send preview of one form × site × round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SharePreview {
+    pub group: ShareGroup,
+    /// Present only when `group.release` is `releasable`.
+    pub payload: Option<Payload>,
+}
+
+/// Where an approved batch is on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchState {
+    /// Approved, waiting for a connection.
+    Queued,
+    Sending,
+    /// Acknowledged by the server.
+    Sent,
+    /// Failed; retried by itself unless `problem.retry` is false.
+    Failed,
+    /// A later approval for the same form, site and round took its place unsent.
+    Replaced,
+}
+
+/// Why the last attempt failed: a stable code the UI words, and the core's sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncProblem {
+    pub code: String,
+    pub message: String,
+    /// Tried again by itself.
+    pub retry: bool,
+}
+
+/// One approved batch: the history and the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncItem {
+    pub batch_id: String,
+    pub form_id: String,
+    pub title: String,
+    pub site: String,
+    pub round: Option<String>,
+    #[ts(type = "number")]
+    pub sequence: u64,
+    pub batch_hash: String,
+    pub state: BatchState,
+    pub approved_at: String,
+    pub sent_at: Option<String>,
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
+    pub problem: Option<SyncProblem>,
+}
+
+/// The server this device is enrolled with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrollmentView {
+    pub server_url: String,
+    pub device_id: String,
+    /// The pinned certificate's SHA-256 as people compare it (`AB:CD:…`); `None` over
+    /// plain HTTP to this machine.
+    pub pin: Option<String>,
+    pub enrolled_at: String,
+    pub sites: Vec<String>,
+}
+
+/// Sync as the send screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncView {
+    pub enrollment: Option<EnrollmentView>,
+    pub queued: u32,
+    pub sending: u32,
+    pub sent: u32,
+    pub failed: u32,
+    /// The earliest automatic retry of a failed batch.
+    pub next_retry_at: Option<String>,
+    /// The last pass could not reach the server (it is tried again by itself).
+    pub offline: bool,
+    /// Every approved batch, newest first.
+    pub items: Vec<SyncItem>,
+}
+
+/// What `sync_enroll` needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrollRequest {
+    pub server_url: String,
+    pub code: String,
+    /// The fingerprint the server's operator read out; `None`: trust on first use.
+    pub pin: Option<String>,
+}
+
 /// Every exported declaration, in the order of `ui/src/lib/bindings/index.ts`.
 pub fn typescript() -> String {
     let cfg = ts_rs::Config::new();
@@ -486,6 +759,26 @@ pub fn typescript() -> String {
         ReferralService::decl(&cfg),
         ReferralCard::decl(&cfg),
         ReferralCards::decl(&cfg),
+        RiskLevel::decl(&cfg),
+        HiddenBecause::decl(&cfg),
+        Shown::decl(&cfg),
+        ByValue::decl(&cfg),
+        ResultCell::decl(&cfg),
+        IndicatorResult::decl(&cfg),
+        SectorRisk::decl(&cfg),
+        ActionItem::decl(&cfg),
+        Release::decl(&cfg),
+        ShareGroup::decl(&cfg),
+        Results::decl(&cfg),
+        PreviewTotal::decl(&cfg),
+        Payload::decl(&cfg),
+        SharePreview::decl(&cfg),
+        BatchState::decl(&cfg),
+        SyncProblem::decl(&cfg),
+        SyncItem::decl(&cfg),
+        EnrollmentView::decl(&cfg),
+        SyncView::decl(&cfg),
+        EnrollRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/lantern-core/src/capture/dto.rs by ts-rs. Do not edit:\n\

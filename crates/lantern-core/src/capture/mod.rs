@@ -15,6 +15,7 @@ pub mod home;
 pub mod library;
 pub mod pages;
 pub mod passphrase;
+pub mod share;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,6 +52,15 @@ pub enum CaptureError {
     Io(String),
     #[error("the response's indicator contributions could not be sealed: {0}")]
     Aggregate(String),
+    /// Sync failed; `code` is the sync error's (`sync.unreachable`, …).
+    #[error("{message}")]
+    Sync { code: &'static str, message: String },
+    #[error("no finalized, consenting response of {form} at {site} for that round")]
+    NoResults { form: String, site: String },
+    #[error(
+        "what would be sent changed since the preview was shown (or the preview is no longer kept): look at the new preview before approving"
+    )]
+    StalePreview,
 }
 
 impl CaptureError {
@@ -66,6 +76,9 @@ impl CaptureError {
             CaptureError::Media(_) => "capture.media",
             CaptureError::Io(_) => "capture.io",
             CaptureError::Aggregate(_) => "capture.aggregate",
+            CaptureError::Sync { code, .. } => code,
+            CaptureError::NoResults { .. } => "share.no_results",
+            CaptureError::StalePreview => "share.stale_preview",
         }
     }
 }
@@ -592,6 +605,8 @@ pub fn form_language(languages: &[String], ui: &str) -> Option<String> {
 pub struct Capture {
     pub library: Library,
     open: HashMap<String, Draft>,
+    /// Send previews shown and not yet approved, by payload hash (`share`).
+    shares: HashMap<String, share::PendingShare>,
 }
 
 impl Capture {
@@ -599,12 +614,14 @@ impl Capture {
         Capture {
             library,
             open: HashMap::new(),
+            shares: HashMap::new(),
         }
     }
 
     /// Drops every open draft from memory (the vault locked).
     pub fn forget_all(&mut self) {
         self.open.clear();
+        self.shares.clear();
     }
 
     /// Starts a draft: pre-fills site and round, saves it at once.

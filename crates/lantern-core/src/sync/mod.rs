@@ -189,6 +189,9 @@ pub struct QueueItem {
     pub next_attempt_at: Option<String>,
     /// Why the last attempt failed, in plain language.
     pub last_error: Option<String>,
+    /// The stable code of that failure (`sync.refused`, …), for the UI's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_code: Option<String>,
     /// `false` once the server refused it for good (it is not retried).
     #[serde(default = "yes")]
     pub retry: bool,
@@ -446,6 +449,7 @@ pub fn approve(
         attempts: 0,
         next_attempt_at: None,
         last_error: None,
+        last_code: None,
         retry: true,
         sent_at: None,
         submissions: submissions.to_vec(),
@@ -562,11 +566,13 @@ pub fn record(
             item.state = ItemState::Sent;
             item.sent_at = Some(timestamp(now));
             item.last_error = None;
+            item.last_code = None;
             item.next_attempt_at = None;
         }
         Outcome::Failed(error) => {
             item.attempts = item.attempts.saturating_add(1);
             item.last_error = Some(error.to_string());
+            item.last_code = Some(error.code().to_string());
             item.state = ItemState::Failed;
             let permanent = matches!(error, SyncError::Refused { status, .. } if *status != 429 && *status != 408);
             if permanent {
@@ -633,46 +639,85 @@ pub fn run(
     if plan.outgoing.is_empty() {
         return Ok(RunReport::NothingQueued);
     }
+    finish(vault, plan.outgoing.len(), send(&plan), clock)
+}
+
+#[cfg(feature = "client")]
+/// The network half of a pass, holding no vault: probe the server, then upload each
+/// planned batch. `Err` when the probe fails (nothing was attempted: call [`unsent`]).
+pub fn send(plan: &Plan) -> Result<Vec<(String, Outcome)>> {
     let trust = match &plan.server_pin {
         Some(pin) => client::Trust::Pinned(pin.clone()),
         None => client::Trust::PublicRoots,
     };
     let http = client::Client::new(&plan.server_url, trust)?;
-    if let Err(e) = http.probe() {
-        // Not an attempt: put the batches back as they were, untouched.
-        let now = clock();
-        let mut state = load_state(vault, now)?;
-        for item in state.items.iter_mut() {
-            if item.state == ItemState::Sending {
-                item.state = if item.attempts == 0 {
-                    ItemState::Queued
-                } else {
-                    ItemState::Failed
-                };
-            }
+    http.probe()?;
+    Ok(plan
+        .outgoing
+        .iter()
+        .map(|out| {
+            let outcome = match http.upload(&plan.device_id, out) {
+                Ok(ack) => Outcome::Acknowledged(ack),
+                Err(e) => Outcome::Failed(e),
+            };
+            (out.batch_id.clone(), outcome)
+        })
+        .collect())
+}
+
+/// Puts batches marked `sending` by [`plan`] back as they were when the server could
+/// not be reached (not an attempt: no backoff, no error recorded).
+pub fn unsent(vault: &mut Vault, now: DateTime<Utc>) -> Result<()> {
+    let mut state = load_state(vault, now)?;
+    let mut changed = false;
+    for item in state.items.iter_mut() {
+        if item.state == ItemState::Sending {
+            item.state = if item.attempts == 0 {
+                ItemState::Queued
+            } else {
+                ItemState::Failed
+            };
+            changed = true;
         }
-        save_state(vault, &state, now)?;
-        if let SyncError::CertificateMismatch { .. } = e {
-            // Not "unreachable": someone else answered. Say so loudly, and log it.
-            vault.record_event(
-                AuditEvent::Sync,
-                &format!("refused server certificate: {}", e.code()),
-                now,
-            )?;
-            return Err(e);
-        }
-        return Ok(RunReport::Unreachable {
-            queued: plan.outgoing.len(),
-            reason: e.to_string(),
-        });
     }
+    if changed {
+        save_state(vault, &state, now)?;
+    }
+    Ok(())
+}
+
+/// The vault half after [`send`]: records each upload's outcome, or, when the server
+/// could not be reached, puts the batches back untouched (a certificate that is not the
+/// pinned one is logged and returned as the error it is).
+pub fn finish(
+    vault: &mut Vault,
+    planned: usize,
+    uploads: Result<Vec<(String, Outcome)>>,
+    clock: &dyn Fn() -> DateTime<Utc>,
+) -> Result<RunReport> {
+    let uploads = match uploads {
+        Ok(uploads) => uploads,
+        Err(e) => {
+            let now = clock();
+            unsent(vault, now)?;
+            if let SyncError::CertificateMismatch { .. } = e {
+                // Not "unreachable": someone else answered. Say so loudly, and log it.
+                vault.record_event(
+                    AuditEvent::Sync,
+                    &format!("refused server certificate: {}", e.code()),
+                    now,
+                )?;
+                return Err(e);
+            }
+            return Ok(RunReport::Unreachable {
+                queued: planned,
+                reason: e.to_string(),
+            });
+        }
+    };
     let (mut sent, mut failed) = (0, 0);
-    for out in &plan.outgoing {
-        let outcome = match http.upload(&plan.device_id, out) {
-            Ok(ack) => Outcome::Acknowledged(ack),
-            Err(e) => Outcome::Failed(e),
-        };
-        let item = record(vault, &out.batch_id, &outcome, clock())?;
+    for (batch_id, outcome) in &uploads {
+        let item = record(vault, batch_id, outcome, clock())?;
         if item.state == ItemState::Sent {
             sent += 1;
         } else {

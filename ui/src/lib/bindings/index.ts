@@ -255,3 +255,152 @@ export type ReferralCard = {
 site: string | null, services: Array<ReferralService>, };
 
 export type ReferralCards = { cards: Array<ReferralCard>, };
+
+export type RiskLevel = "green" | "amber" | "red";
+
+export type HiddenBecause = "primary" | "complementary" | "derived" | "min_responses";
+
+export type Shown = { "shown": "released", 
+/**
+ * Units counted (for a proportion, the denominator's).
+ */
+n: number, denominator: number | null, 
+/**
+ * The percentage, mean, sum or score; `None` for a plain count.
+ */
+value: number | null, level: RiskLevel | null, } | { "shown": "hidden", because: HiddenBecause, 
+/**
+ * The cell minimum that applies (k).
+ */
+fewer_than: number, };
+
+export type ByValue = { dimension: string, value: string, label: string, };
+
+export type ResultCell = { 
+/**
+ * Empty: the site total.
+ */
+by: Array<ByValue>, shown: Shown, 
+/**
+ * The same cell in the baseline, when both are released with a value.
+ */
+baseline: number | null, };
+
+export type IndicatorResult = { name: string, label: string, 
+/**
+ * `count`, `proportion`, `mean`, `sum` or `score`.
+ */
+kind: string, sector: string | null, 
+/**
+ * `better` or `worse`.
+ */
+higher_is: string | null, amber: number | null, red: number | null, min_cell: number, 
+/**
+ * The total's level, when it is released and the indicator is rated.
+ */
+level: RiskLevel | null, 
+/**
+ * The form's recommended mitigation in the chosen language (may be empty).
+ */
+action: string, cells: Array<ResultCell>, };
+
+export type SectorRisk = { sector: string, 
+/**
+ * `None`: nothing in the sector is rated yet (hidden totals count as unrated).
+ */
+level: RiskLevel | null, red: number, amber: number, green: number, unrated: number, };
+
+export type ActionItem = { indicator: string, label: string, sector: string | null, level: RiskLevel, value: number | null, 
+/**
+ * The form's recommended mitigation in the chosen language.
+ */
+action: string, };
+
+export type Release = { "state": "releasable" } | { "state": "nothing_finalized" } | { "state": "need_more_changes", changes: number, needed: number, } | { "state": "differencing_risk", cells: Array<string>, } | { "state": "all_hidden", min_responses: boolean, };
+
+export type ShareGroup = { form_id: string, title: string, site: string, site_label: string, round: string | null, round_label: string | null, 
+/**
+ * Finalized consenting responses.
+ */
+responses: number, 
+/**
+ * Whether the form rates sectors (a risk profile and an action plan exist).
+ */
+rated: boolean, release: Release, };
+
+export type Results = { group: ShareGroup, 
+/**
+ * The month the data belongs to (`YYYY-MM`).
+ */
+period: string, min_cell_size: number, 
+/**
+ * Refusals at the site and round, by the same cell rule.
+ */
+refusals: Shown, 
+/**
+ * The round compared with (baseline) for `ResultCell::baseline`, if any.
+ */
+baseline_round: string | null, indicators: Array<IndicatorResult>, 
+/**
+ * Sectors, worst first; empty for a form without thresholds.
+ */
+sectors: Array<SectorRisk>, 
+/**
+ * Red findings first, then amber, in the form's order.
+ */
+actions: Array<ActionItem>, };
+
+export type PreviewTotal = { label: string, shown: Shown, };
+
+export type Payload = { batch_id: string, sequence: number, 
+/**
+ * SHA-256 of `body`, hex: what `share_approve` names.
+ */
+hash: string, 
+/**
+ * The exact bytes (JSON) that would be signed and sent.
+ */
+body: string, period: string, min_cell_size: number, indicators: number, cells: number, released: number, hidden: number, totals: Array<PreviewTotal>, };
+
+export type SharePreview = { group: ShareGroup, 
+/**
+ * Present only when `group.release` is `releasable`.
+ */
+payload: Payload | null, };
+
+export type BatchState = "queued" | "sending" | "sent" | "failed" | "replaced";
+
+export type SyncProblem = { code: string, message: string, 
+/**
+ * Tried again by itself.
+ */
+retry: boolean, };
+
+export type SyncItem = { batch_id: string, form_id: string, title: string, site: string, round: string | null, sequence: number, batch_hash: string, state: BatchState, approved_at: string, sent_at: string | null, attempts: number, next_attempt_at: string | null, problem: SyncProblem | null, };
+
+export type EnrollmentView = { server_url: string, device_id: string, 
+/**
+ * The pinned certificate's SHA-256 as people compare it (`AB:CD:…`); `None` over
+ * plain HTTP to this machine.
+ */
+pin: string | null, enrolled_at: string, sites: Array<string>, };
+
+export type SyncView = { enrollment: EnrollmentView | null, queued: number, sending: number, sent: number, failed: number, 
+/**
+ * The earliest automatic retry of a failed batch.
+ */
+next_retry_at: string | null, 
+/**
+ * The last pass could not reach the server (it is tried again by itself).
+ */
+offline: boolean, 
+/**
+ * Every approved batch, newest first.
+ */
+items: Array<SyncItem>, };
+
+export type EnrollRequest = { server_url: string, code: string, 
+/**
+ * The fingerprint the server's operator read out; `None`: trust on first use.
+ */
+pin: string | null, };
