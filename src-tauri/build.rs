@@ -40,6 +40,10 @@ fn main() {
         "sync_status",
         "sync_enroll",
         "sync_now",
+        "submissions_list",
+        "submission_open",
+        "receipt_find",
+        "submission_withdraw",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed; see the message above");

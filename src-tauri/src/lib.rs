@@ -61,6 +61,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::sync_status,
             commands::sync_enroll,
             commands::sync_now,
+            commands::submissions_list,
+            commands::submission_open,
+            commands::receipt_find,
+            commands::submission_withdraw,
         ])
 }
 

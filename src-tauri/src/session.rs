@@ -412,6 +412,26 @@ impl AppState {
         self.with(|vault, capture| Ok(capture.set_referrals(vault, cards, utc())?))
     }
 
+    pub fn submissions(&self) -> Result<Vec<dto::SubmissionRow>> {
+        self.with(|vault, capture| Ok(capture.submissions(vault, utc())?))
+    }
+
+    pub fn submission_open(
+        &self,
+        id: &str,
+        ui_language: Option<&str>,
+    ) -> Result<dto::SubmissionView> {
+        self.with(|vault, capture| Ok(capture.submission_view(vault, id, ui_language, now())?))
+    }
+
+    pub fn receipt_find(&self, code: &str) -> Result<Option<dto::SubmissionRow>> {
+        self.with(|vault, capture| Ok(capture.find_receipt(vault, code, utc())?))
+    }
+
+    pub fn submission_withdraw(&self, id: &str) -> Result<()> {
+        self.with(|vault, capture| Ok(capture.withdraw_response(vault, id, utc())?))
+    }
+
     pub fn share_groups(&self, ui_language: &str) -> Result<Vec<dto::ShareGroup>> {
         self.with(|vault, capture| {
             Ok(capture.share_groups(vault, ui_language, utc(), &mut uuid::Uuid::new_v4)?)

@@ -315,7 +315,7 @@ fn every_command_of_the_contract_is_allowed_and_registered() {
     let start = api.find("export const COMMANDS = [").unwrap();
     let end = start + api[start..].find("] as const").unwrap();
     let names: Vec<&str> = api[start..end].split('\'').skip(1).step_by(2).collect();
-    assert_eq!(names.len(), 36, "{names:?}");
+    assert_eq!(names.len(), 40, "{names:?}");
     // What an unknown command gets, with its name swapped in: no command of the
     // contract may get that.
     let refused = invoke(&window, "no_such_command").unwrap_err().to_string();
@@ -366,6 +366,22 @@ fn results_and_sync_commands_cross_the_ipc_with_their_codes() {
     )
     .unwrap_err();
     assert_eq!(bad["code"], "sync.bad_url");
+
+    // Responses: none yet; a code that cannot be a receipt; an unknown id.
+    assert_eq!(invoke(&window, "submissions_list").unwrap(), json!([]));
+    assert_eq!(
+        call(&window, "receipt_find", json!({"code": "ABCD-EFGH"})).unwrap(),
+        Value::Null
+    );
+    let bad = call(&window, "receipt_find", json!({"code": "nope"})).unwrap_err();
+    assert_eq!(bad["code"], "capture.bad_receipt");
+    let unknown = call(
+        &window,
+        "submission_withdraw",
+        json!({"submissionId": "uuid:none"}),
+    )
+    .unwrap_err();
+    assert_eq!(unknown["code"], "capture.unknown_draft");
 
     call(&window, "vault_lock", json!({})).unwrap();
     let locked = invoke(&window, "sync_status").unwrap_err();

@@ -297,3 +297,31 @@ pub async fn sync_enroll(state: Shared<'_>, request: dto::EnrollRequest) -> Resu
 pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: Shared<'_>) -> Result<dto::SyncView> {
     blocking(&state, move |s| s.sync_now(&app)).await
 }
+
+#[tauri::command]
+pub async fn submissions_list(state: Shared<'_>) -> Result<Vec<dto::SubmissionRow>> {
+    blocking(&state, |s| s.submissions()).await
+}
+
+#[tauri::command]
+pub async fn submission_open(
+    state: Shared<'_>,
+    submission_id: String,
+    ui_language: Option<String>,
+) -> Result<dto::SubmissionView> {
+    blocking(&state, move |s| {
+        s.submission_open(&submission_id, ui_language.as_deref())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn receipt_find(state: Shared<'_>, code: String) -> Result<Option<dto::SubmissionRow>> {
+    blocking(&state, move |s| s.receipt_find(&code)).await
+}
+
+/// Deletes a finalized response for good (after the UI's deliberate confirmation).
+#[tauri::command]
+pub async fn submission_withdraw(state: Shared<'_>, submission_id: String) -> Result<()> {
+    blocking(&state, move |s| s.submission_withdraw(&submission_id)).await
+}

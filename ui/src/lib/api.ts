@@ -26,6 +26,8 @@ import type {
   SyncItem,
   SyncView,
   EnrollRequest,
+  SubmissionRow,
+  SubmissionView,
   VaultState,
 } from './bindings';
 
@@ -83,6 +85,10 @@ export const COMMANDS = [
   'sync_status',
   'sync_enroll',
   'sync_now',
+  'submissions_list',
+  'submission_open',
+  'receipt_find',
+  'submission_withdraw',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -176,6 +182,18 @@ export const draftClose = (draftId: string) => call<void>('draft_close', { draft
 export const draftDiscard = (draftId: string) => call<void>('draft_discard', { draftId });
 export const formMedia = (formId: string, version: string, file: string) =>
   call<MediaData>('form_media', { formId, version, file });
+
+// --- finalized responses -----------------------------------------------------------
+
+/** Every finalized response: form, site, round, day, and whether it was sent or is due for purge. */
+export const submissionsList = () => call<SubmissionRow[]>('submissions_list');
+/** One finalized response, read-only, every relevant page with its answers. */
+export const submissionOpen = (submissionId: string, uiLanguage: string | null) =>
+  call<SubmissionView>('submission_open', { submissionId, uiLanguage });
+/** The response a respondent's receipt code names (`null`: none); `capture.bad_receipt` when it cannot be one. */
+export const receiptFind = (code: string) => call<SubmissionRow | null>('receipt_find', { code });
+/** Deletes a finalized response for good (consent withdrawn), after a deliberate confirmation. */
+export const submissionWithdraw = (submissionId: string) => call<void>('submission_withdraw', { submissionId });
 
 // --- results and sync ------------------------------------------------------------
 

@@ -22,6 +22,8 @@ import type {
   SyncItem,
   SyncView,
   EnrollRequest,
+  SubmissionRow,
+  SubmissionView,
   VaultState,
 } from './api';
 
@@ -56,6 +58,10 @@ export interface Backend {
   setUiLanguage(language: string): Promise<void>;
   referralsGet(): Promise<ReferralCards>;
   referralsSet(cards: ReferralCards): Promise<void>;
+  submissionsList(): Promise<SubmissionRow[]>;
+  submissionOpen(submissionId: string, uiLanguage: string | null): Promise<SubmissionView>;
+  receiptFind(code: string): Promise<SubmissionRow | null>;
+  submissionWithdraw(submissionId: string): Promise<void>;
   shareGroups(uiLanguage: string): Promise<ShareGroup[]>;
   results(formId: string, site: string, round: string | null, uiLanguage: string): Promise<Results>;
   sharePreview(formId: string, site: string, round: string | null, uiLanguage: string): Promise<SharePreview>;

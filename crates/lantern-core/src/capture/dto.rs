@@ -415,6 +415,9 @@ pub struct Finalized {
     pub submission_id: String,
     /// Only a refusal record was kept.
     pub refusal: bool,
+    /// The code to give the respondent (`ABCD-EFGH`): with it the team finds and
+    /// withdraws the response if consent is taken back. `None` for a refusal.
+    pub receipt: Option<String>,
 }
 
 /// A label's media file, for `<img src>` / `<audio src>` as a data URL.
@@ -720,6 +723,47 @@ pub struct EnrollRequest {
     pub pin: Option<String>,
 }
 
+/// Where a finalized response stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ResponseState {
+    /// On the device; no acknowledged batch covers it yet.
+    Kept,
+    /// A server acknowledged a batch covering it on `acknowledged_day`; it is deleted on
+    /// `purge_on` (the form's retention), or kept when no period applies.
+    Sent {
+        acknowledged_day: String,
+        purge_on: Option<String>,
+    },
+    /// Its retention period has passed: the next purge deletes it.
+    DueForPurge { purge_on: String },
+}
+
+/// One finalized response in the submissions list (no answer in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubmissionRow {
+    pub submission_id: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub title: String,
+    pub site: Option<String>,
+    pub round: Option<String>,
+    /// Day it was finalized (`YYYY-MM-DD`).
+    pub finalized_day: String,
+    /// Only a refusal record is kept.
+    pub refusal: bool,
+    pub state: ResponseState,
+}
+
+/// One finalized response, read-only, in its form's layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubmissionView {
+    pub row: SubmissionRow,
+    pub receipt: Option<String>,
+    /// Every relevant page, answers in place (empty for a refusal).
+    pub pages: Vec<PageView>,
+}
+
 /// Every exported declaration, in the order of `ui/src/lib/bindings/index.ts`.
 pub fn typescript() -> String {
     let cfg = ts_rs::Config::new();
@@ -779,6 +823,9 @@ pub fn typescript() -> String {
         EnrollmentView::decl(&cfg),
         SyncView::decl(&cfg),
         EnrollRequest::decl(&cfg),
+        ResponseState::decl(&cfg),
+        SubmissionRow::decl(&cfg),
+        SubmissionView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/lantern-core/src/capture/dto.rs by ts-rs. Do not edit:\n\

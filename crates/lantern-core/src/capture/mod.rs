@@ -15,6 +15,7 @@ pub mod home;
 pub mod library;
 pub mod pages;
 pub mod passphrase;
+pub mod responses;
 pub mod share;
 
 use std::collections::HashMap;
@@ -61,6 +62,8 @@ pub enum CaptureError {
         "what would be sent changed since the preview was shown (or the preview is no longer kept): look at the new preview before approving"
     )]
     StalePreview,
+    #[error("that is not a receipt code: a receipt code has 8 letters and digits, like ABCD-EFGH")]
+    BadReceipt,
 }
 
 impl CaptureError {
@@ -79,6 +82,7 @@ impl CaptureError {
             CaptureError::Sync { code, .. } => code,
             CaptureError::NoResults { .. } => "share.no_results",
             CaptureError::StalePreview => "share.stale_preview",
+            CaptureError::BadReceipt => "capture.bad_receipt",
         }
     }
 }
@@ -475,6 +479,7 @@ impl Draft {
         Ok(dto::Finalized {
             submission_id: self.id.clone(),
             refusal,
+            receipt: (!refusal).then(|| responses::receipt_code(self.seed, &self.id)),
         })
     }
 

@@ -68,7 +68,8 @@ impl Vault {
         Ok(report)
     }
 
-    fn retention_period(&self, form_id: &str, version: &str) -> Result<Option<i64>> {
+    /// The retention period of a form version in days: the setting, else the form's.
+    pub fn retention_period(&self, form_id: &str, version: &str) -> Result<Option<i64>> {
         let setting =
             self.get_sealed_json("settings", "key", &format!("retention_days.{form_id}"))?;
         if let Some(days) = setting.and_then(|v| v.as_i64()).filter(|d| *d >= 0) {

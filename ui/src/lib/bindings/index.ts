@@ -242,7 +242,12 @@ export type Finalized = { submission_id: string,
 /**
  * Only a refusal record was kept.
  */
-refusal: boolean, };
+refusal: boolean, 
+/**
+ * The code to give the respondent (`ABCD-EFGH`): with it the team finds and
+ * withdraws the response if consent is taken back. `None` for a refusal.
+ */
+receipt: string | null, };
 
 export type MediaData = { mime: string, data_url: string, };
 
@@ -404,3 +409,21 @@ export type EnrollRequest = { server_url: string, code: string,
  * The fingerprint the server's operator read out; `None`: trust on first use.
  */
 pin: string | null, };
+
+export type ResponseState = { "state": "kept" } | { "state": "sent", acknowledged_day: string, purge_on: string | null, } | { "state": "due_for_purge", purge_on: string, };
+
+export type SubmissionRow = { submission_id: string, form_id: string, form_version: string, title: string, site: string | null, round: string | null, 
+/**
+ * Day it was finalized (`YYYY-MM-DD`).
+ */
+finalized_day: string, 
+/**
+ * Only a refusal record is kept.
+ */
+refusal: boolean, state: ResponseState, };
+
+export type SubmissionView = { row: SubmissionRow, receipt: string | null, 
+/**
+ * Every relevant page, answers in place (empty for a refusal).
+ */
+pages: Array<PageView>, };
