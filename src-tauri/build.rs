@@ -44,6 +44,17 @@ fn main() {
         "submission_open",
         "receipt_find",
         "submission_withdraw",
+        "settings_get",
+        "settings_set_idle_lock",
+        "settings_set_retention",
+        "vault_change_passphrase",
+        "sites_import",
+        "audit_log",
+        "export_aggregates",
+        "backup_create",
+        "backup_list",
+        "vault_restore",
+        "vault_wipe",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed; see the message above");

@@ -65,6 +65,17 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::submission_open,
             commands::receipt_find,
             commands::submission_withdraw,
+            commands::settings_get,
+            commands::settings_set_idle_lock,
+            commands::settings_set_retention,
+            commands::vault_change_passphrase,
+            commands::sites_import,
+            commands::audit_log,
+            commands::export_aggregates,
+            commands::backup_create,
+            commands::backup_list,
+            commands::vault_restore,
+            commands::vault_wipe,
         ])
 }
 

@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use lantern_core::capture::content::Step;
 use lantern_core::capture::dto::{self, LockReason};
 use lantern_core::capture::library::Library;
-use lantern_core::capture::{Capture, CaptureError, home, passphrase, share};
+use lantern_core::capture::{Capture, CaptureError, home, passphrase, settings, share};
 use lantern_core::sync;
 use lantern_core::vault::{KdfParams, Vault, VaultConfig, VaultError};
 use tauri::{Emitter, Runtime};
@@ -36,6 +36,11 @@ pub struct Settings {
     pub vault_dir: PathBuf,
     pub config_dir: PathBuf,
     pub forms_dir: PathBuf,
+    /// Where backups are written and looked for (`LANTERN_BACKUP_DIR`, default
+    /// `<app data>/backups`).
+    pub backups_dir: PathBuf,
+    /// Where aggregate exports are written (`<app data>/exports`).
+    pub exports_dir: PathBuf,
     pub demo: bool,
     pub vault: VaultConfig,
 }
@@ -67,6 +72,8 @@ impl Settings {
                 .or(config_dir)
                 .unwrap_or_else(|| data.join("config")),
             forms_dir,
+            backups_dir: var("LANTERN_BACKUP_DIR").unwrap_or_else(|| data.join("backups")),
+            exports_dir: var("LANTERN_EXPORT_DIR").unwrap_or_else(|| data.join("exports")),
             demo: std::env::var("LANTERN_DEMO").is_ok_and(|v| v == "1"),
             vault,
         }
@@ -197,7 +204,12 @@ impl AppState {
             unlocked: inner.vault.as_ref().is_some_and(|v| v.is_unlocked()),
             demo: self.settings.demo,
             retry_after_seconds: retry,
-            idle_lock_seconds: self.settings.vault.idle_lock.num_seconds().max(0) as u32,
+            idle_lock_seconds: inner
+                .vault
+                .as_ref()
+                .map_or(self.settings.vault.idle_lock, |v| v.idle_lock())
+                .num_seconds()
+                .max(0) as u32,
         }
     }
 
@@ -233,6 +245,13 @@ impl AppState {
             if let Err(e) = vault.unlock(passphrase.as_bytes(), utc()) {
                 inner.last_failure = Instant::now();
                 return Err(e.into());
+            }
+            // The idle lock chosen in settings (a duress unlock leaves an empty vault
+            // without one: the default applies).
+            if vault.is_unlocked()
+                && let Ok(Some(idle)) = settings::idle_lock(vault, utc())
+            {
+                vault.set_idle_lock(idle);
             }
         }
         Ok(self.vault_state())
@@ -548,6 +567,149 @@ impl AppState {
             // The code only: a sync error never carries an answer, but keep logs terse.
             Err(e) => eprintln!("lantern-app: background sync pass failed: {}", e.code()),
         }
+    }
+
+    pub fn device_settings(&self) -> Result<dto::DeviceSettings> {
+        let config = self.settings.vault;
+        self.with(|vault, capture| Ok(capture.device_settings(vault, &config, utc())?))
+    }
+
+    pub fn set_idle_lock(&self, minutes: u32) -> Result<dto::DeviceSettings> {
+        self.with(|vault, _| {
+            let idle = settings::set_idle_lock(vault, minutes, utc())?;
+            vault.set_idle_lock(idle);
+            Ok(())
+        })?;
+        self.device_settings()
+    }
+
+    pub fn set_retention(&self, form_id: &str, days: Option<u32>) -> Result<dto::DeviceSettings> {
+        self.with(|vault, capture| Ok(capture.set_retention(vault, form_id, days, utc())?))?;
+        self.device_settings()
+    }
+
+    pub fn change_passphrase(&self, old: &str, new: &str) -> Result<()> {
+        if !passphrase::strength(new).acceptable {
+            return Err(CommandError::WeakPassphrase);
+        }
+        self.with(|vault, _| {
+            Ok(vault.change_passphrase(old.as_bytes(), new.as_bytes(), utc())?)
+        })?;
+        // A re-key: the read handle is stale.
+        self.drop_reader();
+        Ok(())
+    }
+
+    pub fn import_sites(&self, text: &str) -> Result<dto::SiteImport> {
+        self.with(|vault, capture| Ok(capture.import_sites(vault, text, utc())?))
+    }
+
+    pub fn audit_log(&self) -> Result<dto::AuditView> {
+        self.with(|vault, _| Ok(settings::audit_view(vault, utc())?))
+    }
+
+    pub fn export(&self, request: &dto::ExportRequest) -> Result<dto::ExportDone> {
+        let ext = match request.format.as_str() {
+            "xlsx" => "xlsx",
+            _ => "csv",
+        };
+        let name = format!(
+            "lantern-{}-{}{}.{ext}",
+            request
+                .form_id
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "-"),
+            chrono::Local::now().format("%Y%m%d-%H%M%S"),
+            if request.format == "hxl" { "-hxl" } else { "" },
+        );
+        let file = self.settings.exports_dir.join(name);
+        self.with(|vault, capture| {
+            Ok(capture.export(vault, request, &file, utc(), &mut uuid::Uuid::new_v4)?)
+        })
+    }
+
+    pub fn backup(&self, to: &dto::BackupTo) -> Result<dto::BackupDone> {
+        let name = format!(
+            "lantern-backup-{}.lbk",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        );
+        let file = self.settings.backups_dir.join(name);
+        self.with(|vault, _| Ok(settings::backup(vault, to, &file, utc())?))
+    }
+
+    /// Backups in the backups folder, newest first; readable while locked or without a
+    /// vault (restore starts from here).
+    pub fn backups(&self) -> Vec<dto::BackupFile> {
+        let mut out: Vec<dto::BackupFile> = std::fs::read_dir(&self.settings.backups_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let meta = e.metadata().ok().filter(|m| m.is_file())?;
+                let name = e.file_name().to_str()?.to_string();
+                name.ends_with(".lbk").then(|| dto::BackupFile {
+                    file: e.path().display().to_string(),
+                    bytes: u32::try_from(meta.len()).unwrap_or(u32::MAX),
+                    modified: meta
+                        .modified()
+                        .ok()
+                        .map(|t| DateTime::<Utc>::from(t).to_rfc3339())
+                        .unwrap_or_default(),
+                    name,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.name.cmp(&a.name)));
+        out
+    }
+
+    /// Restores a backup as this device's vault; only when there is none.
+    pub fn restore(&self, request: &dto::RestoreRequest) -> Result<dto::VaultState> {
+        if !passphrase::strength(&request.passphrase).acceptable {
+            return Err(CommandError::WeakPassphrase);
+        }
+        let file = if request.file.contains(std::path::MAIN_SEPARATOR) {
+            PathBuf::from(&request.file)
+        } else {
+            self.settings.backups_dir.join(&request.file)
+        };
+        {
+            let mut inner = self.lock();
+            if self.exists() {
+                return Err(VaultError::AlreadyExists(self.settings.vault_dir.clone()).into());
+            }
+            let vault = settings::restore(
+                &file,
+                &request.secret,
+                &self.settings.vault_dir,
+                &request.passphrase,
+                self.settings.vault,
+                utc(),
+            )?;
+            inner.vault = Some(vault);
+        }
+        Ok(self.vault_state())
+    }
+
+    /// Panic wipe: the vault is destroyed at once; the window is told it is locked (and
+    /// then finds no vault).
+    pub fn wipe<R: Runtime>(&self, app: &impl Emitter<R>) -> Result<dto::VaultState> {
+        {
+            let mut inner = self.lock();
+            inner.capture.forget_all();
+            match inner.vault.take() {
+                Some(vault) => vault.wipe()?,
+                None if self.exists() => Vault::wipe_dir(&self.settings.vault_dir)?,
+                None => return Err(CommandError::NoVault),
+            }
+        }
+        self.drop_reader();
+        let _ = app.emit(
+            LOCKED_EVENT,
+            dto::LockedEvent {
+                reason: LockReason::User,
+            },
+        );
+        Ok(self.vault_state())
     }
 
     fn language_file(&self) -> PathBuf {

@@ -118,6 +118,8 @@ fn app_with_vault(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<Moc
         vault_dir: dir.join("vault"),
         config_dir: dir.join("config"),
         forms_dir: forms,
+        backups_dir: dir.join("backups"),
+        exports_dir: dir.join("exports"),
         demo: false,
         vault: VaultConfig {
             kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
@@ -315,7 +317,7 @@ fn every_command_of_the_contract_is_allowed_and_registered() {
     let start = api.find("export const COMMANDS = [").unwrap();
     let end = start + api[start..].find("] as const").unwrap();
     let names: Vec<&str> = api[start..end].split('\'').skip(1).step_by(2).collect();
-    assert_eq!(names.len(), 40, "{names:?}");
+    assert_eq!(names.len(), 51, "{names:?}");
     // What an unknown command gets, with its name swapped in: no command of the
     // contract may get that.
     let refused = invoke(&window, "no_such_command").unwrap_err().to_string();
@@ -386,4 +388,200 @@ fn results_and_sync_commands_cross_the_ipc_with_their_codes() {
     call(&window, "vault_lock", json!({})).unwrap();
     let locked = invoke(&window, "sync_status").unwrap_err();
     assert_eq!(locked["code"], "app.locked");
+}
+
+/// A vault with three finalized camp safety audits, made with the core before the app
+/// opens it (the app then unlocks it as a field worker would).
+fn vault_with_audits(dir: &std::path::Path) {
+    use lantern_core::capture::{self, library::Library};
+    let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms");
+    let form = Library::new(forms.clone())
+        .get("camp_safety_audit", None)
+        .unwrap();
+    let scenario: Value = serde_json::from_str(
+        &std::fs::read_to_string(forms.join("scenarios/camp_safety_audit/typical.json")).unwrap(),
+    )
+    .unwrap();
+    let answers = scenario["answers"].as_object().unwrap().clone();
+    let now = chrono::Utc::now();
+    let mut vault = lantern_core::vault::Vault::create(
+        &dir.join("vault"),
+        PASS.as_bytes(),
+        VaultConfig {
+            kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+            idle_lock: chrono::TimeDelta::minutes(5),
+        },
+        now,
+    )
+    .unwrap();
+    for seed in 0..3 {
+        let mut filled =
+            capture::fill(form.clone(), &answers, seed, now.fixed_offset(), Vec::new()).unwrap();
+        assert!(capture::store(&mut filled, &mut vault, true, now).unwrap());
+    }
+}
+
+#[test]
+fn settings_backup_restore_export_and_wipe_through_the_ipc() {
+    let tmp = tempfile::tempdir().unwrap();
+    vault_with_audits(tmp.path());
+    let (app, window) = app_with_vault(tmp.path());
+    let locked = events(&app, "vault://locked");
+    call(&window, "vault_unlock", json!({"passphrase": PASS})).unwrap();
+    let before = invoke(&window, "submissions_list").unwrap();
+    assert_eq!(before.as_array().unwrap().len(), 3);
+
+    // The site list: a bad file is refused whole, with its lines; a good one replaces.
+    let bad = call(
+        &window,
+        "sites_import",
+        json!({"text": "site_code,site_name,admin1\nSO1,Hodan,SO24\n,No code,SO24\nSO1,Twice,SO24\nSO3,,SO24\n"}),
+    )
+    .unwrap();
+    assert_eq!(bad["imported"], 0);
+    let lines: Vec<u64> = bad["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5]);
+    assert_eq!(invoke(&window, "settings_get").unwrap()["sites"], json!([]));
+    let good = call(
+        &window,
+        "sites_import",
+        json!({"text": "site_code,site_name,admin1,admin2\nSO2401-0001,Hodan IDP site,SO24,SO2401\nSO2401-0002,Kahda,SO24,SO2401\n"}),
+    )
+    .unwrap();
+    assert_eq!(good["imported"], 2);
+    let settings = invoke(&window, "settings_get").unwrap();
+    assert_eq!(settings["sites"][0]["admin"], json!(["SO24", "SO2401"]));
+
+    // Idle lock and retention, within their bounds.
+    let s = call(&window, "settings_set_idle_lock", json!({"minutes": 2})).unwrap();
+    assert_eq!(s["idle_lock_minutes"], 2);
+    assert_eq!(
+        invoke(&window, "vault_state").unwrap()["idle_lock_seconds"],
+        120
+    );
+    let e = call(&window, "settings_set_idle_lock", json!({"minutes": 600})).unwrap_err();
+    assert_eq!(e["code"], "settings.invalid");
+    let s = call(
+        &window,
+        "settings_set_retention",
+        json!({"formId": "camp_safety_audit", "days": 30}),
+    )
+    .unwrap();
+    let row = s["retention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["form_id"] == "camp_safety_audit")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["form_days"].clone(), row["days"].clone()),
+        (json!(90), json!(30))
+    );
+    let e = call(
+        &window,
+        "settings_set_retention",
+        json!({"formId": "camp_safety_audit", "days": 365}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "settings.invalid");
+
+    // An export names its data-sharing agreement, which the log keeps.
+    let request = |agreement: &str| {
+        json!({"request": {"form_id": "camp_safety_audit", "site": null, "round": null,
+            "format": "csv", "agreement": agreement}})
+    };
+    let e = call(&window, "export_aggregates", request("  ")).unwrap_err();
+    assert_eq!(e["code"], "settings.invalid");
+    let done = call(
+        &window,
+        "export_aggregates",
+        request("DSA 2026-07 with the CCCM cluster"),
+    )
+    .unwrap();
+    assert!(std::path::Path::new(done["file"].as_str().unwrap()).is_file());
+
+    // A backup to a passphrase; the log verifies and shows both.
+    let e = call(
+        &window,
+        "backup_create",
+        json!({"to": {"kind": "passphrase", "passphrase": "short"}}),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "vault.weak_passphrase");
+    let backup = call(
+        &window,
+        "backup_create",
+        json!({"to": {"kind": "passphrase", "passphrase": "evacuate the blue folder 7"}}),
+    )
+    .unwrap();
+    assert_eq!(backup["submissions"], 3);
+    let list = invoke(&window, "backup_list").unwrap();
+    assert_eq!(list[0]["name"], backup["name"]);
+    let log = invoke(&window, "audit_log").unwrap();
+    assert_eq!(log["verified"], true);
+    let details: Vec<String> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["event"], e["detail"]))
+        .collect();
+    assert!(details[0].starts_with("\"backup\""), "{details:?}");
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("export-csv") && d.contains("DSA 2026-07 with the CCCM cluster")),
+        "{details:?}"
+    );
+
+    // Panic wipe: the vault is gone and the window is told.
+    let state = invoke(&window, "vault_wipe").unwrap();
+    assert_eq!(state["exists"], false);
+    assert_eq!(
+        locked.lock().unwrap().last().unwrap(),
+        &json!({"reason": "user"})
+    );
+    assert!(
+        !tmp.path()
+            .join("vault")
+            .join(lantern_core::vault::DB_FILE)
+            .exists()
+    );
+
+    // Restore into the fresh device: the same submissions, the site list and settings.
+    let wrong = call(
+        &window,
+        "vault_restore",
+        json!({"request": {"file": backup["name"], "secret": {"kind": "passphrase", "passphrase": "not the one at all 9"}, "passphrase": PASS}}),
+    )
+    .unwrap_err();
+    assert_ne!(wrong["code"], "app.internal");
+    assert_eq!(invoke(&window, "vault_state").unwrap()["exists"], false);
+    let state = call(
+        &window,
+        "vault_restore",
+        json!({"request": {"file": backup["name"], "secret": {"kind": "passphrase", "passphrase": "evacuate the blue folder 7"}, "passphrase": PASS}}),
+    )
+    .unwrap();
+    assert_eq!(state["exists"], true);
+    if state["unlocked"] == false {
+        call(&window, "vault_unlock", json!({"passphrase": PASS})).unwrap();
+    }
+    assert_eq!(invoke(&window, "submissions_list").unwrap(), before);
+    assert_eq!(
+        invoke(&window, "settings_get").unwrap()["sites"],
+        settings["sites"]
+    );
+    let again = call(
+        &window,
+        "vault_restore",
+        json!({"request": {"file": backup["name"], "secret": {"kind": "passphrase", "passphrase": "evacuate the blue folder 7"}, "passphrase": PASS}}),
+    )
+    .unwrap_err();
+    assert_eq!(again["code"], "vault.already_exists");
 }

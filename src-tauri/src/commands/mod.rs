@@ -325,3 +325,76 @@ pub async fn receipt_find(state: Shared<'_>, code: String) -> Result<Option<dto:
 pub async fn submission_withdraw(state: Shared<'_>, submission_id: String) -> Result<()> {
     blocking(&state, move |s| s.submission_withdraw(&submission_id)).await
 }
+
+#[tauri::command]
+pub async fn settings_get(state: Shared<'_>) -> Result<dto::DeviceSettings> {
+    blocking(&state, |s| s.device_settings()).await
+}
+
+#[tauri::command]
+pub async fn settings_set_idle_lock(
+    state: Shared<'_>,
+    minutes: u32,
+) -> Result<dto::DeviceSettings> {
+    blocking(&state, move |s| s.set_idle_lock(minutes)).await
+}
+
+#[tauri::command]
+pub async fn settings_set_retention(
+    state: Shared<'_>,
+    form_id: String,
+    days: Option<u32>,
+) -> Result<dto::DeviceSettings> {
+    blocking(&state, move |s| s.set_retention(&form_id, days)).await
+}
+
+#[tauri::command]
+pub async fn vault_change_passphrase(
+    state: Shared<'_>,
+    passphrase: String,
+    new_passphrase: String,
+) -> Result<()> {
+    blocking(&state, move |s| {
+        s.change_passphrase(&passphrase, &new_passphrase)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sites_import(state: Shared<'_>, text: String) -> Result<dto::SiteImport> {
+    blocking(&state, move |s| s.import_sites(&text)).await
+}
+
+#[tauri::command]
+pub async fn audit_log(state: Shared<'_>) -> Result<dto::AuditView> {
+    blocking(&state, |s| s.audit_log()).await
+}
+
+#[tauri::command]
+pub async fn export_aggregates(
+    state: Shared<'_>,
+    request: dto::ExportRequest,
+) -> Result<dto::ExportDone> {
+    blocking(&state, move |s| s.export(&request)).await
+}
+
+#[tauri::command]
+pub async fn backup_create(state: Shared<'_>, to: dto::BackupTo) -> Result<dto::BackupDone> {
+    blocking(&state, move |s| s.backup(&to)).await
+}
+
+#[tauri::command]
+pub async fn backup_list(state: Shared<'_>) -> Result<Vec<dto::BackupFile>> {
+    blocking(&state, |s| Ok(s.backups())).await
+}
+
+#[tauri::command]
+pub async fn vault_restore(state: Shared<'_>, request: dto::RestoreRequest) -> Result<VaultState> {
+    blocking(&state, move |s| s.restore(&request)).await
+}
+
+/// Panic wipe (the UI asks for a deliberate confirmation first).
+#[tauri::command]
+pub async fn vault_wipe<R: Runtime>(app: AppHandle<R>, state: Shared<'_>) -> Result<VaultState> {
+    blocking(&state, move |s| s.wipe(&app)).await
+}

@@ -28,6 +28,15 @@ import type {
   EnrollRequest,
   SubmissionRow,
   SubmissionView,
+  DeviceSettings,
+  SiteImport,
+  AuditView,
+  ExportRequest,
+  ExportDone,
+  BackupTo,
+  BackupDone,
+  BackupFile,
+  RestoreRequest,
   VaultState,
 } from './bindings';
 
@@ -89,6 +98,17 @@ export const COMMANDS = [
   'submission_open',
   'receipt_find',
   'submission_withdraw',
+  'settings_get',
+  'settings_set_idle_lock',
+  'settings_set_retention',
+  'vault_change_passphrase',
+  'sites_import',
+  'audit_log',
+  'export_aggregates',
+  'backup_create',
+  'backup_list',
+  'vault_restore',
+  'vault_wipe',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -219,6 +239,28 @@ export const uiLanguage = () => call<string | null>('ui_language');
 export const setUiLanguage = (language: string) => call<void>('set_ui_language', { language });
 export const referralsGet = () => call<ReferralCards>('referrals_get');
 export const referralsSet = (cards: ReferralCards) => call<void>('referrals_set', { cards });
+
+/** The settings kept in the vault: idle lock, retention per form, the site list. */
+export const settingsGet = () => call<DeviceSettings>('settings_get');
+export const settingsSetIdleLock = (minutes: number) => call<DeviceSettings>('settings_set_idle_lock', { minutes });
+/** `days: null` goes back to the form's own period; never longer than the form allows (`settings.invalid`). */
+export const settingsSetRetention = (formId: string, days: number | null) =>
+  call<DeviceSettings>('settings_set_retention', { formId, days });
+export const vaultChangePassphrase = (passphrase: string, newPassphrase: string) =>
+  call<void>('vault_change_passphrase', { passphrase, newPassphrase });
+/** A site list (CSV text): every row imported, or none and each bad line listed. */
+export const sitesImport = (text: string) => call<SiteImport>('sites_import', { text });
+/** The audit log, newest first, and whether its hash chain verifies. */
+export const auditLog = () => call<AuditView>('audit_log');
+/** Exports releasable aggregates under a named data-sharing agreement (logged). */
+export const exportAggregates = (request: ExportRequest) => call<ExportDone>('export_aggregates', { request });
+export const backupCreate = (to: BackupTo) => call<BackupDone>('backup_create', { to });
+/** Backups in the device's backups folder; works without a vault (restore). */
+export const backupList = () => call<BackupFile[]>('backup_list');
+/** Restores a backup as this device's vault (only when there is none). */
+export const vaultRestore = (request: RestoreRequest) => call<VaultState>('vault_restore', { request });
+/** Panic wipe: destroys the vault at once. Only after a deliberate confirmation. */
+export const vaultWipe = () => call<VaultState>('vault_wipe');
 
 // --- events ------------------------------------------------------------------------
 

@@ -24,6 +24,15 @@ import type {
   EnrollRequest,
   SubmissionRow,
   SubmissionView,
+  DeviceSettings,
+  SiteImport,
+  AuditView,
+  ExportRequest,
+  ExportDone,
+  BackupTo,
+  BackupDone,
+  BackupFile,
+  RestoreRequest,
   VaultState,
 } from './api';
 
@@ -69,6 +78,17 @@ export interface Backend {
   syncStatus(): Promise<SyncView>;
   syncEnroll(request: EnrollRequest): Promise<SyncView>;
   syncNow(): Promise<SyncView>;
+  settingsGet(): Promise<DeviceSettings>;
+  settingsSetIdleLock(minutes: number): Promise<DeviceSettings>;
+  settingsSetRetention(formId: string, days: number | null): Promise<DeviceSettings>;
+  vaultChangePassphrase(passphrase: string, newPassphrase: string): Promise<void>;
+  sitesImport(text: string): Promise<SiteImport>;
+  auditLog(): Promise<AuditView>;
+  exportAggregates(request: ExportRequest): Promise<ExportDone>;
+  backupCreate(to: BackupTo): Promise<BackupDone>;
+  backupList(): Promise<BackupFile[]>;
+  vaultRestore(request: RestoreRequest): Promise<VaultState>;
+  vaultWipe(): Promise<VaultState>;
   onLocked(handler: (e: LockedEvent) => void): Promise<() => void>;
   onSaved(handler: (e: SavedEvent) => void): Promise<() => void>;
   /** Sync moved by itself (a batch sent, a retry failed, the server unreachable). */

@@ -764,6 +764,149 @@ pub struct SubmissionView {
     pub pages: Vec<PageView>,
 }
 
+/// A form's retention on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RetentionRow {
+    pub form_id: String,
+    pub title: String,
+    /// The form's own `retention_days`: the longest allowed.
+    pub form_days: Option<u32>,
+    /// A shorter period chosen on this device, if any.
+    pub days: Option<u32>,
+}
+
+/// A site of the imported site list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SiteRow {
+    pub code: String,
+    pub name: String,
+    /// Admin area codes, largest first (admin1, admin2, …).
+    pub admin: Vec<String>,
+}
+
+/// A bad line of an imported file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LineProblem {
+    /// 1-based, the header being line 1.
+    pub line: u32,
+    pub message: String,
+}
+
+/// What a site list import did: all rows, or none and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SiteImport {
+    pub imported: u32,
+    /// Every bad row; when any, nothing was imported.
+    pub problems: Vec<LineProblem>,
+}
+
+/// The settings kept in the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DeviceSettings {
+    pub idle_lock_minutes: u32,
+    pub idle_lock_choices: Vec<u32>,
+    pub retention: Vec<RetentionRow>,
+    pub sites: Vec<SiteRow>,
+}
+
+/// Who can open a backup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BackupTo {
+    /// A backup passphrase, kept apart from the vault's.
+    Passphrase { passphrase: String },
+    /// The organisation's public key (64 hex characters).
+    OrgKey { public_key: String },
+}
+
+/// What opens a backup at restore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BackupSecretInput {
+    Passphrase {
+        passphrase: String,
+    },
+    /// The organisation's secret key file.
+    OrgKeyFile {
+        path: String,
+    },
+}
+
+/// A backup written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BackupDone {
+    /// Where it is (full path).
+    pub file: String,
+    pub name: String,
+    pub submissions: u32,
+    pub forms: u32,
+    pub bytes: u32,
+    /// Damaged records left out.
+    pub skipped: u32,
+}
+
+/// A backup file found in the backups folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BackupFile {
+    pub name: String,
+    pub file: String,
+    pub bytes: u32,
+    /// RFC 3339 of its last change.
+    pub modified: String,
+}
+
+/// What `vault_restore` needs: which backup, what opens it, the new vault's passphrase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RestoreRequest {
+    /// A file name in the backups folder, or a full path.
+    pub file: String,
+    pub secret: BackupSecretInput,
+    pub passphrase: String,
+}
+
+/// An aggregate export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ExportRequest {
+    pub form_id: String,
+    pub site: Option<String>,
+    pub round: Option<String>,
+    /// `csv`, `xlsx` or `hxl`.
+    pub format: String,
+    /// The data-sharing agreement it falls under (kept in the audit log).
+    pub agreement: String,
+}
+
+/// An export written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ExportDone {
+    pub file: String,
+    pub bytes: u32,
+    pub batches: u32,
+    /// Tables held back by disclosure control (not exported).
+    pub held: u32,
+}
+
+/// One audit entry, opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AuditRow {
+    pub seq: u32,
+    pub at: String,
+    pub event: String,
+    /// Ids and counts only; never an answer.
+    pub detail: String,
+}
+
+/// The audit log, newest first, and whether its chain verifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AuditView {
+    pub verified: bool,
+    /// Entries checked.
+    pub checked: u32,
+    /// Where the chain breaks, when it does.
+    pub problem: Option<String>,
+    pub entries: Vec<AuditRow>,
+}
+
 /// Every exported declaration, in the order of `ui/src/lib/bindings/index.ts`.
 pub fn typescript() -> String {
     let cfg = ts_rs::Config::new();
@@ -826,6 +969,20 @@ pub fn typescript() -> String {
         ResponseState::decl(&cfg),
         SubmissionRow::decl(&cfg),
         SubmissionView::decl(&cfg),
+        RetentionRow::decl(&cfg),
+        SiteRow::decl(&cfg),
+        LineProblem::decl(&cfg),
+        SiteImport::decl(&cfg),
+        DeviceSettings::decl(&cfg),
+        BackupTo::decl(&cfg),
+        BackupSecretInput::decl(&cfg),
+        BackupDone::decl(&cfg),
+        BackupFile::decl(&cfg),
+        RestoreRequest::decl(&cfg),
+        ExportRequest::decl(&cfg),
+        ExportDone::decl(&cfg),
+        AuditRow::decl(&cfg),
+        AuditView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/lantern-core/src/capture/dto.rs by ts-rs. Do not edit:\n\

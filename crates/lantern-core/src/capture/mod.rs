@@ -16,6 +16,7 @@ pub mod library;
 pub mod pages;
 pub mod passphrase;
 pub mod responses;
+pub mod settings;
 pub mod share;
 
 use std::collections::HashMap;
@@ -64,6 +65,9 @@ pub enum CaptureError {
     StalePreview,
     #[error("that is not a receipt code: a receipt code has 8 letters and digits, like ABCD-EFGH")]
     BadReceipt,
+    /// A setting, import or export that cannot be done as asked; the sentence says why.
+    #[error("{0}")]
+    Setting(String),
 }
 
 impl CaptureError {
@@ -83,6 +87,7 @@ impl CaptureError {
             CaptureError::NoResults { .. } => "share.no_results",
             CaptureError::StalePreview => "share.stale_preview",
             CaptureError::BadReceipt => "capture.bad_receipt",
+            CaptureError::Setting(_) => "settings.invalid",
         }
     }
 }

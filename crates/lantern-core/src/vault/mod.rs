@@ -1048,6 +1048,17 @@ impl Vault {
         false
     }
 
+    /// How long without activity before the vault locks itself.
+    pub fn idle_lock(&self) -> TimeDelta {
+        self.config.idle_lock
+    }
+
+    /// Changes the idle lock of this open vault (the app keeps the choice in a setting
+    /// and applies it at each unlock).
+    pub fn set_idle_lock(&mut self, idle: TimeDelta) {
+        self.config.idle_lock = idle;
+    }
+
     fn idle_at(&self, now: DateTime<Utc>) -> bool {
         now - self.last_activity.get() > self.config.idle_lock
     }

@@ -427,3 +427,91 @@ export type SubmissionView = { row: SubmissionRow, receipt: string | null,
  * Every relevant page, answers in place (empty for a refusal).
  */
 pages: Array<PageView>, };
+
+export type RetentionRow = { form_id: string, title: string, 
+/**
+ * The form's own `retention_days`: the longest allowed.
+ */
+form_days: number | null, 
+/**
+ * A shorter period chosen on this device, if any.
+ */
+days: number | null, };
+
+export type SiteRow = { code: string, name: string, 
+/**
+ * Admin area codes, largest first (admin1, admin2, …).
+ */
+admin: Array<string>, };
+
+export type LineProblem = { 
+/**
+ * 1-based, the header being line 1.
+ */
+line: number, message: string, };
+
+export type SiteImport = { imported: number, 
+/**
+ * Every bad row; when any, nothing was imported.
+ */
+problems: Array<LineProblem>, };
+
+export type DeviceSettings = { idle_lock_minutes: number, idle_lock_choices: Array<number>, retention: Array<RetentionRow>, sites: Array<SiteRow>, };
+
+export type BackupTo = { "kind": "passphrase", passphrase: string, } | { "kind": "org_key", public_key: string, };
+
+export type BackupSecretInput = { "kind": "passphrase", passphrase: string, } | { "kind": "org_key_file", path: string, };
+
+export type BackupDone = { 
+/**
+ * Where it is (full path).
+ */
+file: string, name: string, submissions: number, forms: number, bytes: number, 
+/**
+ * Damaged records left out.
+ */
+skipped: number, };
+
+export type BackupFile = { name: string, file: string, bytes: number, 
+/**
+ * RFC 3339 of its last change.
+ */
+modified: string, };
+
+export type RestoreRequest = { 
+/**
+ * A file name in the backups folder, or a full path.
+ */
+file: string, secret: BackupSecretInput, passphrase: string, };
+
+export type ExportRequest = { form_id: string, site: string | null, round: string | null, 
+/**
+ * `csv`, `xlsx` or `hxl`.
+ */
+format: string, 
+/**
+ * The data-sharing agreement it falls under (kept in the audit log).
+ */
+agreement: string, };
+
+export type ExportDone = { file: string, bytes: number, batches: number, 
+/**
+ * Tables held back by disclosure control (not exported).
+ */
+held: number, };
+
+export type AuditRow = { seq: number, at: string, event: string, 
+/**
+ * Ids and counts only; never an answer.
+ */
+detail: string, };
+
+export type AuditView = { verified: boolean, 
+/**
+ * Entries checked.
+ */
+checked: number, 
+/**
+ * Where the chain breaks, when it does.
+ */
+problem: string | null, entries: Array<AuditRow>, };
