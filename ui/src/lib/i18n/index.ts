@@ -37,6 +37,8 @@ export interface Translator {
   number(n: number): string;
   date(d: Date | string): string;
   dateTime(d: Date | string): string;
+  /** A `YYYY-MM` period as "November 2026" (the period a batch belongs to). */
+  month(period: string): string;
 }
 
 function locale(lang: UiLanguage, digits: Digits): string {
@@ -48,6 +50,7 @@ export function translator(lang: UiLanguage, digits: Digits = 'latn'): Translato
   const numberFormat = new Intl.NumberFormat(locale(lang, digits));
   const dateFormat = new Intl.DateTimeFormat(locale(lang, digits), { day: 'numeric', month: 'long', year: 'numeric' });
   const dateTimeFormat = new Intl.DateTimeFormat(locale(lang, digits), { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const monthFormat = new Intl.DateTimeFormat(locale(lang, digits), { month: 'long', year: 'numeric', timeZone: 'UTC' });
   const asDate = (d: Date | string) => (typeof d === 'string' ? new Date(d) : d);
   const t = ((key: MessageKey, params?: Params) => {
     const text: string = catalog[key] ?? en[key] ?? key;
@@ -68,6 +71,10 @@ export function translator(lang: UiLanguage, digits: Digits = 'latn'): Translato
   t.dateTime = (d) => {
     const date = asDate(d);
     return Number.isNaN(date.getTime()) ? String(d) : dateTimeFormat.format(date);
+  };
+  t.month = (period) => {
+    const m = /^(\d{4})-(\d{2})$/.exec(period);
+    return m ? monthFormat.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1))) : period;
   };
   return t;
 }
