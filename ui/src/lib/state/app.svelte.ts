@@ -2,11 +2,22 @@
 // decrypted data the screens present (home lists, the open draft's page). Locking, by the
 // button, the shell's idle timer or quick exit, drops every piece of it, so no answer is
 // left in the UI's memory or in the DOM (the screens render only from here).
-import { asAppError, type AppError, type Backend, type DraftView, type Home, type VaultState } from '../backend';
+import { asAppError, type AppError, type Backend, type DraftView, type Home, type Results, type ShareGroup, type SyncView, type VaultState } from '../backend';
 import { isUiLanguage } from '../i18n';
 import { ui } from './ui.svelte';
 
-export type Screen = 'loading' | 'create' | 'duress' | 'unlock' | 'home' | 'fill' | 'settings' | 'neutral';
+export type Screen = 'loading' | 'create' | 'duress' | 'unlock' | 'home' | 'fill' | 'settings' | 'results' | 'send' | 'neutral';
+
+/** One form × site × round, as results and the send preview name it. */
+export interface GroupKey {
+  form_id: string;
+  site: string;
+  round: string | null;
+}
+
+export function sameGroup(a: GroupKey | null, b: GroupKey | null): boolean {
+  return !!a && !!b && a.form_id === b.form_id && a.site === b.site && a.round === b.round;
+}
 
 class AppState {
   backend: Backend | null = null;
@@ -17,6 +28,13 @@ class AppState {
   home: Home | null = $state(null);
   /** The open draft's current page, as the core sent it. */
   draft: DraftView | null = $state(null);
+  /** Every form × site × round with finalized responses (results and send screens). */
+  groups: ShareGroup[] | null = $state(null);
+  /** The group whose results are open, and its results as the core computed them. */
+  group: GroupKey | null = $state(null);
+  results: Results | null = $state(null);
+  /** Sync as the send screen shows it (the shell's `sync://changed` keeps it current). */
+  sync: SyncView | null = $state(null);
   site: string | null = $state(null);
   round: string | null = $state(null);
   referralOpen = $state(false);
@@ -100,6 +118,8 @@ class AppState {
 
   async goHome() {
     this.draft = null;
+    this.group = null;
+    this.results = null;
     this.screen = 'home';
     await this.loadHome();
   }
@@ -146,6 +166,10 @@ class AppState {
   dropAll(screen: Screen, idle = false) {
     this.draft = null;
     this.home = null;
+    this.groups = null;
+    this.group = null;
+    this.results = null;
+    this.sync = null;
     this.referralOpen = false;
     this.error = null;
     this.savedAt = null;
@@ -205,6 +229,62 @@ class AppState {
     await this.loadHome();
   }
 
+  /** The results screen: the list of groups, or one group's results when `group` is given. */
+  async openResults(group: GroupKey | null = null) {
+    this.draft = null;
+    this.screen = 'results';
+    this.group = group;
+    this.results = null;
+    await this.loadGroups();
+    if (group) await this.loadResults(group);
+  }
+
+  /** The send screen: sync status and the groups with their release state. */
+  async openSend() {
+    this.draft = null;
+    this.group = null;
+    this.results = null;
+    this.screen = 'send';
+    // The send screen fetches sync status itself when it mounts (and follows sync events).
+    await this.loadGroups();
+  }
+
+  async loadGroups() {
+    this.error = null;
+    try {
+      this.groups = await this.b.shareGroups(ui.lang);
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  async loadResults(group: GroupKey) {
+    this.error = null;
+    this.group = group;
+    try {
+      const results = await this.b.results(group.form_id, group.site, group.round, ui.lang);
+      // A lock or another choice while waiting: keep nothing.
+      if (sameGroup(this.group, group) && this.vault?.unlocked) this.results = results;
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  async loadSync() {
+    try {
+      const view = await this.b.syncStatus();
+      if (this.vault?.unlocked) this.sync = view;
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  /** Back from one group's results to the list. */
+  closeResults() {
+    this.group = null;
+    this.results = null;
+  }
+
   /** The UI language changed: kept by the shell; home and the open form follow. */
   async languageChanged() {
     this.backend?.setUiLanguage(ui.lang).catch(() => {});
@@ -221,6 +301,10 @@ class AppState {
       }
     } else if (this.screen === 'home') {
       await this.loadHome();
+    } else if (this.screen === 'results' || this.screen === 'send') {
+      // Labels (sites, rounds, indicators) come in the UI language.
+      await this.loadGroups();
+      if (this.screen === 'results' && this.group) await this.loadResults(this.group);
     }
   }
 }
