@@ -1,7 +1,11 @@
 // An in-memory Backend for component tests: a vault with a passphrase and one form of a
 // few pages the test gives, navigated as the shell does (relevant pages, next/back, an
-// index). Answers are patched into the pages. The browser tier goes through the real IPC.
-import { AppError, type Backend, type DraftView, type Home, type PageContent, type Question, type ReferralCards } from '../lib/backend';
+// index). Answers are patched into the pages. Results, send previews and sync come from
+// share-fixtures.ts: approving needs the previewed hash, a stale preview can be staged,
+// enrolling turns the not-enrolled view into an enrolled one, and `fireSync` plays the
+// shell's `sync://changed`. The browser tier goes through the real IPC.
+import { AppError, type Backend, type DraftView, type Home, type PageContent, type Question, type ReferralCards, type SyncView } from '../lib/backend';
+import { CAMP_RESULTS, ENDLINE_RESULTS, ENROLLMENT, GROUPS, HASH_1, HASH_2, NOT_ENROLLED, preview } from './share-fixtures';
 
 export function question(path: string, extra: Partial<Question> = {}): Question {
   return {
@@ -30,7 +34,16 @@ export interface FakeForm {
   pages: { path: string; content: PageContent }[];
 }
 
-export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase?: string; home?: Partial<Home> }) {
+export interface FakeShare {
+  /** The sync view at start (default: not enrolled, nothing approved). */
+  sync?: SyncView;
+  /** The first approval finds the data changed since the preview (`share.stale_preview`). */
+  staleOnce?: boolean;
+  /** Enrolling fails with this code. */
+  enrollFails?: string;
+}
+
+export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase?: string; home?: Partial<Home>; share?: FakeShare }) {
   const calls: string[] = [];
   let exists = opts.exists ?? true;
   let unlocked = false;
@@ -41,6 +54,13 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
   let at = 0;
   let referrals: ReferralCards = { cards: [{ site: 'SO2401-0001', services: [{ name: 'Women’s centre', contact: '+252 61 000 0000', hours: 'Sun–Thu 8–16', notes: '' }] }] };
   const locked: ((e: { reason: 'user' | 'idle' | 'quick_exit' }) => void)[] = [];
+  const synced: ((v: SyncView) => void)[] = [];
+  let sync: SyncView = structuredClone(opts.share?.sync ?? NOT_ENROLLED);
+  let stale = opts.share?.staleOnce ?? false;
+  let changed = false;
+  /** The hash of the preview the shell keeps (approve names it), as `share_preview` sets it. */
+  let kept: string | null = null;
+  let groups = structuredClone(GROUPS);
   const home: Home = {
     forms: [
       {
@@ -82,6 +102,11 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
       at_end: pos === r.length - 1,
       ending: null,
       saved_at: null,
+    };
+  }
+  function unsupported(name: string) {
+    return async (): Promise<never> => {
+      throw new AppError('fake.unsupported', `${name} is not in this fake backend`);
     };
   }
   function needUnlocked() {
@@ -171,7 +196,7 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
       );
       return { finalizable: blocking.length === 0, blocking, ending: null };
     },
-    draftFinalize: async () => (calls.push('finalize'), { submission_id: 'uuid:1', refusal: false }),
+    draftFinalize: async () => (calls.push('finalize'), { submission_id: 'uuid:1', refusal: false, receipt: 'K7QM-2XPD' }),
     draftClose: async () => {
       calls.push('close');
     },
@@ -187,11 +212,99 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
     referralsSet: async (cards) => {
       referrals = structuredClone(cards);
     },
+    // Finalized responses (issue 16, item 1): none in this fake yet.
+    submissionsList: async () => (needUnlocked(), []),
+    submissionOpen: async (id) => {
+      needUnlocked();
+      throw new AppError('capture.unknown_submission', `no submission ${id}`);
+    },
+    receiptFind: async () => (needUnlocked(), null),
+    submissionWithdraw: async (id) => {
+      needUnlocked();
+      calls.push(`withdraw ${id}`);
+    },
+    // Device settings (issue 16, item 4): not in this fake yet; a test that needs one adds it.
+    settingsGet: unsupported('settingsGet'),
+    settingsSetIdleLock: unsupported('settingsSetIdleLock'),
+    settingsSetRetention: unsupported('settingsSetRetention'),
+    vaultChangePassphrase: unsupported('vaultChangePassphrase'),
+    sitesImport: unsupported('sitesImport'),
+    auditLog: unsupported('auditLog'),
+    exportAggregates: unsupported('exportAggregates'),
+    backupCreate: unsupported('backupCreate'),
+    backupList: unsupported('backupList'),
+    vaultRestore: unsupported('vaultRestore'),
+    vaultWipe: unsupported('vaultWipe'),
+    shareGroups: async (l) => (needUnlocked(), calls.push(`shareGroups ${l}`), structuredClone(groups)),
+    results: async (formId, site, round, l) => {
+      needUnlocked();
+      calls.push(`results ${formId} ${site} ${round} ${l}`);
+      const r = [CAMP_RESULTS, ENDLINE_RESULTS].find((x) => x.group.form_id === formId && x.group.site === site && x.group.round === round);
+      if (!r) throw new AppError('share.no_results', `no finalized, consenting response of ${formId} at ${site} for that round`);
+      return structuredClone(r);
+    },
+    sharePreview: async (formId, site, round, l) => {
+      needUnlocked();
+      calls.push(`sharePreview ${formId} ${site} ${round} ${l}`);
+      const g = groups.find((x) => x.form_id === formId && x.site === site && x.round === round);
+      if (!g) throw new AppError('share.no_results', 'no results');
+      // After a stale approval the data changed: a new preview, a new hash.
+      const p = preview(g, changed ? HASH_2 : HASH_1);
+      kept = p.payload?.hash ?? null;
+      return structuredClone(p);
+    },
+    shareApprove: async (hash) => {
+      needUnlocked();
+      calls.push(`shareApprove ${hash}`);
+      if (hash !== kept || stale) {
+        changed = changed || stale;
+        stale = false;
+        kept = null;
+        throw new AppError('share.stale_preview', 'what would be sent changed since the preview was shown');
+      }
+      kept = null;
+      const item = { batch_id: 'batch-new', form_id: 'camp_safety_audit', title: 'Camp safety audit', site: 'SO2401-0001', round: '1', sequence: 1, batch_hash: hash, state: 'queued' as const, approved_at: '2026-11-30T10:00:00Z', sent_at: null, attempts: 0, next_attempt_at: null, problem: null };
+      sync = { ...sync, queued: sync.queued + 1, items: [item, ...sync.items] };
+      groups = groups.map((g) => (g.form_id === 'camp_safety_audit' && g.site === 'SO2401-0001' ? { ...g, release: { state: 'need_more_changes', changes: 0, needed: 5 } } : g));
+      return structuredClone(item);
+    },
+    syncStatus: async () => (needUnlocked(), calls.push('syncStatus'), structuredClone(sync)),
+    syncEnroll: async (request) => {
+      needUnlocked();
+      calls.push(`syncEnroll ${request.server_url} ${request.code} ${request.pin}`);
+      if (opts.share?.enrollFails) throw new AppError(opts.share.enrollFails, 'enrollment failed');
+      if (sync.enrollment) throw new AppError('sync.already_enrolled', 'already enrolled');
+      sync = { ...sync, enrollment: { ...ENROLLMENT, server_url: request.server_url, pin: request.server_url.startsWith('http://127.0.0.1') ? null : ENROLLMENT.pin } };
+      return structuredClone(sync);
+    },
+    syncNow: async () => {
+      needUnlocked();
+      calls.push('syncNow');
+      if (!sync.enrollment) throw new AppError('sync.not_enrolled', 'this device is not enrolled');
+      return structuredClone(sync);
+    },
     onLocked: async (h) => {
       locked.push(h);
       return () => {};
     },
     onSaved: async () => () => {},
+    onSync: async (h) => {
+      synced.push(h);
+      calls.push('onSync');
+      return () => {
+        calls.push('offSync');
+        synced.splice(synced.indexOf(h), 1);
+      };
+    },
   };
-  return { backend, calls, fireLocked: (reason: 'user' | 'idle' | 'quick_exit' = 'idle') => locked.forEach((h) => h({ reason })) };
+  return {
+    backend,
+    calls,
+    fireLocked: (reason: 'user' | 'idle' | 'quick_exit' = 'idle') => locked.forEach((h) => h({ reason })),
+    /** The shell's `sync://changed`: the retry loop moved. */
+    fireSync: (view: SyncView) => {
+      sync = structuredClone(view);
+      synced.forEach((h) => h(structuredClone(view)));
+    },
+  };
 }
