@@ -136,7 +136,7 @@ impl Capture {
             forms,
             drafts,
             finalized,
-            sync: SyncStatus::NotConfigured,
+            sync: sync_status(vault, now)?,
         })
     }
 
@@ -155,6 +155,30 @@ impl Capture {
         vault.set_setting(REFERRALS_SETTING, &value, now)?;
         Ok(())
     }
+}
+
+/// Sync as home sums it up: not enrolled, failing, or how many approved batches wait.
+fn sync_status(vault: &Vault, now: DateTime<Utc>) -> Result<SyncStatus> {
+    let st = crate::sync::status(vault, now).map_err(|e| match e {
+        crate::sync::SyncError::Vault(v) => super::CaptureError::Vault(v),
+        other => super::CaptureError::from(other),
+    })?;
+    if st.enrollment.is_none() {
+        return Ok(SyncStatus::NotConfigured);
+    }
+    if let Some(failed) = st
+        .items
+        .iter()
+        .find(|i| i.state == crate::sync::ItemState::Failed && !i.retry)
+    {
+        return Ok(SyncStatus::Failed {
+            message: failed.last_error.clone().unwrap_or_default(),
+        });
+    }
+    Ok(SyncStatus::Idle {
+        pending: u32::try_from(st.queued + st.sending + st.failed).unwrap_or(u32::MAX),
+        last_sync: st.items.iter().filter_map(|i| i.sent_at.clone()).max(),
+    })
 }
 
 fn field(instance: &serde_json::Value, name: &str) -> Option<String> {

@@ -241,7 +241,7 @@ fn timestamp(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn load_state(vault: &mut Vault, now: DateTime<Utc>) -> Result<SyncState> {
+fn load_state(vault: &Vault, now: DateTime<Utc>) -> Result<SyncState> {
     match vault.setting(STATE_SETTING, now)? {
         Some(v) => serde_json::from_value(v)
             .map_err(|e| SyncError::Vault(VaultError::InvalidInput(format!("sync state: {e}")))),
@@ -275,7 +275,7 @@ pub struct EnrollAnswer {
 }
 
 /// The enrollment, if this device has one.
-pub fn enrollment(vault: &mut Vault, now: DateTime<Utc>) -> Result<Option<Enrollment>> {
+pub fn enrollment(vault: &Vault, now: DateTime<Utc>) -> Result<Option<Enrollment>> {
     match vault.setting(ENROLLMENT_SETTING, now)? {
         Some(v) => Ok(Some(serde_json::from_value(v).map_err(|e| {
             SyncError::Vault(VaultError::InvalidInput(format!("enrollment: {e}")))
@@ -746,7 +746,7 @@ pub struct SyncStatus {
 }
 
 /// The sync status for the UI and `lantern sync status`.
-pub fn status(vault: &mut Vault, now: DateTime<Utc>) -> Result<SyncStatus> {
+pub fn status(vault: &Vault, now: DateTime<Utc>) -> Result<SyncStatus> {
     let state = load_state(vault, now)?;
     let count = |s: ItemState| state.items.iter().filter(|i| i.state == s).count();
     let next_retry_at = state
