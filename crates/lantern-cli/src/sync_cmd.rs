@@ -271,7 +271,7 @@ fn run_once(dir: &Path) -> anyhow::Result<ExitCode> {
         }
         RunReport::SomeFailed { sent, failed } => {
             println!("Sent {sent} batch(es); {failed} failed:");
-            let st = sync::status(&mut vault, Utc::now()).map_err(sync_error)?;
+            let st = sync::status(&vault, Utc::now()).map_err(sync_error)?;
             for item in st
                 .items
                 .iter()
@@ -299,8 +299,8 @@ fn run_once(dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn status(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let mut vault = unlocked(dir)?;
-    let st = sync::status(&mut vault, Utc::now()).map_err(sync_error)?;
+    let vault = unlocked(dir)?;
+    let st = sync::status(&vault, Utc::now()).map_err(sync_error)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&st)?);
         return Ok(ExitCode::SUCCESS);
