@@ -88,7 +88,7 @@ fn faults_lose_nothing_and_duplicate_nothing() {
         it.last_error.as_deref().unwrap().contains("HTTP 500"),
         "{it:?}"
     );
-    let st = sync::status(&mut vault, Utc::now()).unwrap();
+    let st = sync::status(&vault, Utc::now()).unwrap();
     assert_eq!(st.next_retry_at, it.next_attempt_at);
     // With backoff respected (the app's background loop), it is not due yet.
     let plan = sync::plan(&mut vault, Utc::now(), true).unwrap();
@@ -173,8 +173,8 @@ fn faults_lose_nothing_and_duplicate_nothing() {
     assert!(said.contains("acknowledged"), "{said}");
 
     // Exactly the latest approved batch per key, nothing else.
-    let mut vault = open(&dir);
-    let st = sync::status(&mut vault, Utc::now()).unwrap();
+    let vault = open(&dir);
+    let st = sync::status(&vault, Utc::now()).unwrap();
     assert_eq!(st.queued + st.sending + st.failed, 0, "{st:?}");
     let mut stored = server.batches();
     stored.sort_by(|a, b| a.site.cmp(&b.site));
