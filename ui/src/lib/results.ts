@@ -24,7 +24,8 @@ export function formatValue(t: Translator, kind: string, shown: Extract<Shown, {
   if (kind === 'proportion' && v !== null) return t('results.percent', { value: oneDecimal(v) });
   if (kind === 'score' && v !== null) return t('results.score', { value: Math.round(v) });
   if (v !== null) return t.number(oneDecimal(v));
-  return t.number(shown.n);
+  // A released cell with no unit (a declared value nobody had): nothing to average.
+  return kind === 'count' ? t.number(shown.n) : t('results.noData');
 }
 
 /** "fewer than 5": the only thing a hidden cell ever says about its size. */
@@ -58,14 +59,14 @@ export function scaleOf(indicator: IndicatorResult): number {
 }
 
 /** A cell's plotted value: released with a number, else nothing (never 0 for hidden). */
-export function plotted(cell: ResultCell): number | null {
+export function plotted(cell: ResultCell, kind: string): number | null {
   if (cell.shown.shown !== 'released') return null;
-  return cell.shown.value ?? cell.shown.n;
+  return cell.shown.value ?? (kind === 'count' ? cell.shown.n : null);
 }
 
 /** The change from baseline, as "+12 points" for percentages, else "+0.4". */
 export function change(t: Translator, kind: string, cell: ResultCell): string | null {
-  const now = plotted(cell);
+  const now = plotted(cell, kind);
   if (now === null || cell.baseline === null) return null;
   const d = oneDecimal(now - cell.baseline);
   const signed = (d > 0 ? '+' : d < 0 ? '−' : '±') + t.number(Math.abs(d));
@@ -106,7 +107,8 @@ export function groupCells(t: Translator, indicator: IndicatorResult): { total: 
   const total = indicator.cells.find((c) => c.by.length === 0) ?? null;
   const groups = new Map<string, CellGroup>();
   for (const c of indicator.cells) {
-    if (!c.by.length) continue;
+    // A batch is one round already: its `round` cells (the other round's is empty) say nothing more.
+    if (!c.by.length || (c.by.length === 1 && c.by[0].dimension === 'round')) continue;
     const key = c.by.map((b) => b.dimension).join('*');
     let g = groups.get(key);
     if (!g) {
@@ -147,4 +149,9 @@ export function releaseWords(t: Translator, release: Release): string {
 export function errorWords(t: Translator, error: Pick<AppError, 'code' | 'message'>): string {
   const k = keyIf(`error.${error.code}`);
   return k ? t(k) : t('error.unknown');
+}
+
+/** Whether a site's label needs its code beside it (not when it carries it: "Site 1 (SO2401-0001)"). */
+export function needsCode(label: string, code: string): boolean {
+  return !label.includes(code);
 }

@@ -170,7 +170,7 @@ describe('status and history', () => {
     expect(text('count-sent')).toBe('1');
     expect(text('state-batch-2')).toBe('Refused by the server');
     expect(text('problem-batch-2')).toContain('The server refused');
-    expect(text('problem-batch-2')).toContain('It is not tried again: ask your coordinator.');
+    expect(text('problem-batch-2')).toContain('It is not tried again.');
     expect(text('problem-batch-3')).toContain('The server could not be reached');
     expect(text('problem-batch-3')).toContain('Lantern tries again by itself');
     expect(text('state-batch-1')).toBe('Sent');
