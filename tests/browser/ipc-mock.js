@@ -4,7 +4,10 @@
 // (fixtures/views.json, written by fixtures/gen from engine::view): when the UI does what
 // a recording did next (answer, add or remove a repeat), the mock answers with the core's
 // own view; other answers are patched into the last view. The scenario comes from the
-// query string (`?scenario=fresh|locked|unlocked|demo`).
+// query string (`?scenario=fresh|locked|unlocked|demo`). Results, send previews, the
+// approval and the sync view after it are recorded from a real vault by the same
+// generator (`share`); enrollment and an offline queue need a server and are written
+// here in the core's shapes (`&sync=offline` starts enrolled, the server out of reach).
 import { mockIPC } from '/__test/mocks.js';
 import VIEWS from '/__test/views.js';
 
@@ -39,6 +42,48 @@ const vault = {
 };
 let referrals = { cards: [{ site: 'SO2401-0001', services: [{ name: 'Women and girls safe space (IRC)', contact: '+252 61 555 0101', hours: 'Sun–Thu 08:00–16:00', notes: 'Walk-in; female staff' }] }, { site: null, services: [{ name: 'GBV hotline', contact: '5555', hours: '24/7', notes: '' }] }] };
 let uiLanguage = null;
+
+// --- results and sync ------------------------------------------------------------------
+
+const SHARE = VIEWS.share;
+const PIN = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89';
+const ENROLLMENT = { server_url: 'https://lantern.example.org', device_id: 'device-5f1c2a90', pin: PIN, enrolled_at: '2026-11-28T09:12:00Z', sites: ['SO2401-0001', 'SO2401-0002'] };
+/** What the recorded approval did to the groups (the approved one now waits for changes). */
+let approvedGroups = null;
+/** The payload hash the shell keeps from the last preview (approve names it). */
+let keptHash = null;
+let sync = structuredClone(SHARE.sync_before);
+if (params.get('sync') === 'offline') {
+  // Enrolled; the server out of reach: approved batches wait, one was refused for good.
+  const item = SHARE.approved.item;
+  sync = {
+    enrollment: ENROLLMENT,
+    queued: 2,
+    sending: 0,
+    sent: 1,
+    failed: 2,
+    next_retry_at: '2026-11-30T10:30:00Z',
+    offline: true,
+    items: [
+      item,
+      { ...item, batch_id: '00000000-0000-0000-0000-0000000000f4', form_id: 'womens_participation', title: "Women's participation", round: 'endline', sequence: 1 },
+      { ...item, batch_id: '00000000-0000-0000-0000-0000000000f3', site: 'SO2401-0002', state: 'failed', attempts: 3, next_attempt_at: '2026-11-30T10:30:00Z', problem: { code: 'sync.unreachable', message: 'the server could not be reached: connection refused', retry: true } },
+      { ...item, batch_id: '00000000-0000-0000-0000-0000000000f2', form_id: 'womens_participation', title: "Women's participation", round: 'baseline', state: 'failed', attempts: 1, approved_at: '2026-11-25T10:00:00Z', problem: { code: 'sync.refused', message: 'the server refused the batch (403): device revoked', retry: false } },
+      { ...item, batch_id: '00000000-0000-0000-0000-0000000000f1', state: 'sent', approved_at: '2026-11-21T10:00:00Z', sent_at: '2026-11-21T10:05:00Z', attempts: 1, sequence: 1 },
+    ],
+  };
+}
+function shareLang(lang) {
+  return lang === 'ar' ? 'ar' : 'en';
+}
+function shareKey(formId, site, round, lang) {
+  return `${formId}|${site}|${round ?? ''}|${lang}`;
+}
+function groupsIn(lang) {
+  const groups = structuredClone(SHARE.groups[shareLang(lang)]);
+  if (!approvedGroups) return groups;
+  return groups.map((g) => ({ ...g, release: approvedGroups.find((a) => a.form_id === g.form_id && a.site === g.site && a.round === g.round)?.release ?? g.release }));
+}
 const drafts = new Map();
 const finalized = [];
 let nextId = 1;
@@ -310,6 +355,53 @@ const COMMANDS = {
   set_ui_language: ({ language }) => ((uiLanguage = language), null),
   referrals_get: () => (needUnlocked(), structuredClone(referrals)),
   referrals_set: ({ cards }) => ((referrals = structuredClone(cards)), null),
+  share_groups: ({ uiLanguage }) => (needUnlocked(), groupsIn(uiLanguage)),
+  results: ({ formId, site, round, uiLanguage }) => {
+    needUnlocked();
+    const r = SHARE.results[shareKey(formId, site, round, shareLang(uiLanguage))] ?? SHARE.results[shareKey(formId, site, round, 'en')];
+    if (!r) throw err('share.no_results', `no finalized, consenting response of ${formId} at ${site} for that round`);
+    const out = structuredClone(r);
+    out.group = groupsIn(uiLanguage).find((g) => g.form_id === formId && g.site === site && g.round === round) ?? out.group;
+    return out;
+  },
+  share_preview: ({ formId, site, round, uiLanguage }) => {
+    needUnlocked();
+    const group = groupsIn(uiLanguage).find((g) => g.form_id === formId && g.site === site && g.round === round);
+    if (!group) throw err('share.no_results', 'no results');
+    if (group.release.state !== 'releasable') return { group, payload: null };
+    const p = SHARE.previews[shareKey(formId, site, round, shareLang(uiLanguage))] ?? SHARE.previews[shareKey(formId, site, round, 'en')];
+    if (!p) throw err('share.no_results', 'this preview was not recorded');
+    keptHash = p.payload.hash;
+    return { ...structuredClone(p), group };
+  },
+  share_approve: ({ hash }) => {
+    needUnlocked();
+    if (hash !== keptHash) throw err('share.stale_preview', 'what would be sent changed since the preview was shown (or the preview is no longer kept): look at the new preview before approving');
+    keptHash = null;
+    const item = { ...structuredClone(SHARE.approved.item), batch_hash: hash };
+    approvedGroups = structuredClone(SHARE.approved.groups_en);
+    const recorded = structuredClone(SHARE.approved.sync);
+    sync = { ...sync, queued: sync.queued + 1, items: [item, ...sync.items.filter((i) => i.batch_id !== item.batch_id)], next_retry_at: sync.next_retry_at ?? recorded.next_retry_at };
+    return item;
+  },
+  sync_status: () => (needUnlocked(), structuredClone(sync)),
+  sync_enroll: ({ request }) => {
+    needUnlocked();
+    if (sync.enrollment) throw err('sync.already_enrolled', 'this device is already enrolled');
+    if (!/^https?:\/\/[^\s/]+/.test(request.server_url)) throw err('sync.bad_url', `not a server address: ${request.server_url}`);
+    if (request.pin && !/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/.test(request.pin)) throw err('sync.bad_pin', 'a pin is 32 hex pairs separated by colons');
+    const plain = request.server_url.startsWith('http://127.0.0.1') || request.server_url.startsWith('http://localhost');
+    sync = { ...sync, enrollment: { ...ENROLLMENT, server_url: request.server_url, pin: plain ? null : (request.pin ?? PIN).toUpperCase(), enrolled_at: '2026-11-30T10:05:00Z' } };
+    return structuredClone(sync);
+  },
+  sync_now: () => {
+    needUnlocked();
+    if (!sync.enrollment) throw err('sync.not_enrolled', 'this device is not enrolled with a server');
+    // The server stays out of reach here: the shell says so, and tries again by itself.
+    sync = { ...sync, offline: true, next_retry_at: sync.next_retry_at ?? '2026-11-30T10:30:00Z' };
+    emit('sync://changed', structuredClone(sync));
+    return structuredClone(sync);
+  },
 };
 
 mockIPC(

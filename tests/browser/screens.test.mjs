@@ -1,4 +1,5 @@
-// Every screen in English and Arabic, at 360×740 and 1280×800: a screenshot of each
+// Every screen in English and Arabic, at 360×740 and 1280×800 (results, action plan and
+// send included): a screenshot of each
 // (target/e2e-artifacts/browser/), axe-core with no serious or critical violation, no
 // horizontal scrolling and every control at least 44 px, and Arabic laid out right to left.
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +96,65 @@ for (const [lang, viewport, size] of CASES) {
       await page.getByTestId('index-end').click();
       await page.getByTestId('blocker').first().waitFor();
       await check(page, 'fill-summary');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('results: the groups, an audit with its risk profile and action plan, an endline against its baseline', async () => {
+      const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-results').click();
+      await page.getByTestId('group-list').waitFor();
+      await check(page, 'results-list');
+      await page.getByTestId('open-results-camp_safety_audit-SO2401-0001-1').click();
+      await page.getByTestId('sectors').waitFor();
+      await check(page, 'results-audit');
+      await page.getByTestId('open-plan').click();
+      await page.getByTestId('action-plan').waitFor();
+      await page.getByTestId('plan-team').fill(lang === 'ar' ? 'فريق هودان أ' : 'Hodan team A');
+      await check(page, 'action-plan');
+      await page.getByTestId('plan-back').click();
+      await page.getByTestId('results-back').click();
+      await page.getByTestId('open-results-womens_participation-SO2401-0001-endline').click();
+      await page.getByTestId('baseline-note').waitFor();
+      await page.getByTestId('toggle-table-respondents').click();
+      await check(page, 'results-endline');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('send: enroll, the preview of what leaves, the confirming step, the queue', async () => {
+      const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-send').click();
+      await page.getByTestId('enroll-form').waitFor();
+      await page.getByTestId('send-groups').waitFor();
+      await check(page, 'send-enroll');
+      await page.getByTestId('enroll-url').fill('https://lantern.example.org');
+      await page.getByTestId('enroll-code').fill('K7QM-2XPD');
+      await page.getByTestId('enroll').click();
+      await page.getByTestId('server-pin').waitFor();
+      await page.getByTestId('preview-camp_safety_audit-SO2401-0001-1').click();
+      await page.getByTestId('preview').waitFor();
+      await page.getByTestId('exact-bytes').locator('summary').click();
+      await check(page, 'send-preview');
+      await page.getByTestId('approve').click();
+      await page.getByTestId('approve-confirm').waitFor();
+      await check(page, 'send-confirm');
+      await page.getByTestId('approve-confirm').click();
+      await page.getByTestId('approved').waitFor();
+      await check(page, 'send-approved');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('send: waiting for a connection, a refused batch', async () => {
+      const { page, context, problems } = await open(env, 'locked&sync=offline', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-send').click();
+      await page.getByTestId('waiting').waitFor();
+      await page.getByTestId('history').waitFor();
+      await check(page, 'send-offline');
       assert.deepEqual(problems, []);
       await context.close();
     });
