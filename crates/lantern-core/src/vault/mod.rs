@@ -1314,6 +1314,9 @@ impl Vault {
             "UPDATE header SET wrapped_key = ?1, salt = ?1 WHERE id = 1",
             [&junk],
         )?;
+        // Zero the WAL before SQLite's close unlinks it: its frames hold the clear
+        // columns of past rows. A failure here must not stop the wipe.
+        let _ = self.truncate_wal();
         let conn = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         conn.close().map_err(|(_, e)| VaultError::Database(e))?;
         wipe::overwrite_and_delete(&self.dir)?;
@@ -1337,9 +1340,27 @@ impl Vault {
         }
     }
 
-    /// Moves every WAL frame into the database and truncates the WAL file. The frames
-    /// left in freed blocks hold only ciphertext under keys a re-key has destroyed.
+    /// Moves every WAL frame into the database, overwrites the WAL file with zeros in
+    /// place, then truncates it, so that the blocks the file system frees hold nothing
+    /// (ext4 does not erase freed blocks: without the zeros, every page image the WAL
+    /// ever held, purged and withdrawn ciphertexts included, would stay readable in
+    /// them, sealed under destroyed keys but there).
+    ///
+    /// Crash-safe: the zeros go in only after a checkpoint that copied every frame into
+    /// the database and synced it, with no reader left on the WAL; the 32-byte header is
+    /// zeroed and synced first, so a crash part-way leaves a WAL whose header SQLite
+    /// rejects (it then ignores the file), never a shorter history it would replay over
+    /// the newer database. When the checkpoint cannot complete (a reader holds an older
+    /// snapshot), the WAL is left as it is and only truncated.
     fn truncate_wal(&self) -> Result<()> {
+        let (busy, log, done): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy == 0 && log >= 0 && log == done && !self.read_only {
+            zero_in_place(&self.dir.join(format!("{DB_FILE}-wal")))?;
+        }
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
@@ -1530,9 +1551,117 @@ impl VaultCtx<'_> {
     }
 }
 
+/// Closing: SQLite's close would checkpoint and unlink the WAL, leaving every page image
+/// it held in blocks the file system frees without erasing. The WAL is zeroed first.
+impl Drop for Vault {
+    fn drop(&mut self) {
+        if !self.read_only && self.dir.join(format!("{DB_FILE}-wal")).exists() {
+            let _ = self.truncate_wal();
+        }
+    }
+}
+
+/// Overwrites a file with zeros in place, header (first 32 bytes) first and synced, then
+/// the rest, synced. A missing file is nothing to do.
+fn zero_in_place(path: &Path) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let head = len.min(32);
+    f.write_all(&[0u8; 32][..head as usize])?;
+    f.sync_data()?;
+    let zeros = [0u8; 64 * 1024];
+    let mut at = head;
+    f.seek(SeekFrom::Start(at))?;
+    while at < len {
+        let n = (len - at).min(zeros.len() as u64) as usize;
+        f.write_all(&zeros[..n])?;
+        at += n as u64;
+    }
+    f.sync_data()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The zeroing of the WAL (`truncate_wal`) relies on this: once a checkpoint has
+    /// copied every frame into the database, a WAL whose header is zeros (a crash right
+    /// after the header was overwritten) is ignored and loses nothing; a WAL zeroed
+    /// whole is the same; and the vault, reopened, holds every record.
+    #[test]
+    fn a_checkpointed_wal_with_a_zeroed_header_loses_nothing() {
+        let t = DateTime::parse_from_rfc3339("2026-11-23T09:45:00Z")
+            .unwrap()
+            .to_utc();
+        let cfg = VaultConfig {
+            kdf: KdfParams::INSECURE_FAST_FOR_TESTS,
+            idle_lock: TimeDelta::minutes(5),
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("v");
+        let mut v = Vault::create(&dir, b"correct horse battery", cfg, t).unwrap();
+        for i in 0..30 {
+            let meta = SubmissionMeta {
+                id: format!("uuid:{i}"),
+                form_id: "f".into(),
+                form_version: "1".into(),
+            };
+            v.save_draft(&meta, &serde_json::json!({ "n": i }), t)
+                .unwrap();
+        }
+        // The state `truncate_wal` zeroes from: every frame checkpointed.
+        let (busy, log, done): (i64, i64, i64) = v
+            .conn
+            .query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((busy, log), (0, done));
+        assert!(log > 0, "the WAL held frames");
+        let wal = dir.join(format!("{DB_FILE}-wal"));
+        for zero_all in [false, true] {
+            // A copy of the folder as a crash would leave it.
+            let copy = tmp.path().join(format!("crash-{zero_all}"));
+            std::fs::create_dir_all(&copy).unwrap();
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let p = entry.unwrap().path();
+                std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+            }
+            let copied_wal = copy.join(format!("{DB_FILE}-wal"));
+            assert!(std::fs::metadata(&copied_wal).unwrap().len() > 32);
+            if zero_all {
+                zero_in_place(&copied_wal).unwrap();
+            } else {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&copied_wal)
+                    .unwrap();
+                f.write_all(&[0u8; 32]).unwrap();
+            }
+            // The shared-memory index of the crashed process is gone too.
+            let _ = std::fs::remove_file(copy.join(format!("{DB_FILE}-shm")));
+            let mut back = Vault::open(&copy, cfg, t).unwrap();
+            back.unlock(b"correct horse battery", t).unwrap();
+            assert!(back.integrity_check().unwrap());
+            for i in 0..30 {
+                let s = back.open_submission(&format!("uuid:{i}"), t).unwrap();
+                assert_eq!(s.content, serde_json::json!({ "n": i }));
+            }
+        }
+        drop(v);
+        // Closing zeroes and truncates the WAL before SQLite removes it.
+        assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+    }
 
     /// Padding buckets (M5) and a plaintext buffer allocated once at its final size, so
     /// no reallocation leaves a copy behind (L6).
