@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config
   xvfb xauth webkit2gtk-driver chromium
   imagemagick x11-utils
-  python3-venv e2fsprogs
+  python3-venv e2fsprogs poppler-utils
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -694,6 +694,11 @@ fn indicator_cells(
             }
         }
     }
+    // Sums of floating-point values depend on the order they are added in: add in the
+    // keys' order, never a hash map's, so that the same responses always give the same
+    // bytes (an approval compares the batch with the one previewed, byte for byte).
+    let mut ordered: Vec<(&Vec<Option<String>>, &Tally)> = tallies.iter().collect();
+    ordered.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();
     for level in &ind.levels {
         let mut sums: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
@@ -715,7 +720,7 @@ fn indicator_cells(
         for c in combos {
             sums.insert(c, Tally::default());
         }
-        for (keys, t) in tallies {
+        for &(keys, t) in &ordered {
             let proj: Vec<String> = level
                 .iter()
                 .map(|&d| {
