@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { By, Rig, TIMEOUT, application, artifacts, root, until } from './rig.mjs';
+import { By, Rig, TIMEOUT, application, artifacts, root, screenshot, until } from './rig.mjs';
 
 const PASS = 'river stone 42 lantern night';
 // Answers no code path should ever write outside the vault.
@@ -60,7 +60,7 @@ function ui(d) {
      *  docs/screenshots/ when LANTERN_UPDATE_SCREENSHOTS=1 (then commit it). */
     async shot(name, readme) {
       await d.executeAsyncScript('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));');
-      const png = await d.takeScreenshot();
+      const png = await screenshot(d);
       writeFileSync(join(artifacts, `journey-${name}.png`), png, 'base64');
       if (readme && process.env.LANTERN_UPDATE_SCREENSHOTS === '1') {
         mkdirSync(join(root, 'docs/screenshots'), { recursive: true });
