@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, exist
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { By, Rig, TIMEOUT, application, artifacts, removeTree, root, until } from './rig.mjs';
+import { By, Rig, TIMEOUT, application, artifacts, removeTree, root, screenshot as takeScreenshot, until } from './rig.mjs';
 
 const cli = process.env.LANTERN_CLI ?? join(root, 'target/debug/lantern');
 
@@ -48,7 +48,7 @@ async function screenshot(name) {
   // WebKitGTK's screenshot is the last frame it painted, which lags the DOM the
   // assertions just read; let two frames and a short pause pass so the picture matches.
   await driver.executeAsyncScript('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));');
-  writeFileSync(join(artifacts, name), await driver.takeScreenshot(), 'base64');
+  writeFileSync(join(artifacts, name), await takeScreenshot(driver), 'base64');
 }
 
 describe('the app window', () => {

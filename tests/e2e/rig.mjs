@@ -126,3 +126,41 @@ export class Rig {
 }
 
 // --- helpers over one window ----------------------------------------------------------
+
+// While a screenshot is being taken: a 1-pixel, fully transparent element at the window's
+// corner that changes its (transparent) colour on every animation frame. Pixels do not
+// change; the page just keeps drawing frames.
+const REPAINT = `
+  const [start, ms] = arguments;
+  let el = document.getElementById('e2e-repaint');
+  if (!start) return void el?.remove();
+  if (el) return;
+  el = document.createElement('div');
+  el.id = 'e2e-repaint';
+  el.setAttribute('aria-hidden', 'true');
+  Object.assign(el.style, { position: 'fixed', left: '0', top: '0', width: '1px', height: '1px', pointerEvents: 'none', zIndex: '2147483647' });
+  document.body.append(el);
+  const until = performance.now() + ms;
+  let flip = false;
+  const tick = () => {
+    if (!el.isConnected) return;
+    if (performance.now() > until) return void el.remove();
+    el.style.backgroundColor = (flip = !flip) ? 'rgba(255, 255, 255, 0)' : 'rgba(0, 0, 0, 0)';
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);`;
+
+/** The window as PNG (base64) through WebDriver. WebKitGTK answers "take screenshot" only
+ *  after the web process has drawn another frame (`callAfterNextPresentationUpdate`).
+ *  With the GPU compositor off, which is lantern-app's default on Linux
+ *  (src-tauri/src/main.rs), a page with nothing left to repaint draws no frame, so on a
+ *  still page the command never returns. The page is therefore kept drawing (identical
+ *  pixels) until the screenshot is in. */
+export async function screenshot(driver) {
+  await driver.executeScript(REPAINT, true, TIMEOUT);
+  try {
+    return await driver.takeScreenshot();
+  } finally {
+    await driver.executeScript(REPAINT, false).catch(() => {});
+  }
+}

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { By, TIMEOUT, artifacts, root, until } from './rig.mjs';
+import { By, TIMEOUT, artifacts, root, screenshot, until } from './rig.mjs';
 
 export const PASS = 'river stone 42 lantern night';
 
@@ -48,7 +48,7 @@ export function ui(d) {
      *  docs/screenshots/ when LANTERN_UPDATE_SCREENSHOTS=1 (then commit it). */
     async shot(name, readme) {
       await d.executeAsyncScript('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));');
-      const png = await d.takeScreenshot();
+      const png = await screenshot(d);
       writeFileSync(join(artifacts, `journey-${name}.png`), png, 'base64');
       if (readme && process.env.LANTERN_UPDATE_SCREENSHOTS === '1') {
         mkdirSync(join(root, 'docs/screenshots'), { recursive: true });
