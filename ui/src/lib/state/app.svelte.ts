@@ -64,7 +64,8 @@ class AppState {
   async init(backend: Backend) {
     if (this.backend !== backend) this.attach(backend);
     this.unlisten.push(
-      await backend.onLocked((e) => this.dropAll(e.reason === 'quick_exit' ? 'neutral' : 'unlock', e.reason === 'idle')),
+      // After a panic wipe there is no vault left to unlock: the create screen.
+      await backend.onLocked((e) => this.dropAll(e.reason === 'quick_exit' ? 'neutral' : this.vault?.exists === false ? 'create' : 'unlock', e.reason === 'idle')),
     );
     this.unlisten.push(
       await backend.onSaved((e) => {
