@@ -3,8 +3,11 @@
 // index). Answers are patched into the pages. Results, send previews and sync come from
 // share-fixtures.ts: approving needs the previewed hash, a stale preview can be staged,
 // enrolling turns the not-enrolled view into an enrolled one, and `fireSync` plays the
-// shell's `sync://changed`. The browser tier goes through the real IPC.
-import { AppError, type Backend, type DraftView, type Home, type PageContent, type Question, type ReferralCards, type SyncView } from '../lib/backend';
+// shell's `sync://changed`. Device settings keep their state: idle lock, retention bounded
+// by each form's period, a site list read as the core reads it (every row or none), an
+// audit log that can be staged broken, backups opened by BACKUP_PASSPHRASE, and a wipe
+// that plays the shell's `vault://locked`. The browser tier goes through the real IPC.
+import { AppError, type AuditView, type Backend, type BackupFile, type DeviceSettings, type DraftView, type Home, type PageContent, type Question, type ReferralCards, type SyncView } from '../lib/backend';
 import { CAMP_RESULTS, ENDLINE_RESULTS, ENROLLMENT, GROUPS, HASH_1, HASH_2, NOT_ENROLLED, preview } from './share-fixtures';
 
 export function question(path: string, extra: Partial<Question> = {}): Question {
@@ -43,7 +46,45 @@ export interface FakeShare {
   enrollFails?: string;
 }
 
-export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase?: string; home?: Partial<Home>; share?: FakeShare }) {
+export interface FakeSettings {
+  /** The audit log's chain is broken at this entry (`Disconnected`), else it verifies. */
+  auditBrokenAt?: number;
+  /** The backups folder at start (default: two backups). */
+  backups?: BackupFile[];
+}
+
+/** The passphrase that opens the fake's backups (restore). */
+export const BACKUP_PASSPHRASE = 'amber kettle window ninety';
+
+export const FAKE_BACKUPS: BackupFile[] = [
+  { name: 'lantern-backup-20261128-170412.lbk', file: '/home/field/.local/share/lantern/backups/lantern-backup-20261128-170412.lbk', bytes: 48_213, modified: '2026-11-28T17:04:12Z' },
+  { name: 'lantern-backup-20261130-091500.lbk', file: '/home/field/.local/share/lantern/backups/lantern-backup-20261130-091500.lbk', bytes: 1_310_720, modified: '2026-11-30T09:15:00Z' },
+];
+
+/** A small CSV reader as the core's site import reads a list: code and name, then admin areas. */
+function parseSites(text: string): { rows: DeviceSettings['sites']; problems: { line: number; message: string }[] } {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
+  const code = header.findIndex((h) => h === 'site_code' || h === 'code');
+  const name = header.findIndex((h) => h === 'site_name' || h === 'name');
+  if (code < 0 || name < 0) return { rows: [], problems: [{ line: 1, message: 'the first line must name the columns, with site_code and site_name (then admin1, admin2, …)' }] };
+  const admin = header.map((h, i) => (/^admin\d+/.test(h) ? i : -1)).filter((i) => i >= 0);
+  const rows: DeviceSettings['sites'] = [];
+  const problems: { line: number; message: string }[] = [];
+  lines.slice(1).forEach((l, i) => {
+    if (!l.trim()) return;
+    const cells = l.split(',').map((c) => c.trim());
+    const line = i + 2;
+    if (!cells[code]) problems.push({ line, message: 'no site code' });
+    else if (!cells[name]) problems.push({ line, message: `site ${cells[code]} has no name` });
+    else if (rows.some((r) => r.code === cells[code])) problems.push({ line, message: `site code ${cells[code]} appears twice` });
+    else rows.push({ code: cells[code], name: cells[name], admin: admin.map((a) => cells[a] ?? '').filter(Boolean) });
+  });
+  if (!problems.length && !rows.length) problems.push({ line: 2, message: 'the list has no site' });
+  return { rows, problems };
+}
+
+export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase?: string; home?: Partial<Home>; share?: FakeShare; settings?: FakeSettings }) {
   const calls: string[] = [];
   let exists = opts.exists ?? true;
   let unlocked = false;
@@ -61,6 +102,26 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
   /** The hash of the preview the shell keeps (approve names it), as `share_preview` sets it. */
   let kept: string | null = null;
   let groups = structuredClone(GROUPS);
+  let settings: DeviceSettings = {
+    idle_lock_minutes: 5,
+    idle_lock_choices: [1, 2, 5, 10, 15],
+    retention: [
+      { form_id: 'camp_safety_audit', title: 'Camp safety audit', form_days: 90, days: null },
+      { form_id: 'widgets', title: form.title, form_days: null, days: null },
+      { form_id: 'womens_participation', title: "Women's participation", form_days: 180, days: 60 },
+    ],
+    sites: [
+      { code: 'SO2401-0001', name: 'Hodan camp', admin: ['SO24', 'SO2401'] },
+      { code: 'SO2401-0002', name: 'Garasbaley', admin: ['SO24', 'SO2401'] },
+    ],
+  };
+  let backups = structuredClone(opts.settings?.backups ?? FAKE_BACKUPS);
+  const audit: AuditView['entries'] = [
+    { seq: 1, at: '2026-11-20T08:00:00Z', event: 'vault_created', detail: '' },
+    { seq: 2, at: '2026-11-20T08:01:00Z', event: 'unlock', detail: '' },
+    { seq: 3, at: '2026-11-21T10:00:00Z', event: 'finalize', detail: 'form=camp_safety_audit id=uuid:1' },
+    { seq: 4, at: '2026-11-22T09:00:00Z', event: 'device_rekeyed', detail: 'reason=test' },
+  ];
   const home: Home = {
     forms: [
       {
@@ -223,18 +284,82 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
       needUnlocked();
       calls.push(`withdraw ${id}`);
     },
-    // Device settings (issue 16, item 4): not in this fake yet; a test that needs one adds it.
-    settingsGet: unsupported('settingsGet'),
-    settingsSetIdleLock: unsupported('settingsSetIdleLock'),
-    settingsSetRetention: unsupported('settingsSetRetention'),
-    vaultChangePassphrase: unsupported('vaultChangePassphrase'),
-    sitesImport: unsupported('sitesImport'),
-    auditLog: unsupported('auditLog'),
+    // Device settings (issue 16, item 4), as the shell answers them.
+    settingsGet: async () => (needUnlocked(), calls.push('settingsGet'), structuredClone(settings)),
+    settingsSetIdleLock: async (minutes) => {
+      needUnlocked();
+      calls.push(`idleLock ${minutes}`);
+      if (!settings.idle_lock_choices.includes(minutes)) throw new AppError('settings.invalid', 'the vault can lock after 1, 2, 5, 10, 15 minutes of inactivity');
+      settings = { ...settings, idle_lock_minutes: minutes };
+      return structuredClone(settings);
+    },
+    settingsSetRetention: async (formId, days) => {
+      needUnlocked();
+      calls.push(`retention ${formId} ${days}`);
+      const row = settings.retention.find((r) => r.form_id === formId);
+      if (!row) throw new AppError('capture.unknown_form', formId);
+      if (days !== null && (row.form_days === null || days > row.form_days)) throw new AppError('settings.invalid', `the form allows keeping responses at most ${row.form_days} days after they are sent`);
+      settings = { ...settings, retention: settings.retention.map((r) => (r.form_id === formId ? { ...r, days } : r)) };
+      return structuredClone(settings);
+    },
+    vaultChangePassphrase: async (current, next) => {
+      needUnlocked();
+      calls.push('changePassphrase');
+      if (current !== passphrase) throw new AppError('vault.wrong_passphrase', 'wrong passphrase');
+      if ((await backend.passphraseStrength(next)).acceptable === false) throw new AppError('capture.weak_passphrase', 'too weak');
+      passphrase = next;
+      audit.push({ seq: audit.length + 1, at: '2026-11-30T10:00:00Z', event: 'passphrase_changed', detail: '' });
+    },
+    sitesImport: async (text) => {
+      needUnlocked();
+      calls.push('sitesImport');
+      const { rows, problems } = parseSites(text);
+      if (problems.length) return { imported: 0, problems };
+      settings = { ...settings, sites: rows };
+      return { imported: rows.length, problems: [] };
+    },
+    auditLog: async () => {
+      needUnlocked();
+      calls.push('auditLog');
+      const broken = opts.settings?.auditBrokenAt;
+      return {
+        verified: broken === undefined,
+        checked: broken === undefined ? audit.length : 0,
+        problem: broken === undefined ? null : `Disconnected { seq: ${broken} }`,
+        entries: structuredClone(audit).reverse(),
+      };
+    },
     exportAggregates: unsupported('exportAggregates'),
-    backupCreate: unsupported('backupCreate'),
-    backupList: unsupported('backupList'),
-    vaultRestore: unsupported('vaultRestore'),
-    vaultWipe: unsupported('vaultWipe'),
+    backupCreate: async (to) => {
+      needUnlocked();
+      calls.push(`backup ${to.kind}`);
+      if (to.kind === 'org_key' && !/^[0-9a-f]{64}$/.test(to.public_key)) throw new AppError('vault.invalid_input', 'an organisation public key is 64 hex digits');
+      const name = 'lantern-backup-20261130-101500.lbk';
+      const file = `/home/field/.local/share/lantern/backups/${name}`;
+      backups = [...backups, { name, file, bytes: 52_480, modified: '2026-11-30T10:15:00Z' }];
+      audit.push({ seq: audit.length + 1, at: '2026-11-30T10:15:00Z', event: 'backup', detail: `file=${name} submissions=3` });
+      return { file, name, submissions: 3, forms: 2, bytes: 52_480, skipped: 1 };
+    },
+    backupList: async () => (calls.push('backupList'), structuredClone(backups).sort((a, b) => b.modified.localeCompare(a.modified))),
+    vaultRestore: async (request) => {
+      calls.push(`restore ${request.file} ${request.secret.kind}`);
+      if (exists) throw new AppError('vault.already_exists', 'a vault already exists');
+      if (!(await backend.passphraseStrength(request.passphrase)).acceptable) throw new AppError('capture.weak_passphrase', 'too weak');
+      if (!backups.some((b) => b.file === request.file || b.name === request.file)) throw new AppError('vault.io', `${request.file}: No such file or directory (os error 2)`);
+      if (request.secret.kind === 'passphrase' && request.secret.passphrase !== BACKUP_PASSPHRASE) throw new AppError('vault.decryption', 'vault data could not be decrypted');
+      if (request.secret.kind === 'org_key_file') throw new AppError('vault.invalid_input', 'this backup is protected by a backup passphrase');
+      exists = true;
+      unlocked = true;
+      passphrase = request.passphrase;
+      return backend.vaultState();
+    },
+    vaultWipe: async () => {
+      calls.push('wipe');
+      exists = false;
+      unlocked = false;
+      locked.forEach((h) => h({ reason: 'user' }));
+      return backend.vaultState();
+    },
     shareGroups: async (l) => (needUnlocked(), calls.push(`shareGroups ${l}`), structuredClone(groups)),
     results: async (formId, site, round, l) => {
       needUnlocked();
