@@ -2,11 +2,11 @@
 // decrypted data the screens present (home lists, the open draft's page). Locking, by the
 // button, the shell's idle timer or quick exit, drops every piece of it, so no answer is
 // left in the UI's memory or in the DOM (the screens render only from here).
-import { asAppError, type AppError, type Backend, type DraftView, type Home, type Results, type ShareGroup, type SyncView, type VaultState } from '../backend';
+import { asAppError, type AppError, type Backend, type DraftView, type Home, type Results, type ShareGroup, type SubmissionRow, type SubmissionView, type SyncView, type VaultState } from '../backend';
 import { isUiLanguage } from '../i18n';
 import { ui } from './ui.svelte';
 
-export type Screen = 'loading' | 'create' | 'duress' | 'unlock' | 'home' | 'fill' | 'settings' | 'results' | 'send' | 'neutral';
+export type Screen = 'loading' | 'create' | 'duress' | 'unlock' | 'home' | 'fill' | 'settings' | 'results' | 'send' | 'submissions' | 'neutral';
 
 /** One form × site × round, as results and the send preview name it. */
 export interface GroupKey {
@@ -35,6 +35,9 @@ class AppState {
   results: Results | null = $state(null);
   /** Sync as the send screen shows it (the shell's `sync://changed` keeps it current). */
   sync: SyncView | null = $state(null);
+  /** Finalized responses on this device (no answers), and the one opened read-only. */
+  submissions: SubmissionRow[] | null = $state(null);
+  submission: SubmissionView | null = $state(null);
   site: string | null = $state(null);
   round: string | null = $state(null);
   referralOpen = $state(false);
@@ -171,6 +174,8 @@ class AppState {
     this.group = null;
     this.results = null;
     this.sync = null;
+    this.submissions = null;
+    this.submission = null;
     this.referralOpen = false;
     this.error = null;
     this.savedAt = null;
@@ -280,6 +285,42 @@ class AppState {
     }
   }
 
+  /** The submissions screen: every finalized response, by form, site and round. */
+  async openSubmissions() {
+    this.draft = null;
+    this.group = null;
+    this.results = null;
+    this.submission = null;
+    this.screen = 'submissions';
+    await this.loadSubmissions();
+  }
+
+  async loadSubmissions() {
+    this.error = null;
+    try {
+      const rows = await this.b.submissionsList();
+      if (this.vault?.unlocked) this.submissions = rows;
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  /** One finalized response, read-only, in the UI language. */
+  async openSubmission(id: string) {
+    this.error = null;
+    try {
+      const view = await this.b.submissionOpen(id, ui.lang);
+      // A lock or another choice while waiting: keep nothing.
+      if (this.vault?.unlocked && this.screen === 'submissions') this.submission = view;
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  closeSubmission() {
+    this.submission = null;
+  }
+
   /** Back from one group's results to the list. */
   closeResults() {
     this.group = null;
@@ -306,6 +347,9 @@ class AppState {
       // Labels (sites, rounds, indicators) come in the UI language.
       await this.loadGroups();
       if (this.screen === 'results' && this.group) await this.loadResults(this.group);
+    } else if (this.screen === 'submissions') {
+      // An open response's pages come in the UI language.
+      if (this.submission) await this.openSubmission(this.submission.row.submission_id);
     }
   }
 }
