@@ -3,12 +3,16 @@
 // index). Answers are patched into the pages. Results, send previews and sync come from
 // share-fixtures.ts: approving needs the previewed hash, a stale preview can be staged,
 // enrolling turns the not-enrolled view into an enrolled one, and `fireSync` plays the
-// shell's `sync://changed`. Device settings keep their state: idle lock, retention bounded
+// shell's `sync://changed`. Finalized responses come from submission-fixtures.ts (a
+// finalized draft joins them with its receipt; a receipt finds one, withdrawing removes
+// it); an export is refused without an agreement or for a group that may not be released.
+// Device settings keep their state: idle lock, retention bounded
 // by each form's period, a site list read as the core reads it (every row or none), an
 // audit log that can be staged broken, backups opened by BACKUP_PASSPHRASE, and a wipe
 // that plays the shell's `vault://locked`. The browser tier goes through the real IPC.
 import { AppError, type AuditView, type Backend, type BackupFile, type DeviceSettings, type DraftView, type Home, type PageContent, type Question, type ReferralCards, type SyncView } from '../lib/backend';
 import { CAMP_RESULTS, ENDLINE_RESULTS, ENROLLMENT, GROUPS, HASH_1, HASH_2, NOT_ENROLLED, preview } from './share-fixtures';
+import { RECEIPTS, ROWS, normalizeReceipt, viewOf } from './submission-fixtures';
 
 export function question(path: string, extra: Partial<Question> = {}): Question {
   return {
@@ -102,6 +106,10 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
   /** The hash of the preview the shell keeps (approve names it), as `share_preview` sets it. */
   let kept: string | null = null;
   let groups = structuredClone(GROUPS);
+  let submissions = structuredClone(ROWS);
+  const receipts = { ...RECEIPTS };
+  /** The form's `consent` question answered "no": the form ends in a refusal. */
+  const refused = () => form.pages.some((p) => p.content.kind === 'questions' && p.content.questions.some((q) => q.name === 'consent' && q.value === 'no'));
   let settings: DeviceSettings = {
     idle_lock_minutes: 5,
     idle_lock_choices: [1, 2, 5, 10, 15],
@@ -255,9 +263,20 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
           ? p.content.questions.filter((q) => q.required && !q.value).map((q) => ({ path: q.path, label: q.label, page_index, outcome: { outcome: 'required_but_empty' as const } }))
           : [],
       );
+      // A `consent` answered "no" ends the form: only the refusal is kept, nothing blocks.
+      if (refused()) return { finalizable: true, blocking: [], ending: 'refused' as const };
       return { finalizable: blocking.length === 0, blocking, ending: null };
     },
-    draftFinalize: async () => (calls.push('finalize'), { submission_id: 'uuid:1', refusal: false, receipt: 'K7QM-2XPD' }),
+    draftFinalize: async () => {
+      needUnlocked();
+      calls.push('finalize');
+      const refusal = refused();
+      const receipt = refusal ? null : 'K7QM-2XPD';
+      // The new response joins the finalized ones (its receipt finds it, to withdraw it).
+      submissions = [...submissions, { submission_id: 'uuid:1', form_id: 'widgets', form_version: '1', title: form.title, site: null, round: null, finalized_day: '2026-11-30', refusal, state: { state: 'kept' } }];
+      receipts['uuid:1'] = receipt;
+      return { submission_id: 'uuid:1', refusal, receipt };
+    },
     draftClose: async () => {
       calls.push('close');
     },
@@ -273,16 +292,28 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
     referralsSet: async (cards) => {
       referrals = structuredClone(cards);
     },
-    // Finalized responses (issue 16, item 1): none in this fake yet.
-    submissionsList: async () => (needUnlocked(), []),
-    submissionOpen: async (id) => {
+    // Finalized responses (issue 16, item 1): submission-fixtures.ts, as the core lists and opens them.
+    submissionsList: async () => (needUnlocked(), calls.push('submissionsList'), structuredClone(submissions)),
+    submissionOpen: async (id, l) => {
       needUnlocked();
-      throw new AppError('capture.unknown_submission', `no submission ${id}`);
+      calls.push(`submissionOpen ${id} ${l}`);
+      const row = submissions.find((r) => r.submission_id === id);
+      const view = row && (viewOf(id) ?? { row: structuredClone(row), receipt: receipts[id] ?? null, pages: [] });
+      if (!view) throw new AppError('capture.unknown_draft', `no draft or submission ${id}`);
+      return view;
     },
-    receiptFind: async () => (needUnlocked(), null),
+    receiptFind: async (code) => {
+      needUnlocked();
+      calls.push(`receiptFind ${code}`);
+      const normal = normalizeReceipt(code);
+      if (!normal) throw new AppError('capture.bad_receipt', 'that is not a receipt code: a receipt code has 8 letters and digits, like ABCD-EFGH');
+      return structuredClone(submissions.find((r) => receipts[r.submission_id] === normal) ?? null);
+    },
     submissionWithdraw: async (id) => {
       needUnlocked();
       calls.push(`withdraw ${id}`);
+      if (!submissions.some((r) => r.submission_id === id)) throw new AppError('capture.unknown_draft', `no draft or submission ${id}`);
+      submissions = submissions.filter((r) => r.submission_id !== id);
     },
     // Device settings (issue 16, item 4), as the shell answers them.
     settingsGet: async () => (needUnlocked(), calls.push('settingsGet'), structuredClone(settings)),
@@ -329,7 +360,17 @@ export function fakeBackend(opts: { form: FakeForm; exists?: boolean; passphrase
         entries: structuredClone(audit).reverse(),
       };
     },
-    exportAggregates: unsupported('exportAggregates'),
+    exportAggregates: async (request) => {
+      needUnlocked();
+      calls.push(`export ${request.form_id} ${request.site} ${request.round} ${request.format} ${request.agreement}`);
+      if (!request.agreement.trim()) throw new AppError('settings.invalid', 'name the data-sharing agreement this export falls under');
+      const g = groups.find((x) => x.form_id === request.form_id && x.site === request.site && x.round === request.round);
+      if (!g) throw new AppError('share.no_results', 'no results');
+      if (g.release.state !== 'releasable') throw new AppError('settings.invalid', 'nothing may be exported now: every table is held back by disclosure control');
+      const ext = request.format === 'xlsx' ? 'xlsx' : 'csv';
+      const file = `/home/field/.local/share/org.lantern.field/exports/lantern-${request.form_id}-20261130-101500${request.format === 'hxl' ? '-hxl' : ''}.${ext}`;
+      return { file, bytes: request.format === 'xlsx' ? 9_214 : 3_871, batches: 1, held: 0 };
+    },
     backupCreate: async (to) => {
       needUnlocked();
       calls.push(`backup ${to.kind}`);
