@@ -8,6 +8,7 @@
 // approval and the sync view after it are recorded from a real vault by the same
 // generator (`share`); enrollment and an offline queue need a server and are written
 // here in the core's shapes (`&sync=offline` starts enrolled, the server out of reach).
+// Device settings, backups, restore and the wipe are hand-written too (see below).
 import { mockIPC } from '/__test/mocks.js';
 import VIEWS from '/__test/views.js';
 
@@ -84,6 +85,82 @@ function groupsIn(lang) {
   if (!approvedGroups) return groups;
   return groups.map((g) => ({ ...g, release: approvedGroups.find((a) => a.form_id === g.form_id && a.site === g.site && a.round === g.round)?.release ?? g.release }));
 }
+// --- device settings (issue 16, item 4) -------------------------------------------------
+// Hand-written in the core's shapes (capture::settings, dto.rs): the forms' own retention
+// periods (camp safety audit 90 days, shelter review 365, women's participation 180; the
+// widgets form sets none), a site list of P-codes, the audit log as the vault words it
+// (`&audit=broken` stages a chain broken at entry 9), and two backups in the backups
+// folder, which exists without a vault too (restore starts from it). The backup
+// passphrase that opens them is BACKUP_PASS.
+const BACKUP_DIR = '/home/enumerator/.local/share/org.lantern.field/backups';
+const BACKUP_PASS = 'amber kettle window ninety';
+let settings = {
+  idle_lock_minutes: 5,
+  idle_lock_choices: [1, 2, 5, 10, 15],
+  retention: [
+    { form_id: 'camp_safety_audit', title: 'Camp safety audit', form_days: 90, days: null },
+    { form_id: 'shelter_site_risk_review', title: 'Shelter and site risk review', form_days: 365, days: 120 },
+    { form_id: 'widgets', title: 'Widgets', form_days: null, days: null },
+    { form_id: 'womens_participation', title: "Women's participation", form_days: 180, days: null },
+  ],
+  sites: [
+    { code: 'SO2401-0001', name: 'Hodan IDP site', admin: ['SO24', 'SO2401'] },
+    { code: 'SO2401-0002', name: 'Garasbaley', admin: ['SO24', 'SO2401'] },
+    { code: 'SO2402-0007', name: 'Kahda 7', admin: ['SO24', 'SO2402'] },
+  ],
+};
+let backups = [
+  { name: 'lantern-backup-20261128-170412.lbk', file: `${BACKUP_DIR}/lantern-backup-20261128-170412.lbk`, bytes: 48213, modified: '2026-11-28T17:04:12Z' },
+  { name: 'lantern-backup-20261130-091500.lbk', file: `${BACKUP_DIR}/lantern-backup-20261130-091500.lbk`, bytes: 1310720, modified: '2026-11-30T09:15:00Z' },
+];
+const SUB_1 = '6f0c2a4e-9b1d-4c77-8e2a-1d5b7c9e0f31';
+const SUB_2 = 'b2d94c10-57aa-4e0b-a8c3-92f1e6d7a405';
+const BATCH = '00000000-0000-0000-0000-0000000000f1';
+const audit = [
+  ['2026-11-20T07:58:12Z', 'vault_created', ''],
+  ['2026-11-20T07:58:40Z', 'duress_passphrase_set', ''],
+  ['2026-11-24T06:41:05Z', 'unlock', ''],
+  ['2026-11-24', 'unlock_failed', ''],
+  ['2026-11-24T06:44:30Z', 'unlock', ''],
+  ['2026-11-24T09:12:47Z', 'submission_created', `id=${SUB_1} form=camp_safety_audit`],
+  ['2026-11-24T09:31:02Z', 'finalize', `id=${SUB_1} form=camp_safety_audit`],
+  ['2026-11-24T10:02:19Z', 'finalize', `id=${SUB_2} form=camp_safety_audit`],
+  ['2026-11-26T14:05:00Z', 'sync', `enrolled device=device-5f1c2a90 server=https://lantern.example.org certificate_sha256=${PIN}`],
+  ['2026-11-28T10:00:00Z', 'sync', `approved batch=${BATCH} hash=9c1f0e7a52d4b8e3 form=camp_safety_audit site=SO2401-0001 round=1 sequence=1`],
+  ['2026-11-28T17:04:12Z', 'backup', 'mode=passphrase submissions=12 forms=2 skipped=0'],
+  ['2026-11-29T08:15:40Z', 'acknowledged', 'count=12'],
+  ['2026-11-30T08:02:10Z', 'withdraw', `id=${SUB_2}`],
+  ['2026-11-30T09:15:00Z', 'backup', 'mode=passphrase submissions=11 forms=2 skipped=0'],
+  ['2026-11-30T10:01:00Z', 'unlock', ''],
+].map(([at, event, detail], i) => ({ seq: i + 1, at, event, detail }));
+function logEvent(event, detail) {
+  audit.push({ seq: audit.length + 1, at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), event, detail });
+}
+/** The site list as capture::settings::parse_sites reads it: every row, or every bad line. */
+function parseSites(text) {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
+  const code = header.findIndex((h) => ['site_code', 'code', 'pcode', 'p-code'].includes(h));
+  const name = header.findIndex((h) => ['site_name', 'name'].includes(h));
+  if (code < 0 || name < 0) return { rows: [], problems: [{ line: 1, message: 'the first line must name the columns, with site_code and site_name (then admin1, admin2, …)' }] };
+  const admin = header.map((h, i) => (/^admin\d+(_code)?$/.test(h) ? i : -1)).filter((i) => i >= 0);
+  const rows = [];
+  const problems = [];
+  lines.slice(1).forEach((l, i) => {
+    if (!l.trim()) return;
+    const cells = l.split(',').map((c) => c.trim());
+    const line = i + 2;
+    const c = cells[code] ?? '';
+    if (!c) problems.push({ line, message: 'no site code' });
+    else if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c)) problems.push({ line, message: `site code "${c}" may hold only letters, digits, '-', '_' and '.'` });
+    else if (!cells[name]) problems.push({ line, message: `site ${c} has no name` });
+    else if (rows.some((r) => r.code === c)) problems.push({ line, message: `site code ${c} appears twice` });
+    else rows.push({ code: c, name: cells[name], admin: admin.map((a) => cells[a] ?? '').filter(Boolean) });
+  });
+  if (!problems.length && !rows.length) problems.push({ line: 2, message: 'the list has no site' });
+  return problems.length ? { rows: [], problems } : { rows, problems };
+}
+
 const drafts = new Map();
 const finalized = [];
 let nextId = 1;
@@ -393,6 +470,74 @@ const COMMANDS = {
     const plain = request.server_url.startsWith('http://127.0.0.1') || request.server_url.startsWith('http://localhost');
     sync = { ...sync, enrollment: { ...ENROLLMENT, server_url: request.server_url, pin: plain ? null : (request.pin ?? PIN).toUpperCase(), enrolled_at: '2026-11-30T10:05:00Z' } };
     return structuredClone(sync);
+  },
+  settings_get: () => (needUnlocked(), structuredClone(settings)),
+  settings_set_idle_lock: ({ minutes }) => {
+    needUnlocked();
+    if (!settings.idle_lock_choices.includes(minutes)) throw err('settings.invalid', 'the vault can lock after 1, 2, 5, 10, 15 minutes of inactivity');
+    settings = { ...settings, idle_lock_minutes: minutes };
+    return structuredClone(settings);
+  },
+  settings_set_retention: ({ formId, days }) => {
+    needUnlocked();
+    const row = settings.retention.find((r) => r.form_id === formId);
+    if (!row) throw err('capture.unknown_form', `no form ${formId}`);
+    if (days !== null && row.form_days === null) throw err('settings.invalid', 'this form sets no retention period, so none can be shortened');
+    if (days !== null && days > row.form_days) throw err('settings.invalid', `the form allows keeping responses at most ${row.form_days} days after they are sent`);
+    settings = { ...settings, retention: settings.retention.map((r) => (r.form_id === formId ? { ...r, days } : r)) };
+    return structuredClone(settings);
+  },
+  vault_change_passphrase: ({ passphrase, newPassphrase }) => {
+    needUnlocked();
+    if (!strength(newPassphrase).acceptable) throw err('capture.weak_passphrase', 'too weak');
+    if (passphrase !== vault.passphrase) throw err('vault.wrong_passphrase', 'wrong passphrase');
+    vault.passphrase = newPassphrase;
+    logEvent('passphrase_changed', '');
+    return null;
+  },
+  sites_import: ({ text }) => {
+    needUnlocked();
+    const { rows, problems } = parseSites(text);
+    if (problems.length) return { imported: 0, problems };
+    settings = { ...settings, sites: rows };
+    return { imported: rows.length, problems: [] };
+  },
+  audit_log: () => {
+    needUnlocked();
+    const broken = params.get('audit') === 'broken';
+    return { verified: !broken, checked: broken ? 0 : audit.length, problem: broken ? 'Disconnected { seq: 9 }' : null, entries: structuredClone(audit).reverse() };
+  },
+  backup_create: ({ to }) => {
+    needUnlocked();
+    if (to.kind === 'passphrase' && !strength(to.passphrase).acceptable) throw err('vault.weak_passphrase', 'the backup passphrase is too easy to guess');
+    if (to.kind === 'org_key' && !/^[0-9a-fA-F]{64}$/.test(to.public_key)) throw err('vault.invalid_input', 'an organisation public key is 64 hex digits (from `lantern vault org-keygen`)');
+    const d = new Date();
+    const p2 = (n) => String(n).padStart(2, '0');
+    const name = `lantern-backup-${d.getFullYear()}${p2(d.getMonth() + 1)}${p2(d.getDate())}-${p2(d.getHours())}${p2(d.getMinutes())}${p2(d.getSeconds())}${backups.length}.lbk`;
+    const file = `${BACKUP_DIR}/${name}`;
+    const done = { file, name, submissions: 11, forms: 2, bytes: 51874, skipped: 0 };
+    backups = [...backups, { name, file, bytes: done.bytes, modified: d.toISOString() }];
+    logEvent('backup', `mode=${to.kind === 'passphrase' ? 'passphrase' : 'org_key'} submissions=11 forms=2 skipped=0`);
+    return done;
+  },
+  backup_list: () => structuredClone(backups).sort((a, b) => b.modified.localeCompare(a.modified)),
+  vault_restore: ({ request }) => {
+    if (vault.exists) throw err('vault.already_exists', 'a vault already exists in /home/enumerator/.local/share/org.lantern.field/vault');
+    if (!strength(request.passphrase).acceptable) throw err('capture.weak_passphrase', 'too weak');
+    const b = backups.find((x) => x.file === request.file || x.name === request.file);
+    if (!b) throw err('vault.io', `file error: ${request.file}: No such file or directory (os error 2)`);
+    if (request.secret.kind === 'org_key_file') throw err('vault.invalid_input', 'this backup is protected by a backup passphrase');
+    if (request.secret.passphrase !== BACKUP_PASS) throw err('vault.decryption', 'vault data could not be decrypted: it is damaged or has been tampered with');
+    Object.assign(vault, { exists: true, unlocked: true, passphrase: request.passphrase });
+    logEvent('restore', 'submissions=11 forms=2');
+    return state();
+  },
+  vault_wipe: () => {
+    if (!vault.exists) throw err('app.no_vault', 'no vault');
+    Object.assign(vault, { exists: false, unlocked: false });
+    drafts.clear();
+    emit('vault://locked', { reason: 'user' });
+    return state();
   },
   sync_now: () => {
     needUnlocked();

@@ -1,10 +1,11 @@
-// Every screen in English and Arabic, at 360×740 and 1280×800 (results, action plan and
-// send included): a screenshot of each
+// Every screen in English and Arabic, at 360×740 and 1280×800 (results, action plan,
+// send, the settings sections, the wipe confirmation and restore included): a screenshot of each
 // (target/e2e-artifacts/browser/), axe-core with no serious or critical violation, no
 // horizontal scrolling and every control at least 44 px, and Arabic laid out right to left.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LAPTOP, PASS, PHONE, axe, fits, goToPath, open, shot, start, startForm, unlock } from './harness.mjs';
+import { join } from 'node:path';
+import { LAPTOP, PASS, PHONE, artifacts, axe, fits, goToPath, open, shot, start, startForm, unlock } from './harness.mjs';
 
 let env;
 before(async () => (env = await start()));
@@ -155,6 +156,102 @@ for (const [lang, viewport, size] of CASES) {
       await page.getByTestId('waiting').waitFor();
       await page.getByTestId('history').waitFor();
       await check(page, 'send-offline');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    /** Axe and sizes on the whole page, a screenshot of one part of it. */
+    async function part(page, testid, name) {
+      assert.equal(await page.evaluate(() => document.documentElement.dir), lang === 'ar' ? 'rtl' : 'ltr', `${name}: direction`);
+      await axe(page, `${name} (${tag})`);
+      await fits(page, `${name} (${tag})`);
+      await page.getByTestId(testid).screenshot({ path: join(artifacts, `${name}-${tag}.png`) });
+    }
+
+    it('settings: the sections, retention, a backup, a bad site list, the audit log, passphrase change', async () => {
+      const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-settings').click();
+      await page.getByTestId('retention').waitFor();
+      await page.getByTestId('audit-verified').waitFor();
+      await page.getByTestId('backup-list').waitFor();
+      await part(page, 'settings-nav', 'settings-nav');
+      // Retention: longer than the form allows is refused on the spot.
+      await page.getByTestId('retention-camp_safety_audit').fill('120');
+      await page.getByTestId('retention-save-camp_safety_audit').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=message-retention-camp_safety_audit]')?.textContent.trim());
+      // A backup under a passphrase: where it was written.
+      await page.getByTestId('backup-passphrase').fill('amber kettle window ninety');
+      await page.getByTestId('backup-passphrase-confirm').fill('amber kettle window ninety');
+      await page.getByTestId('backup-create').click();
+      await page.getByTestId('backup-done').waitFor();
+      assert.match(await page.getByTestId('backup-file').textContent(), /^\/home\/enumerator\/\.local\/share\/org\.lantern\.field\/backups\/lantern-backup-\d{8}-\d+\.lbk$/);
+      // A site list with bad lines: each shown, nothing imported.
+      await page.getByTestId('sites-file').setInputFiles({ name: 'sites.csv', mimeType: 'text/csv', buffer: Buffer.from('site_code,site_name,admin1\nSO2401-0001,Hodan IDP site,SO24\n,Unnamed site,SO24\nSO2401 0009,Bad code,SO24\nSO2401-0010,,SO24\n') });
+      await page.getByTestId('sites-import').click();
+      await page.getByTestId('sites-problems').waitFor();
+      assert.equal(await page.getByTestId('site-problem').count(), 3);
+      assert.ok(!(await page.evaluate(() => window.__lanternCalls.includes('settings_set_retention'))), 'retention past the form was not sent');
+      await part(page, 'settings-data', 'settings-data');
+      await part(page, 'settings-audit', 'settings-audit');
+      await page.getByTestId('open-change-passphrase').click();
+      await page.getByTestId('change-new').fill('short');
+      await part(page, 'settings-security', 'settings-security');
+      await check(page, 'settings-all');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('settings: a broken audit chain is a warning', async () => {
+      const { page, context, problems } = await open(env, 'locked&audit=broken', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-settings').click();
+      await page.getByTestId('audit-broken').waitFor();
+      await part(page, 'settings-audit', 'settings-audit-broken');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('panic wipe: a short press wipes nothing, a three-second hold wipes and shows the create screen', async () => {
+      const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-settings').click();
+      await page.getByTestId('nav-danger').click();
+      await page.getByTestId('wipe-open').click();
+      await page.getByTestId('wipe-hold').waitFor();
+      await part(page, 'wipe-dialog', 'wipe-dialog');
+      const wiped = () => page.evaluate(() => window.__lanternCalls.includes('vault_wipe'));
+      await page.getByTestId('wipe-hold').click();
+      await page.getByTestId('wipe-hold').hover();
+      await page.mouse.down();
+      await page.waitForTimeout(1200);
+      await page.mouse.up();
+      await page.waitForFunction(() => document.querySelector('[data-testid=wipe-status]')?.dataset.status === 'early');
+      assert.equal(await wiped(), false, 'a click or a short press wipes nothing');
+      await page.getByTestId('wipe-hold').hover();
+      await page.mouse.down();
+      await page.waitForTimeout(1500);
+      await page.getByTestId('wipe-dialog').screenshot({ path: join(artifacts, `wipe-holding-${tag}.png`) });
+      await page.getByTestId('screen-create').waitFor({ timeout: 5000 });
+      await page.mouse.up();
+      assert.equal(await wiped(), true);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('restore from a backup on the create screen', async () => {
+      const { page, context, problems } = await open(env, 'fresh', { viewport, lang, axe: true });
+      await page.getByTestId('mode-restore').click();
+      await page.getByTestId('restore-backups').waitFor();
+      await page.getByTestId('restore-secret').fill('amber kettle window ten');
+      await page.getByTestId('restore-new').fill(PASS);
+      await page.getByTestId('restore-new-confirm').fill(PASS);
+      await page.getByTestId('restore-submit').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=message-restore-secret]')?.textContent.trim());
+      await check(page, 'restore');
+      await page.getByTestId('restore-secret').fill('amber kettle window ninety');
+      await page.getByTestId('restore-submit').click();
+      await page.getByTestId('screen-home').waitFor();
       assert.deepEqual(problems, []);
       await context.close();
     });
