@@ -232,6 +232,9 @@ describe('the receipt on finalizing', () => {
     expect(code.getAttribute('dir')).toBe('ltr');
     expect(text('receipt')).toContain('Give this code to the respondent');
     expect(text('receipt')).toContain('This screen is not shown again');
+    // Finalized: the one way on is Home (nothing to go back to or save).
+    expect(screen.queryByTestId('back')).toBeNull();
+    expect(screen.queryByTestId('save-exit')).toBeNull();
     await fireEvent.click(screen.getByTestId('finalized-home'));
     await screen.findByTestId('screen-home');
     expect(screen.queryByTestId('receipt-code')).toBeNull();
@@ -274,15 +277,17 @@ describe('export on the results screen', () => {
     const fake = await openExport('open-results-camp_safety_audit-SO2401-0001-1');
     const dialog = screen.getByTestId('export-dialog');
     expect(dialog.textContent).toContain('Camp safety audit');
-    expect(within(dialog).getAllByRole('radio').map((r) => (r as HTMLInputElement).value)).toEqual(['csv', 'xlsx', 'hxl']);
-    expect((within(dialog).getByRole('radio', { name: /^CSV/ }) as HTMLInputElement).checked).toBe(true);
+    const select = screen.getByTestId('export-format') as HTMLSelectElement;
+    expect([...select.options].map((o) => `${o.value}: ${o.textContent}`)).toEqual(['csv: CSV (comma-separated values)', 'xlsx: Excel workbook (.xlsx)', 'hxl: HXL CSV (with humanitarian hashtags)']);
+    expect(select.value).toBe('csv');
+    expect(within(dialog).getByLabelText('File format')).toBe(select);
     await fireEvent.click(screen.getByTestId('export-confirm'));
     expect(text('message-export-agreement')).toContain('Name the agreement this export falls under');
     await fireEvent.input(screen.getByTestId('export-agreement'), { target: { value: '   ' } });
     await fireEvent.click(screen.getByTestId('export-confirm'));
     expect(fake.calls.some((c) => c.startsWith('export'))).toBe(false);
 
-    await fireEvent.click(screen.getByTestId('choice-export-format-hxl'));
+    await fireEvent.change(select, { target: { value: 'hxl' } });
     await fireEvent.input(screen.getByTestId('export-agreement'), { target: { value: 'ISP GBV sub-cluster Banadir 2026' } });
     await fireEvent.click(screen.getByTestId('export-confirm'));
     await screen.findByTestId('export-done');
