@@ -29,7 +29,7 @@ describe('components', () => {
 
   it('Banner: errors are alerts, others status, always with an icon', () => {
     render(Banner, { kind: 'error', children: text('Broken') });
-    expect(screen.getByRole('alert').textContent).toContain('⛔');
+    expect(screen.getByRole('alert').textContent).toContain('✖');
     cleanup();
     render(Banner, { kind: 'ok', children: text('Fine') });
     expect(screen.getByRole('status').textContent).toContain('✓');
