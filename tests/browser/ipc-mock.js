@@ -292,6 +292,46 @@ function draft(id) {
   return d;
 }
 
+// --- finalized responses (issue 16, item 1) ------------------------------------------
+// Recorded from the generator's vault (`share.responses`): the list as submissions_list
+// gives it (Hodan's audits, two counted in figures a server acknowledged, a refusal; the
+// women's interviews, one due for deletion), every response's receipt code, and three
+// responses opened read-only by the core in English and Arabic (a Hodan audit, an
+// endline interview, the refusal). Any other response opens with its own row and receipt
+// in the recorded layout of its form. A draft finalized here joins the list with a
+// receipt of its own and opens as it was filled. Exports are hand-written (the file name
+// as the shell makes it).
+const RESPONSES = SHARE.responses;
+let responses = structuredClone(RESPONSES.list);
+const receipts = { ...RESPONSES.receipts };
+const filledViews = new Map();
+const SESSION_RECEIPTS = ['H4RW-9KPC', 'T2VB-6MQX', 'D8NE-3ZFY', 'P5JG-7WSA'];
+const EXPORT_DIR = '/home/enumerator/.local/share/org.lantern.field/exports';
+
+/** As the core reads a typed code: case, spaces and dashes ignored, O → 0, I and L → 1; null when it cannot be one. */
+function normalizeReceipt(typed) {
+  const chars = [];
+  for (const c of String(typed).toUpperCase()) {
+    if (c === ' ' || c === '-' || (c >= '\u2010' && c <= '\u2015')) continue;
+    const d = c === 'O' ? '0' : c === 'I' || c === 'L' ? '1' : c;
+    if (!'0123456789ABCDEFGHJKMNPQRSTVWXYZ'.includes(d)) return null;
+    chars.push(d);
+  }
+  return chars.length === 8 ? `${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}` : null;
+}
+function responseView(id, lang) {
+  const row = responses.find((r) => r.submission_id === id);
+  if (!row) throw err('capture.unknown_draft', `no open or stored draft ${id}`);
+  if (filledViews.has(id)) return structuredClone(filledViews.get(id));
+  const l = lang === 'ar' ? 'ar' : 'en';
+  const recorded = RESPONSES.views[`${id}|${l}`] ?? RESPONSES.views[`${id}|en`];
+  if (recorded) return structuredClone(recorded);
+  if (row.refusal) return { row: structuredClone(row), receipt: null, pages: [] };
+  const key = Object.keys(RESPONSES.views).find((k) => k.endsWith(`|${l}`) && RESPONSES.views[k].row.form_id === row.form_id && !RESPONSES.views[k].row.refusal);
+  const like = key ? RESPONSES.views[key] : null;
+  return { row: structuredClone(row), receipt: receipts[id] ?? null, pages: like ? structuredClone(like.pages) : [] };
+}
+
 // --- commands ---------------------------------------------------------------------
 
 const COMMANDS = {
@@ -421,9 +461,18 @@ const COMMANDS = {
     const d = draft(draftId);
     if (blockers(d).length) throw err('capture.not_finalizable', 'something blocks');
     const refusal = ending(d) === 'refused';
-    finalized.push({ form: d.form, site: d.site, round: d.round, refusal });
+    const id = `uuid:${d.id}`;
+    finalized.push({ id, form: d.form, site: d.site, round: d.round, refusal });
+    // The response joins the finalized ones; a refusal has no receipt (nothing to withdraw).
+    const receipt = refusal ? null : SESSION_RECEIPTS[filledViews.size % SESSION_RECEIPTS.length];
+    const row = { submission_id: id, form_id: d.form, form_version: FORMS[d.form].version, title: FORMS[d.form].title, site: d.site, round: d.round, finalized_day: '2026-11-30', refusal, state: { state: 'kept' } };
+    responses = [...responses, row];
+    receipts[id] = receipt;
+    const all = pages(d);
+    const filled = refusal ? [] : all.map((p, index) => ({ index, path: p.path, content: p.content })).filter((_, i) => all[i].relevant);
+    filledViews.set(id, { row, receipt, pages: filled });
     drafts.delete(d.id);
-    return { submission_id: `uuid:${d.id}`, refusal };
+    return { submission_id: id, refusal, receipt };
   },
   draft_close: () => null,
   draft_discard: ({ draftId }) => (drafts.delete(draftId), null),
@@ -432,6 +481,33 @@ const COMMANDS = {
   set_ui_language: ({ language }) => ((uiLanguage = language), null),
   referrals_get: () => (needUnlocked(), structuredClone(referrals)),
   referrals_set: ({ cards }) => ((referrals = structuredClone(cards)), null),
+  submissions_list: () => (needUnlocked(), structuredClone(responses)),
+  submission_open: ({ submissionId, uiLanguage }) => (needUnlocked(), responseView(submissionId, uiLanguage)),
+  receipt_find: ({ code }) => {
+    needUnlocked();
+    const normal = normalizeReceipt(code);
+    if (!normal) throw err('capture.bad_receipt', RESPONSES.bad_receipt);
+    return structuredClone(responses.find((r) => receipts[r.submission_id] === normal) ?? null);
+  },
+  submission_withdraw: ({ submissionId }) => {
+    needUnlocked();
+    if (!responses.some((r) => r.submission_id === submissionId)) throw err('capture.unknown_draft', `no open or stored draft ${submissionId}`);
+    responses = responses.filter((r) => r.submission_id !== submissionId);
+    const i = finalized.findIndex((f) => f.id === submissionId);
+    if (i >= 0) finalized.splice(i, 1);
+    return null;
+  },
+  export_aggregates: ({ request }) => {
+    needUnlocked();
+    if (!request.agreement.trim()) throw err('settings.invalid', 'name the data-sharing agreement this export falls under');
+    if (!['csv', 'xlsx', 'hxl'].includes(request.format)) throw err('settings.invalid', `unknown format ${JSON.stringify(request.format)}: csv, xlsx or hxl`);
+    const group = groupsIn('en').find((g) => g.form_id === request.form_id && g.site === request.site && g.round === request.round);
+    if (!group) throw err('share.no_results', `no finalized, consenting response of ${request.form_id} at ${request.site} for that round`);
+    if (group.release.state !== 'releasable') throw err('settings.invalid', 'nothing may be exported now: every table is held back by disclosure control');
+    const ext = request.format === 'xlsx' ? 'xlsx' : 'csv';
+    const file = `${EXPORT_DIR}/lantern-${request.form_id}-20261130-101500${request.format === 'hxl' ? '-hxl' : ''}.${ext}`;
+    return { file, bytes: { csv: 4318, hxl: 4506, xlsx: 9871 }[request.format], batches: 1, held: 0 };
+  },
   share_groups: ({ uiLanguage }) => (needUnlocked(), groupsIn(uiLanguage)),
   results: ({ formId, site, round, uiLanguage }) => {
     needUnlocked();

@@ -124,6 +124,64 @@ for (const [lang, viewport, size] of CASES) {
       await context.close();
     });
 
+    it('responses: the list, one read-only, a receipt code found, the withdraw confirmation', async () => {
+      const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-submissions').click();
+      await page.getByTestId('submission-groups').waitFor();
+      await check(page, 'submissions-list');
+      // The first Hodan audit (counted in figures a server acknowledged), as the core opened it.
+      await page.getByTestId('sgroup-camp_safety_audit-SO2401-0001-1').locator('[data-testid^=open-submission-]').first().click();
+      await page.getByTestId('readonly-pages').waitFor();
+      const enabled = await page.evaluate(() => [...document.querySelectorAll('[data-testid=readonly-pages] :is(input, select, textarea, button)')].filter((e) => !e.matches(':disabled')).length);
+      assert.equal(enabled, 0, 'no control of a read-only response can be used');
+      assert.ok((await page.locator('[data-testid=readonly-pages] [data-testid=question]').count()) > 40);
+      const receipt = (await page.getByTestId('view-receipt').textContent()).trim();
+      assert.match(receipt, /^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      // A camp audit is long: axe and sizes on all of it, the screenshot of its first screens.
+      await axe(page, `submission-readonly (${tag})`);
+      await fits(page, `submission-readonly (${tag})`);
+      const { artifacts } = await import('./harness.mjs');
+      await page.screenshot({ path: `${artifacts}/submission-readonly-${tag}.png`, fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height: viewport.height * 3 } });
+      await page.getByTestId('submission-back').click();
+      // The respondent reads the code out: case and spaces do not matter.
+      await page.getByTestId('receipt-code').fill(receipt.toLowerCase().replace('-', ' '));
+      await page.getByTestId('receipt-find').click();
+      await page.getByTestId('receipt-match').waitFor();
+      await check(page, 'receipt-match');
+      const opener = await page.getByTestId('withdraw-start').boundingBox();
+      await page.getByTestId('withdraw-start').click();
+      await page.getByTestId('withdraw-word').fill(lang === 'ar' ? 'احذف' : 'DELETE');
+      const confirm = await page.getByTestId('withdraw-confirm').boundingBox();
+      assert.ok(Math.abs(confirm.x - opener.x) > 8 || Math.abs(confirm.y - opener.y) > 8, 'the confirm button is not where the opener was');
+      await check(page, 'withdraw-confirm');
+      await page.getByTestId('withdraw-confirm').click();
+      await page.getByTestId('withdrawn').waitFor();
+      await check(page, 'withdrawn');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
+    it('export: the dialog on a group’s results, where the file went', async () => {
+      const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
+      await unlock(page);
+      await page.getByTestId('open-results').click();
+      await page.getByTestId('open-results-camp_safety_audit-SO2401-0001-1').click();
+      await page.getByTestId('export-open').click();
+      await page.getByTestId('export-agreement').waitFor();
+      await page.getByTestId('export-confirm').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=message-export-agreement]')?.textContent.trim());
+      await page.getByTestId('export-format').selectOption('hxl');
+      await page.getByTestId('export-agreement').fill(lang === 'ar' ? 'بروتوكول تبادل المعلومات، بنادر 2026' : 'GBV sub-cluster ISP, Banadir 2026');
+      await check(page, 'export-dialog');
+      await page.getByTestId('export-confirm').click();
+      await page.getByTestId('export-done').waitFor();
+      assert.match(await page.getByTestId('export-file').textContent(), /\/exports\/lantern-camp_safety_audit-\d{8}-\d{6}-hxl\.csv$/);
+      await check(page, 'export-done');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
     it('send: enroll, the preview of what leaves, the confirming step, the queue', async () => {
       const { page, context, problems } = await open(env, 'locked', { viewport, lang, axe: true });
       await unlock(page);
