@@ -58,6 +58,9 @@ describe('the list', () => {
     ]);
     expect(text('scounts-camp_safety_audit-SO2401-0001-1')).toBe('Responses: 3 · Refusals: 1');
     expect(text('scounts-womens_participation-SO2401-0001-baseline')).toBe('Responses: 2 · Refusals: 0');
+    // What is due for deletion shows on the group, even folded.
+    expect(text('sdue-camp_safety_audit-SO2401-0002-1')).toBe('⚠ Due for deletion: 1');
+    expect(screen.queryByTestId('sdue-camp_safety_audit-SO2401-0001-1')).toBeNull();
     const hodan = screen.getByTestId('sgroup-camp_safety_audit-SO2401-0001-1');
     expect(hodan.textContent).toContain('Hodan camp');
     expect(hodan.textContent).toContain('Round: 1');
