@@ -6,6 +6,7 @@
 
 pub mod batch;
 mod lp;
+pub mod sites;
 pub mod suppression;
 
 pub use batch::{

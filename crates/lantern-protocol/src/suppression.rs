@@ -653,6 +653,30 @@ pub fn level(meta: &IndicatorMeta, value: f64) -> Option<Level> {
     })
 }
 
+/// The level of a released cell: the score's own, or the thresholds applied; `None` for
+/// a hidden cell or an unrated indicator. The device's risk profile and the dashboard's
+/// overview both read levels through this.
+pub fn cell_level(meta: &IndicatorMeta, cell: &crate::batch::Cell) -> Option<Level> {
+    if cell.suppressed {
+        return None;
+    }
+    cell.level.or_else(|| level(meta, cell.value?))
+}
+
+/// The order of rounds: baseline first, endline last; numbered rounds (the audits' 1,
+/// 2, … 10) by number between them, other names by name.
+pub fn round_rank(round: Option<&str>) -> (u8, String) {
+    match round {
+        Some("baseline") => (0, String::new()),
+        Some("endline") => (2, String::new()),
+        Some(r) => match r.parse::<u64>() {
+            Ok(n) => (1, format!("{n:020}")),
+            Err(_) => (1, format!("~{r}")),
+        },
+        None => (1, String::new()),
+    }
+}
+
 /// Several devices' batches of one form × site × round, combined and re-protected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Combined {

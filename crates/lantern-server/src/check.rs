@@ -6,54 +6,12 @@ use std::collections::BTreeSet;
 
 use lantern_protocol::Batch;
 
-/// Longest identifier (form id, version, site, round, indicator, dimension, choice).
-pub const MAX_NAME: usize = 128;
-/// Longest label, action or other free text.
-pub const MAX_TEXT: usize = 2_000;
+/// The bounds on names and free text, shared with the device (`lantern_protocol::sites`).
+pub use lantern_protocol::sites::{MAX_NAME, MAX_TEXT, check_name, check_text, shorten};
 pub const MAX_INDICATORS: usize = 1_000;
 pub const MAX_CELLS: usize = 100_000;
 pub const MAX_DIMENSIONS: usize = 8;
 pub const MAX_LANGUAGES: usize = 32;
-
-/// Identifiers are XLSForm names and P-codes: letters, digits, `_`, `.`, `-`, `:`.
-/// Anything else (spaces, quotes, semicolons, control characters) is refused.
-pub fn check_name(what: &str, value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if value.chars().count() > MAX_NAME {
-        return Err(format!("{what} is longer than {MAX_NAME} characters"));
-    }
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | ':')))
-    {
-        return Err(format!(
-            "{what} {:?} contains {c:?}; names may hold letters, digits, '_', '.', '-' and ':' only",
-            shorten(value)
-        ));
-    }
-    Ok(())
-}
-
-/// Free text (labels, actions, sector, HXL): bounded and without control characters.
-pub fn check_text(what: &str, value: &str) -> Result<(), String> {
-    if value.chars().count() > MAX_TEXT {
-        return Err(format!("{what} is longer than {MAX_TEXT} characters"));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(format!("{what} contains a control character"));
-    }
-    Ok(())
-}
-
-fn shorten(value: &str) -> String {
-    let mut s: String = value.chars().take(40).collect();
-    if value.chars().count() > 40 {
-        s.push('…');
-    }
-    s
-}
 
 fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())

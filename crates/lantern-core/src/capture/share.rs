@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use lantern_protocol::suppression::{cell_level, round_rank};
 use lantern_protocol::{Cell, IndicatorKind, IndicatorMeta, Level, SuppressionRule};
 use uuid::Uuid;
 
@@ -170,15 +171,6 @@ fn rated(meta: &IndicatorMeta) -> bool {
         && (meta.kind == IndicatorKind::Score || (meta.amber.is_some() && meta.red.is_some()))
 }
 
-/// The level of a released cell: the score's own, or the thresholds applied.
-fn cell_level(meta: &IndicatorMeta, cell: &Cell) -> Option<Level> {
-    if cell.suppressed {
-        return None;
-    }
-    cell.level
-        .or_else(|| lantern_protocol::suppression::level(meta, cell.value?))
-}
-
 fn shown(meta: &IndicatorMeta, cell: &Cell) -> Shown {
     if cell.suppressed {
         return Shown::Hidden {
@@ -249,19 +241,6 @@ fn finalized_forms(vault: &Vault) -> Result<BTreeSet<String>> {
         .into_iter()
         .map(|s| s.form_id)
         .collect())
-}
-
-/// Baseline before endline; numbered rounds by number; others by name.
-fn round_rank(round: Option<&str>) -> (u8, String) {
-    match round {
-        Some("baseline") => (0, String::new()),
-        Some("endline") => (2, String::new()),
-        Some(r) => match r.parse::<u64>() {
-            Ok(n) => (1, format!("{n:020}")),
-            Err(_) => (1, format!("~{r}")),
-        },
-        None => (1, String::new()),
-    }
 }
 
 impl Capture {

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lantern_protocol::{Cell, IndicatorKind, IndicatorMeta, Level, SuppressionRule};
+use lantern_protocol::suppression::{cell_level, round_rank};
+use lantern_protocol::{IndicatorKind, IndicatorMeta, Level, SuppressionRule};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -171,15 +172,6 @@ pub struct Overview {
     pub counts: LevelCounts,
 }
 
-/// The level of a released total cell: the score's own, or the thresholds applied.
-fn cell_level(meta: &IndicatorMeta, cell: &Cell) -> Option<Level> {
-    if cell.suppressed {
-        return None;
-    }
-    cell.level
-        .or_else(|| lantern_protocol::suppression::level(meta, cell.value?))
-}
-
 pub fn overview(forms: &[FormGroups], sites: &[Site], q: &OverviewQuery) -> Overview {
     let by_code: BTreeMap<&str, &Site> = sites.iter().map(|s| (s.code.as_str(), s)).collect();
     // site → sector → (period, cell)
@@ -281,20 +273,6 @@ pub fn overview(forms: &[FormGroups], sites: &[Site], q: &OverviewQuery) -> Over
         sectors,
         rows,
         counts,
-    }
-}
-
-/// Baseline first, endline last; numbered rounds (the audits' 1, 2, … 10) by number,
-/// other names by name.
-fn round_rank(round: Option<&str>) -> (u8, String) {
-    match round {
-        Some("baseline") => (0, String::new()),
-        Some("endline") => (2, String::new()),
-        Some(r) => match r.parse::<u64>() {
-            Ok(n) => (1, format!("{n:020}")),
-            Err(_) => (1, format!("~{r}")),
-        },
-        None => (1, String::new()),
     }
 }
 
