@@ -145,7 +145,7 @@ for (const [lang, viewport, size] of CASES) {
       await page.screenshot({ path: `${artifacts}/submission-readonly-${tag}.png`, fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height: viewport.height * 3 } });
       await page.getByTestId('submission-back').click();
       // The respondent reads the code out: case and spaces do not matter.
-      await page.getByTestId('receipt-code').fill(receipt.toLowerCase().replace('-', ' '));
+      await page.getByTestId('receipt-entry').fill(receipt.toLowerCase().replace('-', ' '));
       await page.getByTestId('receipt-find').click();
       await page.getByTestId('receipt-match').waitFor();
       await check(page, 'receipt-match');

@@ -78,7 +78,7 @@ describe('the receipt code', () => {
 
       await page.getByTestId('home-submissions').click();
       await page.getByTestId('submission-groups').waitFor();
-      await page.getByTestId('receipt-code').fill(receipt.replace('-', '').toLowerCase());
+      await page.getByTestId('receipt-entry').fill(receipt.replace('-', '').toLowerCase());
       await page.getByTestId('receipt-find').click();
       const match = page.getByTestId('receipt-match');
       await match.waitFor();
@@ -89,7 +89,7 @@ describe('the receipt code', () => {
       await page.getByTestId('withdraw-confirm').click();
       await page.getByTestId('withdrawn').waitFor();
       assert.equal(await page.getByTestId('sgroup-widgets-SO2401-0001-2026-r1').count(), 0, 'gone from the list');
-      await page.getByTestId('receipt-code').fill(receipt);
+      await page.getByTestId('receipt-entry').fill(receipt);
       await page.getByTestId('receipt-find').click();
       await page.getByTestId('receipt-not-found').waitFor();
       assert.deepEqual(await page.evaluate(() => window.__lanternCalls.filter((c) => c === 'submission_withdraw').length), 1);
@@ -121,10 +121,10 @@ describe('the receipt code', () => {
     const { page, context } = await open(env, 'locked', { viewport: LAPTOP });
     await unlock(page);
     await page.getByTestId('open-submissions').click();
-    await page.getByTestId('receipt-code').fill('K7QM-2X');
+    await page.getByTestId('receipt-entry').fill('K7QM-2X');
     await page.getByTestId('receipt-find').click();
-    await page.waitForFunction(() => /like ABCD-EFGH/.test(document.querySelector('[data-testid=message-receipt-code]')?.textContent ?? ''));
-    await page.getByTestId('receipt-code').fill('ZZZZ-ZZZZ');
+    await page.waitForFunction(() => /like ABCD-EFGH/.test(document.querySelector('[data-testid=message-receipt-entry]')?.textContent ?? ''));
+    await page.getByTestId('receipt-entry').fill('ZZZZ-ZZZZ');
     await page.getByTestId('receipt-find').click();
     await page.getByTestId('receipt-not-found').waitFor();
     assert.equal(await page.getByTestId('receipt-match').count(), 0);

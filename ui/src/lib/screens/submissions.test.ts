@@ -41,7 +41,7 @@ async function openSubmissions(lang: 'en' | 'ar' = 'en') {
 }
 
 async function find(code: string) {
-  await fireEvent.input(screen.getByTestId('receipt-code'), { target: { value: code } });
+  await fireEvent.input(screen.getByTestId('receipt-entry'), { target: { value: code } });
   await fireEvent.click(screen.getByTestId('receipt-find'));
 }
 
@@ -162,15 +162,15 @@ describe('withdrawal by receipt code', () => {
   it('says plainly when no response has the code, and what a code looks like when it is not one', async () => {
     await openSubmissions();
     await fireEvent.click(screen.getByTestId('receipt-find'));
-    expect(text('message-receipt-code')).toContain('Type the code from the respondent’s receipt.');
+    expect(text('message-receipt-entry')).toContain('Type the code from the respondent’s receipt.');
     await find('ZZZZ-ZZZZ');
     expect(await screen.findByTestId('receipt-not-found')).toBeTruthy();
     expect(text('receipt-not-found')).toContain('No response on this device has this code');
     expect(screen.queryByTestId('receipt-match')).toBeNull();
     await find('K7QM-2X');
-    await waitFor(() => expect(text('message-receipt-code')).toContain('This is not a receipt code. A receipt code has 8 letters and digits, written like ABCD-EFGH'));
+    await waitFor(() => expect(text('message-receipt-entry')).toContain('This is not a receipt code. A receipt code has 8 letters and digits, written like ABCD-EFGH'));
     expect(screen.queryByTestId('receipt-not-found')).toBeNull();
-    expect(screen.getByTestId('receipt-code').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByTestId('receipt-entry').getAttribute('aria-invalid')).toBe('true');
   });
 
   it('deletes only after a typed confirmation, then the response is gone for good', async () => {
