@@ -171,7 +171,7 @@ describe('results and sending in the real window, against a real server', () => 
       await w.click('open-submissions');
       await w.find('screen-submissions');
       // As the respondent reads it out: lower case, no dash.
-      await w.type('receipt-code', receipts[0].toLowerCase().replace('-', ''));
+      await w.type('receipt-entry', receipts[0].toLowerCase().replace('-', ''));
       await w.click('receipt-find');
       await w.find('receipt-match');
       await w.click('withdraw-start');
