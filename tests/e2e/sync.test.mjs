@@ -227,6 +227,7 @@ describe('results and sending in the real window, against a real server', () => 
       await home(w);
       await w.click('open-submissions');
       await w.find('screen-submissions');
+      // The list is loaded afresh on each visit (never an earlier visit's rows).
       await w.find('submission-groups');
       const rows = await d.findElements(By.css('[data-testid^="open-submission-"]'));
       const ids = await Promise.all(rows.map(async (r) => (await r.getAttribute('data-testid')).slice('open-submission-'.length)));

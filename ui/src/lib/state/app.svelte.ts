@@ -291,6 +291,8 @@ class AppState {
     this.group = null;
     this.results = null;
     this.submission = null;
+    // Never a list from an earlier visit (responses finalized or withdrawn since).
+    this.submissions = null;
     this.screen = 'submissions';
     await this.loadSubmissions();
   }
