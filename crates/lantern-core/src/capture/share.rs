@@ -87,7 +87,14 @@ struct Labels<'a> {
 }
 
 impl<'a> Labels<'a> {
-    fn new(form: &'a FormDef, ui_language: &str) -> Labels<'a> {
+    /// The labels of `stored`, read from the forms folder's copy when there is one
+    /// (`Capture::label_form`).
+    fn of(
+        stored: &'a FormDef,
+        loaded: Option<&'a super::library::LoadedForm>,
+        ui_language: &str,
+    ) -> Labels<'a> {
+        let form = loaded.map_or(stored, |l| l.form());
         Labels {
             form,
             language: form_language(&form.languages, ui_language),
@@ -145,6 +152,13 @@ impl<'a> Labels<'a> {
 
     fn dimension(&self, dim: &str, value: &str) -> String {
         self.choice(dimension_field(self.form, dim).as_deref(), value)
+    }
+}
+
+fn no_results(form_id: &str, site: &str) -> CaptureError {
+    CaptureError::NoResults {
+        form: form_id.to_string(),
+        site: site.to_string(),
     }
 }
 
@@ -277,7 +291,7 @@ impl Capture {
                 continue;
             }
             let loaded = self.label_form(&form);
-            let labels = Labels::new(loaded.as_ref().map_or(&form, |l| l.form()), ui_language);
+            let labels = Labels::of(&form, loaded.as_deref(), ui_language);
             let (previews, _) = release::preview(vault, &form, None, None, now, new_id)?;
             let mut groups: Vec<ShareGroup> =
                 previews.iter().map(|p| group(&form, &labels, p)).collect();
@@ -306,13 +320,10 @@ impl Capture {
     ) -> Result<Results> {
         let form = release::stored_form(vault, form_id, now)?;
         let loaded = self.label_form(&form);
-        let labels = Labels::new(loaded.as_ref().map_or(&form, |l| l.form()), ui_language);
+        let labels = Labels::of(&form, loaded.as_deref(), ui_language);
         let (previews, _) = release::preview(vault, &form, Some(site), None, now, new_id)?;
         let Some(p) = previews.iter().find(|p| p.batch.round.as_deref() == round) else {
-            return Err(CaptureError::NoResults {
-                form: form_id.to_string(),
-                site: site.to_string(),
-            });
+            return Err(no_results(form_id, site));
         };
         let b = &p.batch;
         let baseline = (round == Some("endline"))
@@ -458,16 +469,13 @@ impl Capture {
     ) -> Result<SharePreview> {
         let form = release::stored_form(vault, form_id, now)?;
         let loaded = self.label_form(&form);
-        let labels = Labels::new(loaded.as_ref().map_or(&form, |l| l.form()), ui_language);
+        let labels = Labels::of(&form, loaded.as_deref(), ui_language);
         let (previews, _) = release::preview(vault, &form, Some(site), round, now, new_id)?;
         let Some(p) = previews
             .into_iter()
             .find(|p| p.batch.site == site && p.batch.round.as_deref() == round)
         else {
-            return Err(CaptureError::NoResults {
-                form: form_id.to_string(),
-                site: site.to_string(),
-            });
+            return Err(no_results(form_id, site));
         };
         let group = group(&form, &labels, &p);
         if group.release != Release::Releasable {
