@@ -1,14 +1,15 @@
 //! `lantern aggregate` and `lantern export`: protected aggregates of a stored form.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::Utc;
 use lantern_core::aggregate::{
     Releasability, baseline_endline_pairs, describe, explain, round_change,
 };
-use lantern_core::export::{Format, export};
+use lantern_core::capture::dto::ExportRequest;
+use lantern_core::capture::settings::export_releasable;
 use lantern_core::release::{self, Preview};
 
 fn previews(
@@ -102,27 +103,30 @@ pub fn aggregate(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `lantern export --vault DIR --form ID --format csv|xlsx|hxl --out FILE`.
+/// `lantern export --vault DIR --form ID [--site CODE] [--round R] --format csv|xlsx|hxl
+/// --agreement TEXT --out FILE`: the window's export (`capture::settings`), so the
+/// same disclosure control holds: only releasable tables leave, each is recorded as
+/// released, and the audit log names the data-sharing agreement.
 pub fn export_cmd(
     vault_dir: &Path,
-    form_id: &str,
-    format: &str,
-    out: &PathBuf,
+    request: &ExportRequest,
+    out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let Some(fmt) = Format::parse(format) else {
-        bail!("unknown format {format:?}: use csv, xlsx or hxl");
-    };
-    let (mut vault, form, previews) = previews(vault_dir, form_id, None, None)?;
-    let batches: Vec<_> = previews.into_iter().map(|p| p.batch).collect();
-    let bytes = export(&batches, fmt)?;
-    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
-    release::audit(
+    let mut vault = crate::vault_cmd::unlocked(vault_dir)?;
+    let done = export_releasable(
         &mut vault,
-        &format!("export-{format}"),
-        &form.form_id,
-        &batches,
+        request,
+        out,
         Utc::now(),
-    )?;
-    eprintln!("wrote {} ({} batch(es))", out.display(), batches.len());
+        &mut uuid::Uuid::new_v4,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if done.held > 0 {
+        eprintln!(
+            "note: {} table(s) held back by disclosure control and not exported",
+            done.held
+        );
+    }
+    eprintln!("wrote {} ({} batch(es))", done.file, done.batches);
     Ok(ExitCode::SUCCESS)
 }

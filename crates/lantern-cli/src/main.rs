@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use lantern_core::capture::dto::ExportRequest;
 
 mod aggregate_cmd;
 mod fill_cmd;
@@ -70,14 +71,23 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
-    /// Export a stored form's protected aggregates as csv, xlsx or hxl.
+    /// Export what may be released now of a stored form's aggregates as csv, xlsx or
+    /// hxl, under a named data-sharing agreement (kept in the audit log).
     Export {
         #[arg(long)]
         vault: std::path::PathBuf,
         #[arg(long)]
         form: String,
         #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        round: Option<String>,
+        #[arg(long)]
         format: String,
+        /// The data-sharing agreement this export falls under.
+        #[arg(long)]
+        agreement: String,
+        /// A new file (an existing one is never overwritten).
         #[arg(long)]
         out: std::path::PathBuf,
     },
@@ -124,9 +134,22 @@ fn main() -> ExitCode {
         Command::Export {
             vault,
             form,
+            site,
+            round,
             format,
+            agreement,
             out,
-        } => aggregate_cmd::export_cmd(&vault, &form, &format, &out),
+        } => aggregate_cmd::export_cmd(
+            &vault,
+            &ExportRequest {
+                form_id: form,
+                site,
+                round,
+                format,
+                agreement,
+            },
+            &out,
+        ),
         Command::Sync { command } => sync_cmd::run(command),
         Command::Fill {
             vault,

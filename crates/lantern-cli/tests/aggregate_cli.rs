@@ -127,6 +127,8 @@ fn aggregate_and_export_a_filled_vault() {
                 "womens_participation",
                 "--format",
                 format,
+                "--agreement",
+                "ISP with the protection cluster",
                 "--out",
                 s(&file),
             ],
@@ -139,6 +141,51 @@ fn aggregate_and_export_a_filled_vault() {
         );
         assert!(std::fs::metadata(&file).unwrap().len() > 100);
     }
+    // Without a data-sharing agreement nothing is written; nor over an existing file.
+    let file = tmp.path().join("no-agreement.csv");
+    let out = lantern(
+        &[
+            "export",
+            "--vault",
+            s(&vault),
+            "--form",
+            "womens_participation",
+            "--format",
+            "csv",
+            "--agreement",
+            " ",
+            "--out",
+            s(&file),
+        ],
+        PASS,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("data-sharing agreement"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!file.exists());
+    let existing = tmp.path().join("out.csv");
+    let before = std::fs::read(&existing).unwrap();
+    let out = lantern(
+        &[
+            "export",
+            "--vault",
+            s(&vault),
+            "--form",
+            "womens_participation",
+            "--format",
+            "hxl",
+            "--agreement",
+            "ISP with the protection cluster",
+            "--out",
+            s(&existing),
+        ],
+        PASS,
+    );
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(&existing).unwrap(), before);
     let hxl = std::fs::read_to_string(tmp.path().join("out.hxl")).unwrap();
     assert!(
         hxl.lines()

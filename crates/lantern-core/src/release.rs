@@ -26,6 +26,13 @@ pub enum ReleaseError {
     Engine(#[from] EngineError),
     #[error("stored contributions of {0} cannot be read")]
     Corrupt(String),
+    /// The record of earlier releases of a form cannot be read: nothing of the form is
+    /// released until it is mended (restore a backup), since the successive-release
+    /// check depends on it.
+    #[error(
+        "the record of what was released of {0} cannot be read, so nothing of it may be released"
+    )]
+    ReleaseRecord(String),
 }
 
 /// Finalizes a submission and seals its contributions beside it (computed once, here).
@@ -125,10 +132,14 @@ fn load_state(
     form_id: &str,
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<String, Released>, ReleaseError> {
-    Ok(vault
-        .setting(&state_key(form_id), now)?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    // A record that cannot be read fails closed: read as "nothing released", it would
+    // let the next batch out without the successive-release check.
+    match vault.setting(&state_key(form_id), now)? {
+        None => Ok(BTreeMap::new()),
+        Some(v) => {
+            serde_json::from_value(v).map_err(|_| ReleaseError::ReleaseRecord(form_id.to_string()))
+        }
+    }
 }
 
 /// One site × round's batch as it would be released now.
@@ -141,6 +152,9 @@ pub struct Preview {
     /// The consenting submissions the batch covers (kept on the device, never sent).
     #[serde(skip)]
     pub ids: BTreeSet<String>,
+    /// The batch last released for this site × round, if any.
+    #[serde(skip)]
+    pub previous: Option<Batch>,
 }
 
 /// The batches of a form (optionally one site and/or round), each with whether it may
@@ -183,6 +197,7 @@ pub fn preview(
             releasable,
             changes,
             ids: current.clone(),
+            previous: prev.batch,
         });
     }
     Ok((out, folded.without_contributions))

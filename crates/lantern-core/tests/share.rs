@@ -343,3 +343,80 @@ fn the_same_responses_always_give_the_same_bytes() {
     let hash = p.payload.expect("releasable").hash;
     capture.share_approve(&mut vault, &hash, utc()).unwrap();
 }
+
+/// An export is a release: the first goes out and is recorded; the same table may be
+/// written again (another format, another meeting) while nothing changes; after a
+/// withdrawal it is held, like a batch to send.
+#[test]
+fn an_export_gives_the_released_table_again_until_a_change_holds_it() {
+    let (tmp, mut vault, mut capture) = setup();
+    let mut kept = Vec::new();
+    for seed in 0..6 {
+        kept.push(audit(&mut vault, "typical", seed));
+    }
+    let request = |format: &str| lantern_core::capture::dto::ExportRequest {
+        form_id: FORM.into(),
+        site: Some(SITE.into()),
+        round: None,
+        format: format.into(),
+        agreement: "ISP with the GBV sub-cluster".into(),
+    };
+    let first = tmp.path().join("exports/first.csv");
+    let done = capture
+        .export(&mut vault, &request("csv"), &first, utc(), &mut ids())
+        .unwrap();
+    assert_eq!((done.batches, done.held), (1, 0));
+    let again = tmp.path().join("exports/again.csv");
+    let done = capture
+        .export(&mut vault, &request("csv"), &again, utc(), &mut ids())
+        .unwrap();
+    assert_eq!((done.batches, done.held), (1, 0));
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "the released table, as it was released"
+    );
+    capture
+        .export(
+            &mut vault,
+            &request("xlsx"),
+            &tmp.path().join("exports/again.xlsx"),
+            utc(),
+            &mut ids(),
+        )
+        .unwrap();
+
+    capture.withdraw(&mut vault, &kept[0], utc()).unwrap();
+    let e = capture
+        .export(
+            &mut vault,
+            &request("csv"),
+            &tmp.path().join("exports/after.csv"),
+            utc(),
+            &mut ids(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("held back"), "{e}");
+    assert!(!tmp.path().join("exports/after.csv").exists());
+}
+
+/// The record of what was released is what stops differencing; one that cannot be
+/// read must stop a release, never let the next batch out unchecked.
+#[test]
+fn an_unreadable_release_record_holds_every_release() {
+    let (_tmp, mut vault, mut capture) = setup();
+    for seed in 0..5 {
+        audit(&mut vault, "typical", seed);
+    }
+    vault
+        .set_setting(
+            &format!("aggregate.releases.{FORM}"),
+            &serde_json::json!("not a release record"),
+            utc(),
+        )
+        .unwrap();
+    let e = capture
+        .share_preview(&mut vault, FORM, SITE, Some("1"), "en", utc(), &mut ids())
+        .unwrap_err();
+    assert!(e.to_string().contains("record of what was released"), "{e}");
+}

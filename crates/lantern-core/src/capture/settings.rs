@@ -183,10 +183,7 @@ impl Capture {
         }
     }
 
-    /// Exports what may be released now of a form (optionally one site and round) to
-    /// `file`, under the data-sharing agreement the operator named. Only releasable
-    /// tables go; each is recorded as released (so later releases are checked against
-    /// it) and the export is written to the audit log with the agreement.
+    /// Exports what may be released now of a form: [`export_releasable`].
     pub fn export(
         &self,
         vault: &mut Vault,
@@ -195,73 +192,91 @@ impl Capture {
         now: DateTime<Utc>,
         new_id: &mut dyn FnMut() -> uuid::Uuid,
     ) -> Result<ExportDone> {
-        let agreement = request.agreement.trim();
-        if agreement.is_empty() {
-            return Err(CaptureError::Setting(
-                "name the data-sharing agreement this export falls under".into(),
-            ));
-        }
-        let Some(format) = Format::parse(&request.format) else {
-            return Err(CaptureError::Setting(format!(
-                "unknown format {:?}: csv, xlsx or hxl",
-                request.format
-            )));
-        };
-        let form = release::stored_form(vault, &request.form_id, now)?;
-        let (previews, _) = release::preview(
-            vault,
-            &form,
-            request.site.as_deref(),
-            request.round.as_deref(),
-            now,
-            new_id,
-        )?;
-        let mut batches = Vec::new();
-        let mut held = 0u32;
-        let mut releasable = Vec::new();
-        for p in previews {
-            let ok = matches!(p.releasable, crate::aggregate::Releasability::Releasable)
-                && release::hold_if_all_hidden(&p.batch).is_ok();
-            if ok {
-                batches.push(p.batch.clone());
-                releasable.push(p);
-            } else {
-                held += 1;
-            }
-        }
-        if batches.is_empty() {
-            return Err(CaptureError::Setting(
-                "nothing may be exported now: every table is held back by disclosure control"
-                    .into(),
-            ));
-        }
-        let bytes = export(&batches, format).map_err(|e| CaptureError::Aggregate(e.to_string()))?;
-        write_new(file, &bytes)?;
-        for p in &releasable {
-            release::record_release(vault, &form, p, now)?;
-        }
-        let cells: usize = batches
-            .iter()
-            .map(|b| b.cells.iter().filter(|c| !c.suppressed).count())
-            .sum();
-        vault.record_event(
-            AuditEvent::Export,
-            &format!(
-                "export-{} form={} batches={} released_cells={cells} file={} agreement={agreement:?}",
-                request.format,
-                form.form_id,
-                batches.len(),
-                file.file_name().and_then(|n| n.to_str()).unwrap_or("-"),
-            ),
-            now,
-        )?;
-        Ok(ExportDone {
-            file: file.display().to_string(),
-            bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-            batches: u32::try_from(batches.len()).unwrap_or(u32::MAX),
-            held,
-        })
+        export_releasable(vault, request, file, now, new_id)
     }
+}
+
+/// Exports what may be released now of a form (optionally one site and round) to
+/// `file`, under the data-sharing agreement the operator named. Only releasable
+/// tables go; each is recorded as released (so later releases are checked against
+/// it) and the export is written to the audit log with the agreement. A site × round
+/// with no change since its last release gives that release's table again, as it was.
+pub fn export_releasable(
+    vault: &mut Vault,
+    request: &ExportRequest,
+    file: &Path,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> uuid::Uuid,
+) -> Result<ExportDone> {
+    let agreement = request.agreement.trim();
+    if agreement.is_empty() {
+        return Err(CaptureError::Setting(
+            "name the data-sharing agreement this export falls under".into(),
+        ));
+    }
+    let Some(format) = Format::parse(&request.format) else {
+        return Err(CaptureError::Setting(format!(
+            "unknown format {:?}: csv, xlsx or hxl",
+            request.format
+        )));
+    };
+    let form = release::stored_form(vault, &request.form_id, now)?;
+    let (previews, _) = release::preview(
+        vault,
+        &form,
+        request.site.as_deref(),
+        request.round.as_deref(),
+        now,
+        new_id,
+    )?;
+    let mut batches = Vec::new();
+    let mut held = 0u32;
+    let mut releasable = Vec::new();
+    for p in previews {
+        let ok = matches!(p.releasable, crate::aggregate::Releasability::Releasable)
+            && release::hold_if_all_hidden(&p.batch).is_ok();
+        if ok {
+            batches.push(p.batch.clone());
+            releasable.push(p);
+        } else if let (0, Some(previous)) = (p.changes, p.previous) {
+            // Nothing changed since the last release: the same table again (in another
+            // format, for another meeting) tells nobody anything new.
+            batches.push(previous);
+        } else {
+            held += 1;
+        }
+    }
+    if batches.is_empty() {
+        return Err(CaptureError::Setting(
+            "nothing may be exported now: every table is held back by disclosure control".into(),
+        ));
+    }
+    let bytes = export(&batches, format).map_err(|e| CaptureError::Aggregate(e.to_string()))?;
+    write_new(file, &bytes)?;
+    for p in &releasable {
+        release::record_release(vault, &form, p, now)?;
+    }
+    let cells: usize = batches
+        .iter()
+        .map(|b| b.cells.iter().filter(|c| !c.suppressed).count())
+        .sum();
+    vault.record_event(
+        AuditEvent::Export,
+        &format!(
+            "export-{} form={} batches={} released_cells={cells} file={} agreement={agreement:?}",
+            request.format,
+            form.form_id,
+            batches.len(),
+            file.file_name().and_then(|n| n.to_str()).unwrap_or("-"),
+        ),
+        now,
+    )?;
+    Ok(ExportDone {
+        file: file.display().to_string(),
+        bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        batches: u32::try_from(batches.len()).unwrap_or(u32::MAX),
+        held,
+    })
 }
 
 /// Writes `bytes` to a new file (never over an existing one), creating its folder.
