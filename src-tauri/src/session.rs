@@ -538,12 +538,12 @@ impl AppState {
             return Ok(None);
         }
         let uploads = sync::send(&plan);
-        let offline = matches!(&uploads, Err(e) if e.code() == "sync.unreachable");
         let report = self.with(|vault, _| {
             Ok(sync::finish(vault, plan.outgoing.len(), uploads, &utc)
                 .map_err(CaptureError::from)?)
         });
-        self.lock().offline = offline;
+        // "Offline" is what the core's report says it is, nothing decided here.
+        self.lock().offline = matches!(report, Ok(sync::RunReport::Unreachable { .. }));
         report?;
         self.sync_status().map(Some)
     }
