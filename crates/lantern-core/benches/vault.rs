@@ -1,6 +1,7 @@
 //! Vault benchmarks (criterion): draft save with durability on (plus a p50/p99 pass,
 //! which criterion does not report), finalize, open + unlock with the production
-//! Argon2id parameters, list 10,000 submissions, decrypt all of 100,000.
+//! Argon2id parameters, list 10,000 submissions, decrypt all of 100,000, and close
+//! (the checkpoint and in-place zeroing of the WAL that every CLI command pays at exit).
 //!
 //! Run: `cargo bench -p lantern-core --bench vault`. Vaults live under cargo's target
 //! tmp dir (a real disk, not tmpfs), so every commit pays its fsync.
@@ -120,6 +121,31 @@ fn finalize(c: &mut Criterion) {
     });
 }
 
+/// Closing a vault after one command's worth of writes (20 drafts saved): `Drop`
+/// checkpoints the WAL, zeroes it in place with two `fdatasync`s and truncates it.
+fn close(c: &mut Criterion) {
+    let dir = scratch("close");
+    drop(Vault::create(&dir, PASS, fast(), Utc::now()).unwrap());
+    c.bench_function("close_after_20_writes", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for i in 0..iters as usize {
+                let mut vault = Vault::open(&dir, fast(), Utc::now()).unwrap();
+                vault.unlock(PASS, Utc::now()).unwrap();
+                for j in 0..20 {
+                    vault
+                        .save_draft(&meta(j), &response(i + j), Utc::now())
+                        .unwrap();
+                }
+                let start = Instant::now();
+                drop(black_box(vault));
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+}
+
 fn open_unlock(c: &mut Criterion) {
     let dir = scratch("unlock");
     drop(Vault::create(&dir, PASS, VaultConfig::default(), Utc::now()).unwrap());
@@ -184,5 +210,12 @@ fn list_and_decrypt(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, draft_save, finalize, open_unlock, list_and_decrypt);
+criterion_group!(
+    benches,
+    draft_save,
+    finalize,
+    close,
+    open_unlock,
+    list_and_decrypt
+);
 criterion_main!(benches);
