@@ -622,8 +622,14 @@ impl AppState {
             if request.format == "hxl" { "-hxl" } else { "" },
         );
         let file = self.settings.exports_dir.join(name);
-        self.with(|vault, capture| {
-            Ok(capture.export(vault, request, &file, utc(), &mut uuid::Uuid::new_v4)?)
+        self.with(|vault, _| {
+            Ok(settings::export_releasable(
+                vault,
+                request,
+                &file,
+                utc(),
+                &mut uuid::Uuid::new_v4,
+            )?)
         })
     }
 

@@ -116,9 +116,8 @@ fn aggregate_and_export_a_filled_vault() {
         "{text}"
     );
 
-    for format in ["csv", "xlsx", "hxl"] {
-        let file = tmp.path().join(format!("out.{format}"));
-        let out = lantern(
+    let export = |format: &str, agreement: &str, file: &Path| {
+        lantern(
             &[
                 "export",
                 "--vault",
@@ -128,12 +127,17 @@ fn aggregate_and_export_a_filled_vault() {
                 "--format",
                 format,
                 "--agreement",
-                "ISP with the protection cluster",
+                agreement,
                 "--out",
-                s(&file),
+                s(file),
             ],
             PASS,
-        );
+        )
+    };
+    const AGREEMENT: &str = "ISP with the protection cluster";
+    for format in ["csv", "xlsx", "hxl"] {
+        let file = tmp.path().join(format!("out.{format}"));
+        let out = export(format, AGREEMENT, &file);
         assert!(
             out.status.success(),
             "{}",
@@ -143,22 +147,7 @@ fn aggregate_and_export_a_filled_vault() {
     }
     // Without a data-sharing agreement nothing is written; nor over an existing file.
     let file = tmp.path().join("no-agreement.csv");
-    let out = lantern(
-        &[
-            "export",
-            "--vault",
-            s(&vault),
-            "--form",
-            "womens_participation",
-            "--format",
-            "csv",
-            "--agreement",
-            " ",
-            "--out",
-            s(&file),
-        ],
-        PASS,
-    );
+    let out = export("csv", " ", &file);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("data-sharing agreement"),
@@ -168,22 +157,7 @@ fn aggregate_and_export_a_filled_vault() {
     assert!(!file.exists());
     let existing = tmp.path().join("out.csv");
     let before = std::fs::read(&existing).unwrap();
-    let out = lantern(
-        &[
-            "export",
-            "--vault",
-            s(&vault),
-            "--form",
-            "womens_participation",
-            "--format",
-            "hxl",
-            "--agreement",
-            "ISP with the protection cluster",
-            "--out",
-            s(&existing),
-        ],
-        PASS,
-    );
+    let out = export("hxl", AGREEMENT, &existing);
     assert!(!out.status.success());
     assert_eq!(std::fs::read(&existing).unwrap(), before);
     let hxl = std::fs::read_to_string(tmp.path().join("out.hxl")).unwrap();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use lantern_core::capture::dto::{BatchState, Release, RiskLevel, Shown};
 use lantern_core::capture::library::{Library, LoadedForm};
+use lantern_core::capture::settings::export_releasable;
 use lantern_core::capture::{self, Capture, CaptureError, share};
 use lantern_core::vault::{KdfParams, Vault, VaultConfig};
 
@@ -362,40 +363,34 @@ fn an_export_gives_the_released_table_again_until_a_change_holds_it() {
         agreement: "ISP with the GBV sub-cluster".into(),
     };
     let first = tmp.path().join("exports/first.csv");
-    let done = capture
-        .export(&mut vault, &request("csv"), &first, utc(), &mut ids())
-        .unwrap();
+    let done = export_releasable(&mut vault, &request("csv"), &first, utc(), &mut ids()).unwrap();
     assert_eq!((done.batches, done.held), (1, 0));
     let again = tmp.path().join("exports/again.csv");
-    let done = capture
-        .export(&mut vault, &request("csv"), &again, utc(), &mut ids())
-        .unwrap();
+    let done = export_releasable(&mut vault, &request("csv"), &again, utc(), &mut ids()).unwrap();
     assert_eq!((done.batches, done.held), (1, 0));
     assert_eq!(
         std::fs::read(&first).unwrap(),
         std::fs::read(&again).unwrap(),
         "the released table, as it was released"
     );
-    capture
-        .export(
-            &mut vault,
-            &request("xlsx"),
-            &tmp.path().join("exports/again.xlsx"),
-            utc(),
-            &mut ids(),
-        )
-        .unwrap();
+    export_releasable(
+        &mut vault,
+        &request("xlsx"),
+        &tmp.path().join("exports/again.xlsx"),
+        utc(),
+        &mut ids(),
+    )
+    .unwrap();
 
     capture.withdraw(&mut vault, &kept[0], utc()).unwrap();
-    let e = capture
-        .export(
-            &mut vault,
-            &request("csv"),
-            &tmp.path().join("exports/after.csv"),
-            utc(),
-            &mut ids(),
-        )
-        .unwrap_err();
+    let e = export_releasable(
+        &mut vault,
+        &request("csv"),
+        &tmp.path().join("exports/after.csv"),
+        utc(),
+        &mut ids(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("held back"), "{e}");
     assert!(!tmp.path().join("exports/after.csv").exists());
 }

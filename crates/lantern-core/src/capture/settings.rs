@@ -182,18 +182,6 @@ impl Capture {
             }),
         }
     }
-
-    /// Exports what may be released now of a form: [`export_releasable`].
-    pub fn export(
-        &self,
-        vault: &mut Vault,
-        request: &ExportRequest,
-        file: &Path,
-        now: DateTime<Utc>,
-        new_id: &mut dyn FnMut() -> uuid::Uuid,
-    ) -> Result<ExportDone> {
-        export_releasable(vault, request, file, now, new_id)
-    }
 }
 
 /// Exports what may be released now of a form (optionally one site and round) to
