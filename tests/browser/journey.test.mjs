@@ -61,7 +61,7 @@ describe('journeys', () => {
     await page.getByTestId('screen-create').waitFor();
     assert.match(await page.getByTestId('lost-warning').textContent(), /lost for good/);
     await page.getByTestId('passphrase').fill('short');
-    await page.getByTestId('strength-hints').waitFor();
+    await page.getByTestId('passphrase-strength-hints').waitFor();
     await page.getByTestId('passphrase').fill(PASS);
     await page.waitForFunction(() => document.querySelector('[data-testid=strength]')?.dataset.score === '4');
     await page.getByTestId('passphrase-confirm').fill(PASS);

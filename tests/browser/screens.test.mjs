@@ -32,7 +32,7 @@ for (const [lang, viewport, size] of CASES) {
       const { page, context, problems } = await open(env, 'fresh', { viewport, lang, axe: true });
       await page.getByTestId('screen-create').waitFor();
       await page.getByTestId('passphrase').fill('password');
-      await page.getByTestId('strength-hints').waitFor();
+      await page.getByTestId('passphrase-strength-hints').waitFor();
       await check(page, 'create');
       await page.getByTestId('passphrase').fill(PASS);
       await page.getByTestId('passphrase-confirm').fill(PASS);

@@ -54,10 +54,10 @@ describe('vault screens', () => {
     expect(screen.getByTestId('lost-warning').textContent).toContain('lost for good');
     const pass = screen.getByTestId('passphrase');
     await fireEvent.input(pass, { target: { value: 'password' } });
-    await waitFor(() => expect(screen.getByTestId('strength-label').textContent).toBe('Too weak'));
-    await waitFor(() => expect(screen.getByTestId('strength-hints').textContent).toBe('Too short.'));
+    await waitFor(() => expect(screen.getByTestId('passphrase-strength-label').textContent).toBe('Too weak'));
+    await waitFor(() => expect(screen.getByTestId('passphrase-strength-hints').textContent).toBe('Too short.'));
     await fireEvent.input(pass, { target: { value: 'river lamp orange seventy' } });
-    await waitFor(() => expect(screen.getByTestId('strength-label').textContent).toBe('Very strong'));
+    await waitFor(() => expect(screen.getByTestId('passphrase-strength-label').textContent).toBe('Very strong'));
     await fireEvent.input(screen.getByTestId('passphrase-confirm'), { target: { value: 'river lamp orange' } });
     await fireEvent.click(screen.getByTestId('create-vault'));
     expect(screen.getByText('The two passphrases are not the same.')).toBeTruthy();

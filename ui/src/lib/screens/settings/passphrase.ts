@@ -1,6 +1,6 @@
 // Judging a new passphrase the way vault_create does: the core rates it
-// (`passphrase_strength`), the UI only words the rating. Shared by changing the device
-// passphrase, a backup passphrase and the new passphrase of a restored vault.
+// (`passphrase_strength`), the UI only words the rating. Shared by a new vault, changing the
+// device passphrase, a backup passphrase and the new passphrase of a restored vault.
 import type { Backend, PassphraseStrength } from '../../backend';
 import type { MessageKey } from '../../i18n';
 
