@@ -446,6 +446,21 @@ fn settings_backup_restore_export_and_wipe_through_the_ipc() {
         .map(|p| p["line"].as_u64().unwrap())
         .collect();
     assert_eq!(lines, [3, 4, 5]);
+    // Each with a code and the site for the window to word in its language.
+    let words: Vec<(&str, Option<&str>)> = bad["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["code"].as_str().unwrap(), p["site"].as_str()))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            ("sites.bad_code", None),
+            ("sites.duplicate", Some("SO1")),
+            ("sites.no_name", Some("SO3"))
+        ]
+    );
     assert_eq!(invoke(&window, "settings_get").unwrap()["sites"], json!([]));
     let good = call(
         &window,

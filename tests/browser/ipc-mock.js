@@ -138,11 +138,13 @@ function logEvent(event, detail) {
 }
 /** The site list as capture::settings::parse_sites reads it: every row, or every bad line. */
 function parseSites(text) {
+  /** A LineProblem as the core words it: a code for the window, the site, the English. */
+  const at = (line, code, message, site = null) => ({ line, code, site, column: null, message });
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
   const code = header.findIndex((h) => ['site_code', 'code', 'pcode', 'p-code'].includes(h));
   const name = header.findIndex((h) => ['site_name', 'name'].includes(h));
-  if (code < 0 || name < 0) return { rows: [], problems: [{ line: 1, message: 'the first line must name the columns, with site_code and site_name (then admin1, admin2, …)' }] };
+  if (code < 0 || name < 0) return { rows: [], problems: [at(1, 'sites.header', 'the header needs site_code, site_name and admin1 (admin2, … optional) columns')] };
   const admin = header.map((h, i) => (/^admin\d+(_code)?$/.test(h) ? i : -1)).filter((i) => i >= 0);
   const rows = [];
   const problems = [];
@@ -151,13 +153,13 @@ function parseSites(text) {
     const cells = l.split(',').map((c) => c.trim());
     const line = i + 2;
     const c = cells[code] ?? '';
-    if (!c) problems.push({ line, message: 'no site code' });
-    else if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c)) problems.push({ line, message: `site code "${c}" may hold only letters, digits, '-', '_' and '.'` });
-    else if (!cells[name]) problems.push({ line, message: `site ${c} has no name` });
-    else if (rows.some((r) => r.code === c)) problems.push({ line, message: `site code ${c} appears twice` });
+    if (!c) problems.push(at(line, 'sites.bad_code', 'site_code is empty'));
+    else if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c)) problems.push(at(line, 'sites.bad_code', `site_code "${c}" contains a character names may not hold`));
+    else if (!cells[name]) problems.push(at(line, 'sites.no_name', `site ${c} has no name`, c));
+    else if (rows.some((r) => r.code === c)) problems.push(at(line, 'sites.duplicate', `site ${c} appears twice`, c));
     else rows.push({ code: c, name: cells[name], admin: admin.map((a) => cells[a] ?? '').filter(Boolean) });
   });
-  if (!problems.length && !rows.length) problems.push({ line: 2, message: 'the list has no site' });
+  if (!problems.length && !rows.length) problems.push(at(0, 'sites.no_site', 'the file lists no site'));
   return problems.length ? { rows: [], problems } : { rows, problems };
 }
 

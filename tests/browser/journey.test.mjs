@@ -63,7 +63,7 @@ describe('journeys', () => {
     await page.getByTestId('passphrase').fill('short');
     await page.getByTestId('passphrase-strength-hints').waitFor();
     await page.getByTestId('passphrase').fill(PASS);
-    await page.waitForFunction(() => document.querySelector('[data-testid=strength]')?.dataset.score === '4');
+    await page.waitForFunction(() => document.querySelector('[data-testid=passphrase-strength]')?.dataset.score === '4');
     await page.getByTestId('passphrase-confirm').fill(PASS);
     await page.getByTestId('understood').check();
     await shot(page, 'journey-01-create');

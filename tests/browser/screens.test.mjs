@@ -249,6 +249,10 @@ for (const [lang, viewport, size] of CASES) {
       await page.getByTestId('sites-import').click();
       await page.getByTestId('sites-problems').waitFor();
       assert.equal(await page.getByTestId('site-problem').count(), 3);
+      // Worded in the app's language from the core's codes, the site code kept whole.
+      const noName = await page.getByTestId('site-problem').nth(2).textContent();
+      assert.ok(noName.includes('\u2068SO2401-0010\u2069'), noName);
+      assert.equal(/[\u0600-\u06FF]/.test(noName), lang === 'ar', noName);
       assert.ok(!(await page.evaluate(() => window.__lanternCalls.includes('settings_set_retention'))), 'retention past the form was not sent');
       await part(page, 'settings-data', 'settings-data');
       await part(page, 'settings-audit', 'settings-audit');

@@ -25,11 +25,85 @@ pub struct SiteEntry {
 }
 
 /// A bad line of the file (1-based; the header is line 1). The file as a whole (no
-/// site, too many) is reported as line 0.
+/// site, too many) is reported as line 0. `message` is English, for logs and the
+/// server's command line; `kind` lets a window word it in its own language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineProblem {
     pub line: usize,
+    pub kind: Problem,
     pub message: String,
+}
+
+/// What is wrong with a line, without the English words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The header cannot be read, or lacks `site_code` or `site_name`.
+    Header,
+    /// The header has no admin area column.
+    NoAdminColumn,
+    /// The row cannot be read as CSV.
+    Unreadable,
+    /// The site code is empty, too long or has characters a P-code cannot hold.
+    BadCode,
+    NoName {
+        site: String,
+    },
+    /// The name is too long or holds a control character.
+    BadName {
+        site: String,
+    },
+    /// An admin area code of the site is not a valid code.
+    BadAdmin {
+        site: String,
+        column: String,
+    },
+    NoAdmin {
+        site: String,
+    },
+    Duplicate {
+        site: String,
+    },
+    TooMany,
+    NoSite,
+}
+
+impl Problem {
+    /// A stable code (`sites.no_name`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Header => "sites.header",
+            Problem::NoAdminColumn => "sites.no_admin_column",
+            Problem::Unreadable => "sites.unreadable",
+            Problem::BadCode => "sites.bad_code",
+            Problem::NoName { .. } => "sites.no_name",
+            Problem::BadName { .. } => "sites.bad_name",
+            Problem::BadAdmin { .. } => "sites.bad_admin",
+            Problem::NoAdmin { .. } => "sites.no_admin",
+            Problem::Duplicate { .. } => "sites.duplicate",
+            Problem::TooMany => "sites.too_many",
+            Problem::NoSite => "sites.no_site",
+        }
+    }
+
+    /// The site the problem is about, when the row names one.
+    pub fn site(&self) -> Option<&str> {
+        match self {
+            Problem::NoName { site }
+            | Problem::BadName { site }
+            | Problem::BadAdmin { site, .. }
+            | Problem::NoAdmin { site }
+            | Problem::Duplicate { site } => Some(site),
+            _ => None,
+        }
+    }
+
+    /// The column at fault, when it is an admin area code's.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Problem::BadAdmin { column, .. } => Some(column),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for LineProblem {
@@ -87,14 +161,24 @@ pub fn shorten(value: &str) -> String {
 /// more `admin1`, `admin2`, … columns (`admin1_code` etc. also accepted). A byte-order
 /// mark, quoted names with commas, surrounding spaces and blank lines are fine.
 pub fn parse(text: &str) -> Result<Vec<SiteEntry>, Vec<LineProblem>> {
-    let at = |line: usize, message: String| LineProblem { line, message };
+    let at = |line: usize, kind: Problem, message: String| LineProblem {
+        line,
+        kind,
+        message,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.to_ascii_lowercase()).collect(),
-        Err(e) => return Err(vec![at(1, format!("the header cannot be read: {e}"))]),
+        Err(e) => {
+            return Err(vec![at(
+                1,
+                Problem::Header,
+                format!("the header cannot be read: {e}"),
+            )]);
+        }
     };
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let code_col = find(&["site_code", "code", "pcode", "site_pcode"]);
@@ -117,12 +201,14 @@ pub fn parse(text: &str) -> Result<Vec<SiteEntry>, Vec<LineProblem>> {
     let (Some(code_col), Some(name_col)) = (code_col, name_col) else {
         return Err(vec![at(
             1,
+            Problem::Header,
             "the header needs site_code, site_name and admin1 (admin2, … optional) columns".into(),
         )]);
     };
     if admin_cols.is_empty() {
         return Err(vec![at(
             1,
+            Problem::NoAdminColumn,
             "the header needs at least one admin area column (admin1, admin2, …)".into(),
         )]);
     }
@@ -134,7 +220,11 @@ pub fn parse(text: &str) -> Result<Vec<SiteEntry>, Vec<LineProblem>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(at(line, format!("cannot be read: {e}")));
+                errors.push(at(
+                    line,
+                    Problem::Unreadable,
+                    format!("cannot be read: {e}"),
+                ));
                 continue;
             }
         };
@@ -145,20 +235,25 @@ pub fn parse(text: &str) -> Result<Vec<SiteEntry>, Vec<LineProblem>> {
         let code = get(code_col);
         let name = get(name_col);
         if let Err(e) = check_name("site_code", &code) {
-            errors.push(at(line, e));
+            errors.push(at(line, Problem::BadCode, e));
             continue;
         }
         if name.is_empty() {
-            errors.push(at(line, format!("site {code} has no name")));
+            errors.push(at(
+                line,
+                Problem::NoName { site: code.clone() },
+                format!("site {code} has no name"),
+            ));
             continue;
         }
         if let Err(e) = check_text("site_name", &name) {
-            errors.push(at(line, e));
+            errors.push(at(line, Problem::BadName { site: code.clone() }, e));
             continue;
         }
         if name.chars().count() > 200 {
             errors.push(at(
                 line,
+                Problem::BadName { site: code.clone() },
                 format!("the name of {code} is longer than 200 characters"),
             ));
             continue;
@@ -171,7 +266,11 @@ pub fn parse(text: &str) -> Result<Vec<SiteEntry>, Vec<LineProblem>> {
                 continue;
             }
             if let Err(e) = check_name(&header[c], &a) {
-                errors.push(at(line, e));
+                let kind = Problem::BadAdmin {
+                    site: code.clone(),
+                    column: header[c].clone(),
+                };
+                errors.push(at(line, kind, e));
                 bad = true;
             }
             admin.push(a);
@@ -180,20 +279,32 @@ pub fn parse(text: &str) -> Result<Vec<SiteEntry>, Vec<LineProblem>> {
             continue;
         }
         if admin.is_empty() {
-            errors.push(at(line, format!("site {code} has no admin area code")));
+            errors.push(at(
+                line,
+                Problem::NoAdmin { site: code.clone() },
+                format!("site {code} has no admin area code"),
+            ));
             continue;
         }
         if !seen.insert(code.clone()) {
-            errors.push(at(line, format!("site {code} appears twice")));
+            errors.push(at(
+                line,
+                Problem::Duplicate { site: code.clone() },
+                format!("site {code} appears twice"),
+            ));
             continue;
         }
         sites.push(SiteEntry { code, name, admin });
     }
     if sites.len() > MAX_SITES {
-        errors.push(at(0, format!("more than {MAX_SITES} sites")));
+        errors.push(at(
+            0,
+            Problem::TooMany,
+            format!("more than {MAX_SITES} sites"),
+        ));
     }
     if sites.is_empty() && errors.is_empty() {
-        errors.push(at(0, "the file lists no site".into()));
+        errors.push(at(0, Problem::NoSite, "the file lists no site".into()));
     }
     if errors.is_empty() {
         Ok(sites)
@@ -226,6 +337,18 @@ mod tests {
         let lines: Vec<usize> = errs.iter().map(|e| e.line).collect();
         assert_eq!(lines, [3, 4, 5, 6, 7], "{errs:?}");
         assert!(errs[2].message.contains("twice"), "{errs:?}");
+        let codes: Vec<&str> = errs.iter().map(|e| e.kind.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "sites.bad_code",
+                "sites.no_name",
+                "sites.duplicate",
+                "sites.no_admin",
+                "sites.bad_code"
+            ]
+        );
+        assert_eq!(errs[2].kind.site(), Some("SO1"));
         assert_eq!(errs[0].to_string().split(':').next(), Some("line 3"));
         assert_eq!(parse("code,label\nA,b\n").unwrap_err()[0].line, 1);
         assert_eq!(parse("site_code,site_name\nA,b\n").unwrap_err()[0].line, 1);

@@ -10,7 +10,7 @@
 // by each form's period, a site list read as the core reads it (every row or none), an
 // audit log that can be staged broken, backups opened by BACKUP_PASSPHRASE, and a wipe
 // that plays the shell's `vault://locked`. The browser tier goes through the real IPC.
-import { AppError, type AuditView, type Backend, type BackupFile, type DeviceSettings, type DraftView, type Home, type PageContent, type Question, type ReferralCards, type SyncView } from '../lib/backend';
+import { AppError, type AuditView, type Backend, type BackupFile, type DeviceSettings, type DraftView, type Home, type LineProblem, type PageContent, type Question, type ReferralCards, type SyncView } from '../lib/backend';
 import { CAMP_RESULTS, ENDLINE_RESULTS, ENROLLMENT, GROUPS, HASH_1, HASH_2, NOT_ENROLLED, preview } from './share-fixtures';
 import { RECEIPTS, ROWS, normalizeReceipt, viewOf } from './submission-fixtures';
 
@@ -66,25 +66,26 @@ export const FAKE_BACKUPS: BackupFile[] = [
 ];
 
 /** A small CSV reader as the core's site import reads a list: code and name, then admin areas. */
-function parseSites(text: string): { rows: DeviceSettings['sites']; problems: { line: number; message: string }[] } {
+function parseSites(text: string): { rows: DeviceSettings['sites']; problems: LineProblem[] } {
+  const at = (line: number, code: string, message: string, site: string | null = null): LineProblem => ({ line, code, site, column: null, message });
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const header = (lines[0] ?? '').split(',').map((h) => h.trim().toLowerCase());
   const code = header.findIndex((h) => h === 'site_code' || h === 'code');
   const name = header.findIndex((h) => h === 'site_name' || h === 'name');
-  if (code < 0 || name < 0) return { rows: [], problems: [{ line: 1, message: 'the first line must name the columns, with site_code and site_name (then admin1, admin2, …)' }] };
+  if (code < 0 || name < 0) return { rows: [], problems: [at(1, 'sites.header', 'the header needs site_code, site_name and admin1 (admin2, … optional) columns')] };
   const admin = header.map((h, i) => (/^admin\d+/.test(h) ? i : -1)).filter((i) => i >= 0);
   const rows: DeviceSettings['sites'] = [];
-  const problems: { line: number; message: string }[] = [];
+  const problems: LineProblem[] = [];
   lines.slice(1).forEach((l, i) => {
     if (!l.trim()) return;
     const cells = l.split(',').map((c) => c.trim());
     const line = i + 2;
-    if (!cells[code]) problems.push({ line, message: 'no site code' });
-    else if (!cells[name]) problems.push({ line, message: `site ${cells[code]} has no name` });
-    else if (rows.some((r) => r.code === cells[code])) problems.push({ line, message: `site code ${cells[code]} appears twice` });
+    if (!cells[code]) problems.push(at(line, 'sites.bad_code', 'site_code is empty'));
+    else if (!cells[name]) problems.push(at(line, 'sites.no_name', `site ${cells[code]} has no name`, cells[code]));
+    else if (rows.some((r) => r.code === cells[code])) problems.push(at(line, 'sites.duplicate', `site ${cells[code]} appears twice`, cells[code]));
     else rows.push({ code: cells[code], name: cells[name], admin: admin.map((a) => cells[a] ?? '').filter(Boolean) });
   });
-  if (!problems.length && !rows.length) problems.push({ line: 2, message: 'the list has no site' });
+  if (!problems.length && !rows.length) problems.push(at(0, 'sites.no_site', 'the file lists no site'));
   return { rows, problems };
 }
 

@@ -787,8 +787,15 @@ pub struct SiteRow {
 /// A bad line of an imported file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct LineProblem {
-    /// 1-based, the header being line 1.
+    /// 1-based, the header being line 1; 0 for the file as a whole.
     pub line: u32,
+    /// What is wrong, for the window to word (`sites.no_name`, `sites.duplicate`, …).
+    pub code: String,
+    /// The site the line is about, when it names one.
+    pub site: Option<String>,
+    /// The column at fault (an admin area code's), when one is.
+    pub column: Option<String>,
+    /// The same in English, with details (kept for logs and unknown codes).
     pub message: String,
 }
 

@@ -72,6 +72,9 @@ pub fn parse_sites(text: &str) -> std::result::Result<Vec<SiteRow>, Vec<LineProb
                 .into_iter()
                 .map(|p| LineProblem {
                     line: u32::try_from(p.line).unwrap_or(u32::MAX),
+                    code: p.kind.code().to_string(),
+                    site: p.kind.site().map(str::to_string),
+                    column: p.kind.column().map(str::to_string),
                     message: p.message,
                 })
                 .collect()

@@ -446,9 +446,25 @@ admin: Array<string>, };
 
 export type LineProblem = { 
 /**
- * 1-based, the header being line 1.
+ * 1-based, the header being line 1; 0 for the file as a whole.
  */
-line: number, message: string, };
+line: number, 
+/**
+ * What is wrong, for the window to word (`sites.no_name`, `sites.duplicate`, …).
+ */
+code: string, 
+/**
+ * The site the line is about, when it names one.
+ */
+site: string | null, 
+/**
+ * The column at fault (an admin area code's), when one is.
+ */
+column: string | null, 
+/**
+ * The same in English, with details (kept for logs and unknown codes).
+ */
+message: string, };
 
 export type SiteImport = { imported: number, 
 /**

@@ -105,7 +105,7 @@ describe('what may leave', () => {
     expect(plain).toContain('Period: November 2026');
     expect(plain).toContain('3 indicators, in 3 cells');
     expect(plain).toContain('2 cells with their numbers');
-    expect(plain).toContain('1 cells sent only as “fewer than 5”');
+    expect(plain).toContain('1 cell sent only as “fewer than 5”');
     expect(text('preview-assure')).toContain('No individual answer, name, free text or GPS position is included');
     const totals = [...screen.getByTestId('preview-totals').querySelectorAll('tbody tr')].map((r) => [...r.children].map((c) => c.textContent!.replace(/\s+/g, ' ').trim()));
     expect(totals).toEqual([

@@ -130,7 +130,7 @@ describe('backups', () => {
     expect(text('backup-file')).toBe('/home/field/.local/share/lantern/backups/lantern-backup-20261130-101500.lbk');
     expect(screen.getByTestId('backup-file').getAttribute('dir')).toBe('ltr');
     expect(text('backup-counts')).toContain('3 responses and 2 forms');
-    expect(text('backup-skipped')).toContain('1 damaged records');
+    expect(text('backup-skipped')).toContain('1 damaged record could not be read and was left out of the backup.');
     await waitFor(() => expect(screen.getAllByTestId('backup-item')).toHaveLength(3));
     // The backup was logged: the audit log reloads and shows it.
     await waitFor(() => expect(screen.getAllByTestId('audit-entry')[0].dataset.event).toBe('backup'));
@@ -160,15 +160,26 @@ describe('site list', () => {
     await fireEvent.click(screen.getByTestId('sites-import'));
     const problems = await screen.findByTestId('sites-problems');
     expect(fake.calls).toContain('sitesImport');
-    expect(within(problems).getAllByTestId('site-problem').map((li) => li.textContent!.replace(/\s+/g, ' ').trim())).toEqual([
-      'Line 3: no site code',
-      'Line 4: site SO2401-0003 has no name',
-      'Line 5: site code SO2401-0001 appears twice',
+    // Worded from the core's codes in the UI language; the site codes set apart (isolates).
+    const items = within(problems).getAllByTestId('site-problem').map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(items.map((x) => x.replace(/[\u2068\u2069]/g, ''))).toEqual([
+      'Line 3: The site code is missing, too long, or has characters a P-code cannot have (only letters, digits, _ . - :).',
+      'Line 4: Site SO2401-0003 has no name.',
+      'Line 5: Site SO2401-0001 appears twice.',
     ]);
+    expect(items[1]).toContain('\u2068SO2401-0003\u2069');
     expect(problems.textContent).toContain('Nothing was imported: 3 lines need fixing.');
     expect(screen.queryByTestId('sites-imported')).toBeNull();
     // The list on the device is unchanged.
     expect(text('sites-current')).toContain('2 sites imported');
+  });
+
+  it('words a problem of the whole file without a line number', async () => {
+    await openSettings();
+    await fireEvent.change(screen.getByTestId('sites-file'), { target: { files: [csv('site_code,site_name,admin1\n')] } });
+    await fireEvent.click(screen.getByTestId('sites-import'));
+    const problems = await screen.findByTestId('sites-problems');
+    expect(within(problems).getAllByTestId('site-problem').map((li) => li.textContent!.trim())).toEqual(['The file lists no site.']);
   });
 
   it('imports a good list whole and shows the new sites', async () => {
