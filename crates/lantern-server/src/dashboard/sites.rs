@@ -10,16 +10,6 @@ pub use lantern_protocol::sites::MAX_SITES;
 /// import): the sites, or every problem as `line N: …`.
 pub fn parse(text: &str) -> Result<Vec<Site>, Vec<String>> {
     lantern_protocol::sites::parse(text)
-        .map(|sites| {
-            sites
-                .into_iter()
-                .map(|s| Site {
-                    code: s.code,
-                    name: s.name,
-                    admin: s.admin,
-                })
-                .collect()
-        })
         .map_err(|problems| problems.iter().map(ToString::to_string).collect())
 }
 

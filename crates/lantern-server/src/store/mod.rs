@@ -142,15 +142,9 @@ pub struct Session {
     pub expires_at: String,
 }
 
-/// One row of the site list the admin imports (`admin import-sites`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    /// The site's P-code, as devices report it.
-    pub code: String,
-    pub name: String,
-    /// Admin area codes, largest first (admin1, admin2, …).
-    pub admin: Vec<String>,
-}
+/// One row of the site list the admin imports (`admin import-sites`): the same row a
+/// device imports.
+pub use lantern_protocol::sites::SiteEntry as Site;
 
 /// The storage every backend provides. Each write is one transaction.
 pub trait Store: Send + Sync + 'static {
