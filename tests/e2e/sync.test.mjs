@@ -104,7 +104,7 @@ async function states(w) {
 }
 
 async function waitForStates(w, want, message) {
-  await w.d.wait(async () => JSON.stringify(await states(w)) === JSON.stringify(want), TIMEOUT * 2, message).catch(async (e) => {
+  await w.d.wait(async () => JSON.stringify(await states(w).catch(() => [])) === JSON.stringify(want), TIMEOUT * 2, message).catch(async (e) => {
     e.message += `\nhistory: ${JSON.stringify(await states(w))}\n--- the screen said:\n${String(await w.d.executeScript('return document.body.innerText')).slice(0, 2500)}`;
     throw e;
   });
@@ -145,7 +145,7 @@ describe('results and sending in the real window, against a real server', () => 
       // The same in Arabic, right to left, on a phone's viewport (the README's copy).
       await (await w.find('language')).findElement(By.css('option[value="ar"]')).click();
       await rig.driver.wait(async () => (await rig.driver.executeScript('return document.documentElement.dir')) === 'rtl', TIMEOUT);
-      await w.d.wait(async () => /[\u0600-\u06FF]/.test(await (await w.find('sectors')).getText()), TIMEOUT, 'the sectors are not in Arabic');
+      await w.d.wait(async () => /[\u0600-\u06FF]/.test(await w.text('sectors')), TIMEOUT, 'the sectors are not in Arabic');
       const rect = await rig.driver.manage().window().getRect();
       await rig.driver.manage().window().setRect({ width: 360, height: 740 }).catch(() => {});
       await rig.driver.executeScript('document.querySelector(\'[data-testid="sectors"]\').scrollIntoView({block: "start"})');
@@ -186,7 +186,7 @@ describe('results and sending in the real window, against a real server', () => 
       // Held right after the first release too (0 changes): wait for the withdrawal to
       // count as the one change it is, with 4 more needed (k = 5).
       await w.d
-        .wait(async () => /\b4\b/.test(await (await w.find(`release-${GROUP}`)).getText()), TIMEOUT)
+        .wait(async () => /\b4\b/.test(await w.text(`release-${GROUP}`)), TIMEOUT)
         .catch(async (e) => {
           e.message += `\nthe send screen says: ${await (await w.find(`release-${GROUP}`)).getText()}`;
           throw e;
@@ -204,7 +204,7 @@ describe('results and sending in the real window, against a real server', () => 
       await releaseIs(w, 'releasable');
       await approve(w);
       await w.find('waiting');
-      await w.d.wait(async () => (await (await w.find('waiting')).getText()).length > 0, TIMEOUT);
+      await w.d.wait(async () => (await w.text('waiting')).length > 0, TIMEOUT);
       await shot(rig.driver, 'waiting');
       assert.deepEqual((await states(w))[1], 'sent');
 

@@ -39,6 +39,17 @@ export function ui(d) {
       await e.sendKeys(text);
     },
     present: async (id) => (await d.findElements(tid(id))).length > 0,
+    /** An element's text, found afresh. A node the screen re-rendered between the find
+     * and the read (a sync event refreshes the send screen) reads as '', so that a wait
+     * on it tries again instead of failing. */
+    async text(id) {
+      try {
+        return await (await self.find(id)).getText();
+      } catch (e) {
+        if (e.name === 'StaleElementReferenceError') return '';
+        throw e;
+      }
+    },
     pagePath: async () => (await self.find('screen-fill')).getAttribute('data-page-path'),
     source: () => d.executeScript('return document.documentElement.outerHTML'),
     async saved() {
